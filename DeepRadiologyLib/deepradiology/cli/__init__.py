@@ -1,0 +1,53 @@
+"""The ``deepradiology`` command: one subcommand per capability, each in its own module here.
+
+Each command module defines ``register(subparsers)``, which adds its parser and sets ``func`` (a
+function taking the parsed arguments and returning an exit code). Errors the user can act on
+(`DeepRadiologyError`) print one line and exit with code 2; nothing else is caught.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .. import __version__
+from ..errors import DeepRadiologyError
+
+__all__ = ["main", "build_parser", "COMMAND_MODULES"]
+
+#: Command modules in the order their commands are listed in ``--help``.
+COMMAND_MODULES = (
+    "phantom",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deepradiology",
+        description="Deep-learning radiology tools: RECIST measurement, lesion tracking and retrieval, "
+                    "pancreas segmentation, chest X-ray triage. Positions are in mm; volumes in mL.",
+    )
+    parser.add_argument("--version", action="version", version=f"deepradiology {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except DeepRadiologyError as exc:
+        print(f"deepradiology {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"deepradiology {args.command}: cancelled", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

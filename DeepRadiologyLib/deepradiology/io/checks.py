@@ -1,0 +1,54 @@
+"""Checks that an image is what a method needs, each failing with one clear sentence."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from ..image import Image
+
+__all__ = ["require_finite", "require_3d", "require_ct", "looks_like_ct"]
+
+
+def require_finite(image: Image) -> Image:
+    """Refuse images holding NaN or infinite voxels."""
+    if np.issubdtype(image.array.dtype, np.floating):
+        bad = int(np.count_nonzero(~np.isfinite(image.array)))
+        if bad:
+            raise InputError(image.source, f"{bad} voxels are NaN or infinite")
+    return image
+
+
+def require_3d(image: Image, *, min_slices: int = 2) -> Image:
+    """Refuse a single slice where a volume is needed."""
+    if image.array.shape[0] < min_slices:
+        raise InputError(image.source, f"a 3D volume is needed, but this image has {image.array.shape[0]} slice(s)")
+    return image
+
+
+def looks_like_ct(image: Image) -> tuple[bool, str]:
+    """Whether voxel values look like CT Hounsfield units, and why not.
+
+    CT in HU has air near -1000 and soft tissue near 0-100; MR and radiographs have no negative values
+    and no air plateau. The DICOM modality, where known, decides first.
+    """
+    if image.modality and image.modality.upper() not in ("CT", "OT", ""):
+        return False, f"its modality is {image.modality}, not CT"
+    values = image.array[:: max(1, image.array.shape[0] // 16)].ravel()
+    if values.size > 2_000_000:
+        values = values[:: values.size // 2_000_000]
+    lo, hi = np.percentile(values, [1, 99])
+    if lo > -200:
+        return False, (f"its values ({lo:.0f} to {hi:.0f} for the 1st-99th percentiles) have no air near "
+                       "-1000 HU, so they are not CT Hounsfield units (an MR volume?)")
+    if hi > 4000 or lo < -3100:
+        return False, f"its values ({lo:.0f} to {hi:.0f}) are outside the Hounsfield range"
+    return True, ""
+
+
+def require_ct(image: Image) -> Image:
+    """Refuse images that are not CT in Hounsfield units."""
+    ok, why = looks_like_ct(image)
+    if not ok:
+        raise InputError(image.source, f"a CT volume in Hounsfield units is needed, but {why}")
+    return image

@@ -1,0 +1,61 @@
+"""Shared fixtures: the real public data folder, and phantoms made once per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path:
+    """``../shared/data`` beside the checkout, or ``$DEEPRADIOLOGY_SHARED_DATA``."""
+    return Path(os.environ.get("DEEPRADIOLOGY_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def shared_file(relative: str) -> Path:
+    """A path in the shared data folder; skips the calling test with a reason when it is absent."""
+    path = shared_data_dir() / relative
+    if not path.exists():
+        pytest.skip(f"real public data not found: {path} (set DEEPRADIOLOGY_SHARED_DATA)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    path = shared_data_dir()
+    if not path.is_dir():
+        pytest.skip(f"real public data folder not found: {path} (set DEEPRADIOLOGY_SHARED_DATA)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def a_phantom_patient():
+    """Seed 0, three studies at the default resolution (0.8 x 0.8 x 2.5 mm)."""
+    from deepradiology.phantom import generate_phantom
+
+    return generate_phantom(0, n_studies=3)
+
+
+@pytest.fixture(scope="session")
+def a_coarse_phantom_patient():
+    """Seed 1, three studies at 1.6 x 1.6 x 4 mm: quick to make, for tests that do not measure."""
+    from deepradiology.phantom import generate_phantom
+
+    return generate_phantom(1, n_studies=3, spacing=(1.6, 1.6, 4.0))
+
+
+def pytest_collection_modifyitems(config, items):
+    try:
+        import torch
+
+        has_cuda = torch.cuda.is_available()
+    except Exception:  # torch missing or broken: no GPU tests either way
+        has_cuda = False
+    if not has_cuda:
+        skip = pytest.mark.skip(reason="needs a CUDA device")
+        for item in items:
+            if "gpu" in item.keywords:
+                item.add_marker(skip)
