@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import InputError
 from ..image import Image
 from .checks import require_finite
@@ -31,4 +33,43 @@ def read_volume(path: str | Path, *, modality: str = "") -> Image:
         first = str(exc).strip().splitlines()
         detail = next((line for line in first if "rror" in line or "annot" in line), first[-1] if first else "")
         raise InputError(path, f"cannot be read as an image (truncated or not a volume file): {detail.strip()}") from None
+    _require_complete(path, img)
+    _require_no_nan_in_nifti(path, img)
     return require_finite(Image.from_sitk(img, modality=modality, source=str(path)))
+
+
+def _require_no_nan_in_nifti(path: Path, img) -> None:
+    """ITK's NIfTI reader turns NaN voxels into 0 without a word; look at the stored values instead."""
+    import SimpleITK as sitk
+
+    if not path.name.lower().endswith((".nii", ".nii.gz")) or img.GetPixelID() not in (
+            sitk.sitkFloat32, sitk.sitkFloat64):
+        return
+    import nibabel
+
+    raw = np.asanyarray(nibabel.load(str(path)).dataobj)
+    bad = int(np.count_nonzero(~np.isfinite(raw)))
+    if bad:
+        raise InputError(path, f"{bad} voxels are NaN or infinite")
+
+
+def _require_complete(path: Path, img) -> None:
+    """Refuse a file cut short: ITK fills missing voxels with zeros instead of failing."""
+    import gzip
+    import zlib
+
+    needed = img.GetNumberOfPixels() * img.GetNumberOfComponentsPerPixel() * img.GetSizeOfPixelComponent()
+    if path.name.lower().endswith(".gz"):
+        total = 0
+        try:
+            with gzip.open(path, "rb") as fh:
+                while chunk := fh.read(1 << 22):
+                    total += len(chunk)
+        except (EOFError, OSError, zlib.error):
+            raise InputError(path, "is truncated or corrupt (the compressed stream ends early)") from None
+    elif path.suffix.lower() in (".nii", ".mha"):
+        total = path.stat().st_size
+    else:  # headers with detached data (.nhdr, .mhd) or NRRD encodings: ITK checks those itself
+        return
+    if total < needed:
+        raise InputError(path, f"is truncated: {total} bytes of image data where {needed} are needed")

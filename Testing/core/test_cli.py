@@ -1,0 +1,36 @@
+"""The deepradiology command: help, the phantom command, and one-line errors with exit code 2."""
+
+import json
+import subprocess
+import sys
+
+from deepradiology.cli import main
+
+
+def test_help_lists_the_commands(capsys):
+    out = subprocess.run([sys.executable, "-m", "deepradiology", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "phantom" in out.stdout
+
+
+def test_the_phantom_command_writes_studies_and_truth(tmp_path, capsys):
+    assert main(["phantom", "-o", str(tmp_path), "--studies", "2", "--spacing", "3,3,6", "--seed", "4"]) == 0
+    written = json.loads(capsys.readouterr().out)
+    assert set(written) >= {"ground_truth", "S0_ct", "S1_lesions"}
+    truth = json.loads((tmp_path / "ground_truth.json").read_text())
+    assert truth["seed"] == 4 and len(truth["studies"]) == 2
+
+
+def test_the_phantom_command_never_overwrites_without_force(tmp_path, capsys):
+    args = ["phantom", "-o", str(tmp_path), "--studies", "1", "--spacing", "4,4,8"]
+    assert main(args) == 0
+    before = (tmp_path / "S0_ct.nii.gz").stat().st_mtime_ns
+    assert main(args) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert (tmp_path / "S0_ct.nii.gz").stat().st_mtime_ns == before
+    assert main(args + ["--force"]) == 0
+
+
+def test_a_bad_argument_is_named_in_one_line(tmp_path, capsys):
+    assert main(["phantom", "-o", str(tmp_path), "--spacing", "1,0,1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--spacing" in err
