@@ -77,10 +77,10 @@ def test_a_dicom_folder_with_two_series_is_refused_and_names_them(tmp_path):
     import pydicom
 
     series = shared_file("ct/totalsegmentator/example_ct_dicom")
+    uids = (pydicom.uid.generate_uid(), pydicom.uid.generate_uid())
     for n, f in enumerate(sorted(series.iterdir())[:6]):
         ds = pydicom.dcmread(f)
-        if n % 2:
-            ds.SeriesInstanceUID = f"{ds.SeriesInstanceUID}.9"  # a second, valid UID
+        ds.SeriesInstanceUID = uids[n % 2]
         ds.save_as(tmp_path / f.name)
     with pytest.raises(InputError, match="holds 2 DICOM series"):
         io.read_image(tmp_path)
