@@ -1,0 +1,127 @@
+"""From a click to a measured lesion: segment on the slice, RECIST axes, 3D mask, one `Lesion` record.
+
+This is the single entry point the CLI, the MRML Logic and the web app call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError
+from ..image import Image
+from ..lesion import Lesion
+from ..progress import ProgressCallback, report
+from .segment2d import MAX_DIAMETER_MM, LesionSlice, segment_lesion_2d
+
+__all__ = ["RecistMeasurement", "measure_lesion", "lesion_location", "measurement_record"]
+
+
+@dataclass
+class RecistMeasurement:
+    """A measured lesion: the record, its slice segmentation and (on a volume) its 3D mask."""
+
+    lesion: Lesion
+    slice: LesionSlice
+    volume: object | None        # LesionVolume, or None for a single slice / propagate=False
+
+
+def lesion_location(mask_2d: np.ndarray, *, slice_labels: np.ndarray | None = None,
+                    label_names: dict[int, str] | None = None, surround_hu: float | None = None) -> str:
+    """Where the lesion sits, in words.
+
+    With an organ label map (the slice's labels [j, i] and {label: name}) the answer is the organ
+    covering most of the lesion and a 2-pixel ring around it; otherwise a tissue class from the
+    surroundings' HU: "lung" (aerated, below -500), "bone" (above 200) or "soft tissue".
+    """
+    if slice_labels is not None and label_names:
+        from scipy import ndimage
+
+        near = ndimage.binary_dilation(mask_2d, iterations=2)
+        labels = slice_labels[near]
+        labels = labels[labels > 0]
+        if labels.size:
+            values, counts = np.unique(labels, return_counts=True)
+            return str(label_names.get(int(values[np.argmax(counts)]), f"label {int(values[np.argmax(counts)])}"))
+    if surround_hu is None or not np.isfinite(surround_hu):
+        return ""
+    if surround_hu < -500:
+        return "lung"
+    if surround_hu > 200:
+        return "bone"
+    return "soft tissue"
+
+
+def measurement_record(image: Image, lesion_slice: LesionSlice, volume=None, *, lesion_id: str = "L1",
+                       location: str = "") -> Lesion:
+    """The `Lesion` record of a measurement: axes in LPS mm, voxel endpoints and HU in ``extra``."""
+    k = lesion_slice.slice_index
+    axes = lesion_slice.axes
+    lps = axes.endpoints_lps(image, k)
+    extra = {
+        "long_axis_ijk": axes.endpoints_ijk(k)["long"],
+        "short_axis_ijk": axes.endpoints_ijk(k)["short"],
+        "seed_ijk": [lesion_slice.seed_ij[0], lesion_slice.seed_ij[1], k],
+        "lesion_hu": round(float(lesion_slice.lesion_hu), 1) if np.isfinite(lesion_slice.lesion_hu) else None,
+        "surround_hu": round(float(lesion_slice.surround_hu), 1) if np.isfinite(lesion_slice.surround_hu) else None,
+        "area_mm2": round(float(axes.area_mm2), 2),
+        "axes_angle_deg": round(float(axes.angle_deg), 2),
+        "method": lesion_slice.method,
+        "source": image.source,
+        "warnings": list(lesion_slice.warnings) + (list(volume.warnings) if volume is not None else []),
+    }
+    if volume is not None:
+        extra["slice_range"] = list(volume.slice_range)
+        extra["volume_ml_binary"] = round(float(volume.volume_ml_binary), 4)
+    return Lesion(
+        lesion_id=lesion_id, patient=str(image.meta.get("patient_id", "")), study=str(image.meta.get("study_id", "")),
+        slice_index=int(k), long_axis_lps=tuple(map(tuple, lps["long"])), short_axis_lps=tuple(map(tuple, lps["short"])),
+        box_ijk=tuple(float(v) for v in lesion_slice.box_ij), long_axis_mm=round(float(axes.long_mm), 3),
+        short_axis_mm=round(float(axes.short_mm), 3),
+        volume_ml=None if volume is None else round(float(volume.volume_ml), 4), location=location,
+        lesion_type=location if location in ("lung", "bone", "liver", "kidney") else "",
+        is_lymph_node="lymph" in location.lower(), extra=extra)
+
+
+def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | None = None,
+                   lesion_id: str = "L1", propagate: bool = True, organ_labels: Image | None = None,
+                   label_names: dict[int, str] | None = None, max_diameter_mm: float = MAX_DIAMETER_MM,
+                   progress: ProgressCallback | None = None) -> RecistMeasurement:
+    """Measure the lesion at a click (i, j, k voxels) or in a box (i0, j0, i1, j1 on ``slice_index``).
+
+    Args:
+        image: CT in HU; a volume for a 3D mask, or a single slice.
+        click, box, slice_index, max_diameter_mm: as `segment_lesion_2d`.
+        lesion_id: the record's id ("L1", "L2", ...).
+        propagate: make the 3D mask and volume (volumes only).
+        organ_labels, label_names: an organ label map on the same grid, to name the location.
+        progress: callback(fraction, message).
+
+    Returns:
+        `RecistMeasurement`; its ``lesion`` has axes in LPS mm, lengths in mm, volume in mL.
+
+    Raises:
+        InputError / NoLesionError: as `segment_lesion_2d`; a label map on another grid.
+    """
+    report(progress, 0.0, "segmenting the lesion on its slice")
+    lesion_slice = segment_lesion_2d(image, click=click, box=box, slice_index=slice_index,
+                                     max_diameter_mm=max_diameter_mm)
+    volume = None
+    if propagate and not image.is_2d:
+        from .propagate import propagate_3d
+
+        report(progress, 0.4, "propagating to neighbouring slices")
+        volume = propagate_3d(image, lesion_slice.mask, slice_index=lesion_slice.slice_index,
+                              lesion_hu=lesion_slice.lesion_hu, surround_hu=lesion_slice.surround_hu)
+    labels = None
+    if organ_labels is not None:
+        if organ_labels.array.shape != image.array.shape:
+            raise InputError(organ_labels.source or "organ labels",
+                             f"is on another grid ({organ_labels.size}) than the CT ({image.size})")
+        labels = organ_labels.array[lesion_slice.slice_index]
+    location = lesion_location(lesion_slice.mask, slice_labels=labels, label_names=label_names,
+                               surround_hu=lesion_slice.surround_hu)
+    report(progress, 1.0, "done")
+    lesion = measurement_record(image, lesion_slice, volume, lesion_id=lesion_id, location=location)
+    return RecistMeasurement(lesion=lesion, slice=lesion_slice, volume=volume)
