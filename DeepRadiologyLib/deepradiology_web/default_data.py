@@ -1,0 +1,135 @@
+"""What the web app opens: the user's images, or the embedded default patient.
+
+A `Case` is the list of images one server shows, written once by ``deepradiology serve`` as a small
+JSON file that every tab's worker reads. The embedded default is the project's synthetic patient
+(phantom seed 0: three CT studies of one patient, lesions growing, shrinking, vanishing and appearing
+under a known patient shift), written as NIfTI into a private temporary folder; when the real public
+CT of ``../shared/data`` is configured (``DEEPRADIOLOGY_SHARED_DATA`` or ``--shared-data``) it is
+offered too, as its own patient.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from deepradiology.errors import InputError
+
+__all__ = ["CaseImage", "Case", "embedded_default_case", "case_from_inputs", "shared_ct_path",
+           "DEFAULT_PHANTOM_SEED", "SHARED_CT"]
+
+DEFAULT_PHANTOM_SEED = 0
+#: The real CT inside the shared data folder (TotalSegmentator example, Apache-2.0).
+SHARED_CT = "ct/totalsegmentator/example_ct.nii.gz"
+
+
+@dataclass
+class CaseImage:
+    """One image the app offers.
+
+    Attributes:
+        name: what the radiologist sees in the study list (no file path).
+        path: where the worker reads it from (never shown, never logged).
+        kind: ``"ct"`` / ``"volume"`` (3D) or ``"radiograph"`` (2D, e.g. a chest X-ray).
+        patient: which patient it belongs to; studies of one patient can be matched over time.
+        date: the study date when known (``YYYY-MM-DD``), else "".
+    """
+
+    name: str
+    path: str
+    kind: str
+    patient: str = "patient"
+    date: str = ""
+
+
+@dataclass
+class Case:
+    """The images of one server run, in study order."""
+
+    images: list[CaseImage] = field(default_factory=list)
+    description: str = ""
+
+    def volumes(self) -> list[CaseImage]:
+        return [im for im in self.images if im.kind != "radiograph"]
+
+    def radiographs(self) -> list[CaseImage]:
+        return [im for im in self.images if im.kind == "radiograph"]
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps({"description": self.description,
+                                    "images": [asdict(im) for im in self.images]}, indent=1))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Case:
+        data = json.loads(Path(path).read_text())
+        return cls([CaseImage(**im) for im in data["images"]], data.get("description", ""))
+
+
+def shared_ct_path(shared_data: str | Path | None = None) -> Path | None:
+    """The real CT when a shared data folder is configured and holds it, else None.
+
+    Args:
+        shared_data: the folder given on the command line; falls back to ``$DEEPRADIOLOGY_SHARED_DATA``.
+    """
+    folder = shared_data or os.environ.get("DEEPRADIOLOGY_SHARED_DATA")
+    if not folder:
+        return None
+    path = Path(folder) / SHARED_CT
+    return path if path.is_file() else None
+
+
+def embedded_default_case(folder: str | Path, *, spacing=(0.8, 0.8, 2.5), shared_data: str | Path | None = None,
+                          progress=None) -> Case:
+    """Render the synthetic patient into ``folder`` (NIfTI, LPS) and describe it as a `Case`.
+
+    Args:
+        folder: a private, writable folder (the caller owns and removes it).
+        spacing: voxel size (i, j, k) in mm; coarser is quicker to render and to serve.
+        shared_data: the shared data folder, to add its real CT when present.
+        progress: optional ``progress(fraction, message)`` callback.
+    """
+    from deepradiology.io import write_image
+    from deepradiology.phantom import generate_phantom
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    phantom = generate_phantom(DEFAULT_PHANTOM_SEED, n_studies=3, spacing=tuple(spacing), progress=progress)
+    images = []
+    for number, study in enumerate(phantom.studies, start=1):
+        path = write_image(study.ct, folder / f"study{number}_ct.nii.gz", force=True)
+        label = "baseline" if number == 1 else f"follow-up {number - 1}"
+        images.append(CaseImage(name=f"Phantom study {number} ({label}, {study.plan.date})", path=str(path),
+                                kind="ct", patient=phantom.plan.patient_id, date=study.plan.date))
+    real_ct = shared_ct_path(shared_data)
+    if real_ct is not None:
+        images.append(CaseImage(name="Real abdominal CT (TotalSegmentator example)", path=str(real_ct),
+                                kind="ct", patient="shared-data-ct"))
+    return Case(images, description="Synthetic patient with three phantom CT studies"
+                + (" and the real example CT" if real_ct else ""))
+
+
+def case_from_inputs(inputs: list[str | Path]) -> Case:
+    """Describe the user's images (NIfTI/NRRD files, DICOM folders or files, PNG/JPEG radiographs).
+
+    Each input is read once here so that a bad one stops the server at start with a clear message,
+    rather than failing later inside a tab.
+
+    Raises:
+        InputError: an input is missing, unreadable or of no supported kind.
+    """
+    from deepradiology.io import read_image
+
+    images = []
+    for number, raw in enumerate(inputs, start=1):
+        path = Path(raw)
+        image = read_image(path)
+        if image.array.size == 0:
+            raise InputError(path, "the image holds no voxels")
+        kind = "radiograph" if image.is_2d else ("ct" if image.modality.upper() == "CT" else "volume")
+        name = f"{'Radiograph' if kind == 'radiograph' else 'Study'} {number}: {path.name}"
+        images.append(CaseImage(name=name, path=str(path.resolve()), kind=kind, patient="patient"))
+    return Case(images, description=f"{len(images)} image(s) given on the command line")

@@ -1,0 +1,120 @@
+"""The slice views and the 3D view of one tab, served by trame-slicer as remote-rendered images.
+
+trame-slicer renders Slicer's own MRML views (with their displayable managers: markups lines,
+segmentations, overlays) offscreen and streams them to the page. VTK renders through EGL on Mesa
+(``VTK_DEFAULT_OPENGL_WINDOW=vtkEGLRenderWindow``), so no display or GPU is needed.
+"""
+
+from __future__ import annotations
+
+from deepradiology.frames import lps_to_ras
+
+__all__ = ["ViewerManager", "LAYOUTS"]
+
+#: The view arrangements a radiologist can pick; "Axial Primary" is the reading default.
+LAYOUTS = ("Axial Primary", "Axial Only", "Quad View", "3D Primary")
+
+
+class ViewerManager:
+    """Creates the views, shows volumes in them, moves them to a point, pauses them during jobs.
+
+    Args:
+        server: the tab's trame server.
+        slicer_app: trame-slicer's `SlicerApp` (scene, view manager, display manager).
+    """
+
+    def __init__(self, server, slicer_app) -> None:
+        from trame_slicer.core import LayoutManager
+        from trame_slicer.rca_view import register_rca_factories
+
+        self._server = server
+        self._app = slicer_app
+        register_rca_factories(slicer_app.view_manager, server)
+        self._layouts = LayoutManager(slicer_app.scene, slicer_app.view_manager, server)
+        grid = LayoutManager.default_grid_configuration()
+        self._layouts.register_layout_dict({name: grid[name] for name in LAYOUTS})
+        self._layouts.set_layout(LAYOUTS[0])
+        server.state.viewer_layout = LAYOUTS[0]
+        server.state.change("viewer_layout")(self._on_layout)
+        self._busy = False
+        self._fitted: set[str] = set()
+        for view in self.slice_views():
+            view.interactor().AddObserver("WindowResizeEvent", lambda *_, v=view: self._fit_once(v))
+
+    @property
+    def scene(self):
+        return self._app.scene
+
+    def place_views(self, ui) -> None:
+        """Put the view grid into the page at the caller's position in the UI tree."""
+        self._layouts.initialize_layout_grid(ui)
+
+    def _on_layout(self, viewer_layout, **_):
+        if viewer_layout in LAYOUTS:
+            self._layouts.set_layout(viewer_layout)
+
+    def slice_views(self):
+        return self._app.view_manager.get_slice_views()
+
+    def views(self):
+        return self._app.view_manager.get_views()
+
+    def show_volume(self, volume_node, *, reset: bool = True, volume_rendering: bool = False) -> None:
+        """Show a volume in every slice view (background layer) and, optionally, volume-rendered in 3D.
+
+        Volume rendering is off by default: on Mesa's CPU renderer it costs far more than the slices,
+        which are shown as planes in the 3D view instead.
+        """
+        display = self._app.display_manager
+        display.show_volume_in_slice_background(volume_node)
+        display.show_volume_in_slice_foreground(None)
+        if volume_rendering:
+            display.show_volume(volume_node, vr_preset="CT-AAA")
+        for view in self.slice_views():
+            view.set_visible_in_3d(True)
+        if reset:
+            display.reset_views()
+        self.schedule_render()
+
+    def _fit_once(self, view) -> None:
+        """Fit a slice view to its volume the first time the browser gives it a real size.
+
+        Views are made before any browser is connected, at a default size; fitting then would leave
+        the image cropped once the page lays the view out.
+        """
+        tag = view.get_singleton_tag()
+        width, height = view.render_window().GetSize()
+        if tag in self._fitted or width < 50 or height < 50 or not view.get_background_volume_id():
+            return
+        self._fitted.add(tag)
+        view.fit_view_to_content()
+        view.schedule_render()
+
+    def show_overlay(self, volume_node, *, opacity: float = 0.4) -> None:
+        """Blend ``volume_node`` (a probability or heat map) over the background in every slice view."""
+        for view in self.slice_views():
+            view.set_foreground_volume_id(volume_node.GetID() if volume_node else None)
+            view.set_foreground_opacity(opacity)
+        self.schedule_render()
+
+    def centre_on(self, lps_mm) -> None:
+        """Move every slice view to the point (world LPS mm) and centre it there."""
+        from slicer import vtkMRMLSliceNode
+
+        r, a, s = lps_to_ras(lps_mm)
+        vtkMRMLSliceNode.JumpAllSlices(self.scene, float(r), float(a), float(s), vtkMRMLSliceNode.CenteredJumpSlice)
+        self.schedule_render()
+
+    def set_busy(self, busy: bool) -> None:
+        """Stop rendering while a background job may change the scene; render again afterwards."""
+        self._busy = busy
+        for view in self.views():
+            view.set_render_blocked(busy)
+        if not busy:
+            self.schedule_render()
+
+    def schedule_render(self) -> None:
+        if self._busy:
+            return
+        for view in self.views():
+            view.schedule_render()
