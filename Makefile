@@ -1,18 +1,19 @@
 # DeepRadiology: two commands set everything up on a fresh machine.
 #   make test   creates .venv, installs the pinned packages (and Chromium for browser tests), runs pytest
-#   make demo   runs the main job on the embedded default and prints where its outputs are
+#   make demo   serves the web app (deepradiology serve) on the embedded default and prints its URL
 
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+DEMO_ARGS ?= --port 8080
 
 .PHONY: test demo venv clean help
 
 help:
 	@echo "make test   - install everything into $(VENV) and run all tests"
-	@echo "make demo   - run DeepRadiology on the embedded default patient and print where the outputs are"
+	@echo "make demo   - serve the DeepRadiology web app on the embedded default patient and print its URL"
 
 $(STAMP): requirements/lock.txt DeepRadiologyLib/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +30,7 @@ test: venv
 		$(PY) -m pytest Testing $(PYTEST_ARGS)
 
 demo: venv
-	VTK_DEFAULT_OPENGL_WINDOW=vtkEGLRenderWindow $(VENV)/bin/deepradiology demo
+	VTK_DEFAULT_OPENGL_WINDOW=vtkEGLRenderWindow $(VENV)/bin/deepradiology serve $(DEMO_ARGS)
 
 clean:
 	rm -rf $(VENV) demo-output
