@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "longitudinal",
     "reports",
     "serve",
+    "recist",
 )
 
 
