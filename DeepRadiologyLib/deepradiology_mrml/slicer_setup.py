@@ -29,8 +29,8 @@ __all__ = ["REQUIREMENTS", "SLICER_PROVIDES", "requirements_for", "missing_requi
 #: pip requirements of the core ("" key) and of each extra, exactly as in pyproject.toml.
 REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "": ("numpy>=1.24", "scipy>=1.10", "scikit-image>=0.21", "scikit-learn>=1.3", "SimpleITK>=2.3",
-         "networkx>=3.1", "pillow>=10", "pydicom>=2.4", "tqdm>=4.60", "jsonschema>=4.0"),
-    "torch": ("torch>=2.1", "monai>=1.3", "nibabel>=5"),
+         "nibabel>=5", "networkx>=3.1", "pillow>=10", "pydicom>=2.4", "tqdm>=4.60", "jsonschema>=4.0"),
+    "torch": ("torch>=2.1", "monai>=1.3"),
     "retrieval": ("faiss-cpu>=1.7",),
 }
 
@@ -114,7 +114,7 @@ def ensure_python_dependencies(*extras: str) -> list[str]:
     is missing, raises with the pip command to run.
 
     Args:
-        *extras: "torch" (MONAI, nibabel; torch itself through the PyTorch extension) and/or
+        *extras: "torch" (MONAI; torch itself through the PyTorch extension) and/or
             "retrieval" (FAISS).
 
     Returns:

@@ -14,6 +14,10 @@ str                        string               str
 anything else or mixed     string (JSON text)   the same JSON value (column kind "json")
 =========================  ===================  ======================================
 
+Saved in a ``.mrb``, Slicer writes a decimal column with 6 significant digits (27.524250 mm becomes
+27.5243 mm): ample for diameters in mm and volumes in mL; values that need every digit (coordinates,
+embeddings) go in JSON columns, which keep full precision.
+
 Coordinates in `Lesion` records stay in LPS mm (the core's frame); the table is a record store, not a
 drawing, so nothing is converted to RAS here.
 """
