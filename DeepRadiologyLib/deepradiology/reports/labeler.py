@@ -1,0 +1,124 @@
+"""The report labeler: report text -> 1 / 0 / -1 for each ChestX-ray14 finding and ``normal``.
+
+Stage 1 (`mentions`) finds what the report talks about; stage 2 (`negation`) keeps only what it
+asserts. A finding is 1 if any sentence asserts it, -1 if it is only mentioned with doubt, 0 otherwise.
+``normal`` is 1 when the report asserts no abnormality at all (none of the 14 and nothing else from the
+vocabulary's list of other abnormalities).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+from ..errors import InputError
+from .mentions import Mention, find_mentions, split_sentences
+from .negation import NEGATIVE, POSITIVE, UNCERTAIN, classify_sentence
+from .openi import Report, ReportProblem
+from .vocabulary import FINDINGS, IGNORE, LABEL_COLUMNS, NORMAL, OTHER
+
+__all__ = ["ReportLabels", "label_report", "label_reports", "check_report_text"]
+
+
+@dataclass
+class ReportLabels:
+    """The labels of one report.
+
+    Attributes:
+        report_id: e.g. ``CXR10``.
+        labels: for each of `LABEL_COLUMNS`, 1 (asserted), 0 (absent or negated) or -1 (uncertain).
+        mentions: every mention found, with the decision taken on it (for display and checking).
+        problem: why the report could not be labelled ("" when it was).
+    """
+
+    report_id: str
+    labels: dict[str, int] = field(default_factory=dict)
+    mentions: list[tuple[Mention, int]] = field(default_factory=list)
+    problem: str = ""
+    source: str = ""
+
+    def binary(self) -> dict[str, int]:
+        """Labels with uncertain mentions counted as 0 (the NegBio gold standard's convention)."""
+        return {k: int(v == POSITIVE) for k, v in self.labels.items()}
+
+    def evidence(self, finding: str) -> list[str]:
+        """The sentences that mention ``finding``, each with its decision (for a reader to check)."""
+        words = {POSITIVE: "asserted", NEGATIVE: "negated", UNCERTAIN: "uncertain"}
+        return [f"{words[d]}: {m.text!r} in {m.sentence!r}" for m, d in self.mentions if m.finding == finding]
+
+
+_ENGLISH = frozenset(
+    "the a an no not is are of and with without there normal heart lungs lung clear size in on to or "
+    "effusion pleural pneumothorax chest acute disease stable left right lobe mild small silhouette "
+    "cardiac mediastinal contours within limits unremarkable seen evidence findings change cannot exclude may be "
+    "likely noted stable unchanged bilateral mild moderate new interval since prior lower upper base opacity "
+    "opacities pulmonary airspace focal consolidation pneumonia atelectasis cardiomegaly edema nodule mass "
+    "enlarged there were was has have been as at by for from this that which represent but be".split())
+# Function words: a longer English text with few known words still has some of these.
+_FUNCTION = frozenset("the a an no not is are was were of and or but with without there in on to at by for "
+                      "from this that which as be been has have".split())
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def check_report_text(text: str, *, source: str = "") -> None:
+    """Refuse text that cannot be labelled: empty, no words, or not English.
+
+    Raises:
+        InputError: naming the report and the reason.
+    """
+    words = _WORD.findall(text.lower())
+    if not text.strip() or not words:
+        raise InputError(source, "is an empty report")
+    real = [w for w in words if w != "xxxx"]  # OpenI's anonymisation token
+    if not real:
+        raise InputError(source, "has no words left after anonymisation")
+    non_ascii = sum(1 for w in real if not w.isascii())
+    english = sum(1 for w in real if w in _ENGLISH)
+    # Words the vocabulary knows count as English too, so that telegraphic reports ("Heart normal.
+    # Lungs clear. Calcified granuloma.") pass.
+    english += sum(len(_WORD.findall(m.text)) for m in find_mentions(" ".join(real)))
+    function = sum(1 for w in real if w in _FUNCTION)
+    if non_ascii > 0.3 * len(real) or (len(real) >= 4 and english < 0.2 * len(real)) or \
+            (len(real) >= 6 and function == 0 and english < 0.5 * len(real)):
+        raise InputError(source, "does not look like an English report; the labeler's vocabulary is English")
+
+
+def label_report(text: str, *, report_id: str = "", check: bool = True) -> ReportLabels:
+    """Label one report's text (FINDINGS and IMPRESSION; leave out INDICATION and COMPARISON).
+
+    Raises:
+        InputError: the text is empty or not English (with ``check=True``).
+    """
+    if check:
+        check_report_text(text, source=report_id)
+    result = ReportLabels(report_id, {c: NEGATIVE for c in LABEL_COLUMNS})
+    abnormal_asserted = False
+    for sentence in split_sentences(text):
+        mentions = [m for m in find_mentions(sentence) if m.finding != IGNORE]
+        for mention, decision in zip(mentions, classify_sentence(sentence, mentions)):
+            result.mentions.append((mention, decision))
+            if mention.finding == OTHER:
+                abnormal_asserted |= decision != NEGATIVE
+                continue
+            current = result.labels[mention.finding]
+            # Asserted anywhere beats uncertain anywhere beats negated.
+            if decision == POSITIVE or (decision == UNCERTAIN and current == NEGATIVE):
+                result.labels[mention.finding] = decision
+    # A study is normal only if nothing abnormal is asserted or left open: a report that doubts a
+    # finding does not call the study normal.
+    any_finding = any(result.labels[f] != NEGATIVE for f in FINDINGS)
+    result.labels[NORMAL] = POSITIVE if not (any_finding or abnormal_asserted) else NEGATIVE
+    return result
+
+
+def label_reports(reports: Iterable[Report | ReportProblem]) -> Iterator[ReportLabels]:
+    """Label a batch; an unusable report yields a `ReportLabels` with ``problem`` set and no labels."""
+    for item in reports:
+        if isinstance(item, ReportProblem):
+            yield ReportLabels(item.report_id, {}, problem=item.problem, source=item.source)
+            continue
+        try:
+            yield label_report(item.text, report_id=item.report_id)
+        except InputError as exc:
+            yield ReportLabels(item.report_id, {}, problem=exc.problem, source=item.source)

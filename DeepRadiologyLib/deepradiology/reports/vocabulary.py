@@ -1,0 +1,124 @@
+"""What a chest X-ray report calls each ChestX-ray14 finding: synonyms and related terms.
+
+Written for DeepRadiology from radiology usage (not copied from any labeler). Each entry is a regular
+expression over lower-case report text, matched on word boundaries. The talk's stage 1 maps such
+mentions to clinical concepts; here each pattern maps to one of the 14 findings, to ``OTHER`` (an
+abnormality outside the 14, which makes a study not normal), or to ``IGNORE`` (a phrase that contains a
+finding word but is not that finding, e.g. "subcutaneous emphysema", "mass effect").
+
+Patterns are tried longest-first at each position, so a more specific phrase beats a word inside it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FINDINGS", "TALK_FINDINGS", "NORMAL", "LABEL_COLUMNS", "OTHER", "IGNORE", "VOCABULARY",
+           "NORMAL_STATEMENTS"]
+
+#: The 14 findings of ChestX-ray14, in its own spelling and column order.
+FINDINGS = ("Atelectasis", "Cardiomegaly", "Effusion", "Infiltration", "Mass", "Nodule", "Pneumonia",
+            "Pneumothorax", "Consolidation", "Edema", "Emphysema", "Fibrosis", "Pleural_Thickening",
+            "Hernia")
+#: The 8 findings of ChestX-ray8 (the talk's Table 2).
+TALK_FINDINGS = FINDINGS[:8]
+#: The label of a study with no abnormality.
+NORMAL = "normal"
+#: Output columns after ``filename`` (the layout of the NegBio OpenI gold standard).
+LABEL_COLUMNS = FINDINGS + (NORMAL,)
+#: Pseudo-findings: an abnormality outside the 14, and a phrase that is no finding at all.
+OTHER = "_other"
+IGNORE = "_ignore"
+
+_HEART = r"(?:heart|cardiac (?:silhouette|shadow|size|contours?|border|diameter)|heart size|cardiopericardial silhouette|cardiac)"
+_BIG = r"(?:enlarged|enlargement|large|increased|globular|borderline|borderline enlarged|abnormally large)"
+# "Upper limits of normal" / "top normal" size is not cardiomegaly, but it is not a plain normal heart.
+_BORDERLINE = r"(?:(?:near |at |on )?(?:the )?(?:top|upper limits?|upper range|high)(?: of)?(?: normal)?(?: limits)?)"
+
+VOCABULARY: dict[str, tuple[str, ...]] = {
+    "Atelectasis": (
+        r"atelectas[ie]s", r"atelectatic", r"atelectatic changes?", r"subsegmental collapse",
+        r"(?:lobar|segmental|lobe|lung) collapse", r"collapsed? (?:of )?(?:the )?(?:left |right )?(?:lower |upper |middle )?(?:lobe|lung)",
+        r"volume loss", r"loss of volume", r"plate[- ]?like (?:opacit(?:y|ies)|densit(?:y|ies))",
+        r"discoid (?:opacit(?:y|ies)|densit(?:y|ies))",
+    ),
+    "Cardiomegaly": (
+        r"cardiomegaly", r"cardiac enlargement", r"cardiomegalic",
+        rf"{_BIG} (?:\w+ ){{0,2}}{_HEART}",
+        rf"{_HEART} (?:(?!normal)\w+ ){{0,6}}?{_BIG}", r"increase in (?:the )?(?:heart|cardiac) size",
+        r"enlargement of the (?:cardiac|heart)(?: silhouette| shadow| size)?",
+    ),
+    "Effusion": (
+        r"effusions?", r"pleural fluid", r"fluid (?:in|within) the (?:\w+ )?(?:pleural space|fissure|fissures)",
+        r"hydrothorax", r"hemothorax", r"hydropneumothorax",
+    ),
+    "Infiltration": (r"infiltrates?", r"infiltration", r"infiltrative", r"infiltrat(?:ed|ing)"),
+    "Mass": (r"mass(?:es)?", r"mass[- ]like", r"tumou?rs?", r"neoplasms?", r"carcinomas?",
+             r"lung cancer", r"bronchogenic", r"masslike"),
+    "Nodule": (r"nodules?", r"nodular(?:ity)?",
+               r"micronodul(?:e|es|ar)", r"coin lesions?"),
+    "Pneumonia": (r"pneumonias?", r"bronchopneumonia", r"pneumonic", r"pneumonitis",
+                  r"(?:lung|pulmonary|lobar) infections?", r"infectious (?:process|infiltrate)"),
+    "Pneumothorax": (r"pneumothora(?:x|ces|xes)", r"pneumothoraces"),
+    "Consolidation": (r"consolidat(?:ion|ions|ive|ed)", r"airspace consolidation"),
+    "Edema": (r"edema", r"oedema", r"edematous", r"kerley b?(?: lines)?"),
+    "Emphysema": (r"emphysema(?:tous)?", r"bullae", r"bullous", r"bleb(?:s)?"),
+    "Fibrosis": (r"fibros[ie]s", r"fibrotic", r"fibrothorax", r"honeycomb(?:ing)?", r"usual interstitial pneumonia"),
+    "Pleural_Thickening": (r"pleural (?:\w+ )?thickening", r"pleural[- ]parenchymal thickening",
+                           r"thickening of the (?:\w+ )?pleura", r"pleural (?:plaques?|scarring|calcifications?)",
+                           r"(?:apical|pleural) capping", r"pleural[- ]based (?:scarring|thickening)",
+                           r"thickened pleura", r"fissur(?:al|e) thickening", r"thickening of the (?:\w+ )?fissures?",
+                           r"thickened (?:\w+ )?fissures?",
+                           # The OpenI gold standard counts thickened bronchial walls under this label too.
+                           r"(?:peri)?bronchial (?:wall )?thickening", r"peribronchial cuffing"),
+    "Hernia": (r"hernias?", r"herniation", r"herniated"),
+    OTHER: (
+        r"granulomas?", r"granulomatous", r"calcifi(?:ed|cation|cations)", r"scar(?:s|ring|red)?",
+        r"opacit(?:y|ies)", r"densit(?:y|ies)", r"airspace (?:disease|opacit(?:y|ies))",
+        r"degenerative", r"degeneration", r"spondylosis", r"osteophytes?", r"\w*scoliosis", r"spurring", r"spurs?",
+        r"(?:low|decreased|reduced|diminished) (?:lung )?volumes?", r"(?:lung )?volumes? (?:are |is )?(?:\w+ )?(?:low|decreased|reduced|diminished)",
+        r"hypoinflat(?:ed|ion)", r"hypoventilat(?:ed|ion)", r"poor inspiration", r"shallow inspiration",
+        r"crowding", r"crowded", r"rotat(?:ed|ion)", r"(?:technically )?limited (?:exam|study|examination|evaluation)",
+        r"technically limited", r"artifacts?", r"(?:catheter |line |tube |port |xxxx )?tip", r"shunt", r"stimulator",
+        r"curvature", r"arthriti(?:c|s)", r"endplate", r"sclero(?:tic|sis)", r"osteodystrophy",
+        r"foreign bod(?:y|ies)", r"piercings?", r"jewelry", r"nipple (?:ring|piercing)s?", r"generator",
+        r"post-?surgical", r"lobulated", r"(?:prominent|enlarged|full) hil(?:a|um|ar)", r"oligemia",
+        r"under-?penetrat(?:ed|ion)", r"air[- ]fluid levels?", r"air collection", r"postop", r"post-op", r"(?:vascular|pulmonary) congestion", r"congestion",
+        r"congestive (?:heart )?failure", r"chf", r"fluid overload", r"nodular (?:opacit(?:y|ies)|densit(?:y|ies))",
+        r"malignanc(?:y|ies)", r"cystic fibrosis", r"interstitial lung disease", r"kyphosis", r"kyphotic",
+        r"osteopenia", r"osteopenic", r"demineralization", r"fractures?", r"fractured", r"deformit(?:y|ies)",
+        r"tortuous", r"tortuosity", r"ectatic", r"ectasia", r"aneurysm(?:al)?", r"atheroscleros[ie]s",
+        r"atherosclerotic", r"unfolding", r"unfolded", r"dilated", r"dilatation",
+        r"sternotomy", r"cabg", r"surgical clips?", r"clips", r"sutures?", r"(?:post|status post)[- ]surgical",
+        r"postoperative", r"post-operative", r"prosthe(?:sis|tic)", r"pacemaker", r"pacer", r"aicd",
+        r"defibrillator", r"catheters?", r"port-?a-?cath", r"port", r"picc", r"tubes?", r"stents?",
+        r"hardware", r"wires?", r"leads?", r"valve replacement", r"fusion", r"rods?", r"screws?",
+        r"elevat(?:ed|ion) (?:of )?(?:the )?(?:left |right )?hemidiaphragm", r"eventration",
+        r"blunt(?:ed|ing)", r"bronchiectasis", r"bronchitis", r"peribronchial", r"adenopathy", r"lymphadenopathy", r"hilar (?:prominence|enlargement|fullness)",
+        r"interstitial (?:markings|opacit(?:y|ies)|prominence|disease|changes?|pattern)",
+        r"(?:increased|prominent|coarse(?:ned)?) (?:\w+ )?(?:lung |interstitial |bronchovascular |pulmonary )?markings",
+        r"lesions?", r"metasta(?:sis|ses|tic)", r"cyst(?:s|ic)?", r"cavit(?:y|ies|ation|ary)",
+        r"abnormalit(?:y|ies)", r"abnormal", r"changes? of (?:the )?(?:spine|thoracic spine)",
+        r"copd", r"chronic obstructive (?:pulmonary|lung|airway) disease",
+        r"hyperinflat(?:ed|ion)", r"hyper-?expan(?:ded|sion)", r"hyperaerat(?:ed|ion)",
+        r"overinflat(?:ed|ion)", r"hyperlucen(?:t|cy)", r"free air", r"pneumoperitoneum", r"subcutaneous emphysema", r"subcutaneous air",
+        r"soft tissue mass(?:es)?", r"breast mass(?:es)?", r"pericardial effusions?", r"joint effusions?",
+        r"chronic (?:lung |pulmonary )?(?:changes?|disease)", r"cholecystectomy", r"mastectomy",
+        r"thoracotomy", r"lobectomy", r"pneumonectomy", r"resection", r"shift", r"widen(?:ed|ing)",
+        r"vascular (?:prominence|engorgement|redistribution)", r"cephalization",
+        r"hyperdense", r"lucenc(?:y|ies)", r"lucent", r"thickening", r"thickened",
+        r"aortic (?:knob |arch )?calcification",
+ r"enlarged", r"enlargement",
+    ),
+    IGNORE: (
+        r"mass effect",
+        # A heart at the upper limit of normal size is reported as normal, not as cardiomegaly.
+        rf"{_HEART} (?:\w+ ){{0,4}}?{_BORDERLINE}", rf"{_BORDERLINE} (?:\w+ ){{0,2}}{_HEART}", r"normal (?:pulmonary |lung )?vascularity",
+        r"compensatory hyperinflation",
+    ),
+}
+
+#: Phrases that call the whole study normal (they strengthen, never replace, the absence of findings).
+NORMAL_STATEMENTS = (
+    r"no acute (?:cardiopulmonary|pulmonary|cardiac|intrathoracic|chest|radiographic|disease|abnormalit)",
+    r"no active (?:disease|cardiopulmonary)", r"normal chest", r"negative chest", r"lungs are clear",
+    r"no (?:radiographic )?evidence of (?:acute |active )?(?:disease|cardiopulmonary)",
+)
