@@ -100,7 +100,8 @@ def embedded_default_case(folder: str | Path, *, spacing=(0.8, 0.8, 2.5), shared
     phantom = generate_phantom(DEFAULT_PHANTOM_SEED, n_studies=3, spacing=tuple(spacing), progress=progress)
     images = []
     for number, study in enumerate(phantom.studies, start=1):
-        path = write_image(study.ct, folder / f"study{number}_ct.nii.gz", force=True)
+        # uncompressed: every tab reads these, and gzip would cost each tab seconds
+        path = write_image(study.ct, folder / f"study{number}_ct.nii", force=True, compress=False)
         label = "baseline" if number == 1 else f"follow-up {number - 1}"
         images.append(CaseImage(name=f"Phantom study {number} ({label}, {study.plan.date})", path=str(path),
                                 kind="ct", patient=phantom.plan.patient_id, date=study.plan.date))

@@ -152,3 +152,19 @@ def wait_until(predicate, timeout_s: float = 60, step_s: float = 0.25):
             return value
         time.sleep(step_s)
     raise AssertionError("condition not met in time")
+
+
+def shown_study(page) -> str:
+    """The study named in the toolbar's study selector."""
+    return page.locator("#study-select").locator("xpath=ancestor::div[contains(@class,'v-select')]").first \
+        .locator(".v-select__selection-text").inner_text()
+
+
+def select_study(page, name_part: str) -> None:
+    """Open the study selector and pick the study whose name contains ``name_part``."""
+    before = view_image_digest(page)
+    page.locator("#study-select").locator("xpath=ancestor::div[contains(@class,'v-field')]").first.click()
+    page.locator(".v-overlay-container .v-list-item", has_text=name_part).first.click()
+    page.wait_for_function("n => document.querySelector('.v-select__selection-text')?.innerText.includes(n)",
+                           arg=name_part)
+    wait_for_new_render(page, before)

@@ -1,0 +1,91 @@
+"""Small page pieces the panels share: a records table and a line chart drawn as SVG.
+
+Slicer shows tables and plots in its own table and plot views; trame-slicer serves only slice and
+3D views, so the panels show the Logic's table and plot nodes with these instead.
+"""
+
+from __future__ import annotations
+
+import html as html_escape
+from collections.abc import Mapping, Sequence
+
+__all__ = ["records_table", "table_headers", "line_chart_svg", "display_value"]
+
+
+def display_value(value) -> object:
+    """A table cell as a radiologist reads it: floats to 0.1, sequences joined, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return round(value, 1)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(display_value(v)) for v in value)
+    return value
+
+
+def table_headers(columns: Sequence[tuple[str, str]]) -> list[dict]:
+    """Vuetify table headers from (key, title) pairs."""
+    return [{"key": key, "title": title, "sortable": False} for key, title in columns]
+
+
+def records_table(*, headers: str, rows: str, element_id: str, click_row=None, selected: str | None = None):
+    """A compact table bound to state ``headers`` / ``rows``; ``click_row(index)`` when a row is clicked.
+
+    Rows must carry an ``_index`` key (their position) so that a click can name its row.
+    """
+    from trame.widgets import vuetify3 as v3
+
+    options = dict(headers=(headers,), items=(rows,), density="compact", items_per_page=-1,
+                   hide_default_footer=True, id=element_id, classes="text-caption", hover=True)
+    if click_row is not None:
+        options["click_row"] = (click_row, "[$event, $event2.item._index]")
+        if selected is not None:
+            options["row_props"] = (f"(r) => ({{ class: r.item._index === {selected} ? 'bg-blue-lighten-4' : '' }})",)
+    return v3.VDataTable(**options)
+
+
+def line_chart_svg(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], *, x_title: str, y_title: str,
+                   width: int = 420, height: int = 200) -> str:
+    """An SVG line chart (one polyline with dots per series), for values such as diameters over time.
+
+    Args:
+        series: name -> (x values, y values); x is usually the study number, y a diameter in mm.
+        x_title, y_title: axis titles, with units.
+    """
+    colors = ["#1867c0", "#e53935", "#43a047", "#fb8c00", "#8e24aa", "#00897b", "#6d4c41", "#3949ab"]
+    points = [(float(x), float(y)) for xs, ys in series.values() for x, y in zip(xs, ys)]
+    if not points:
+        return f"<svg width='{width}' height='{height}'><text x='10' y='20'>no values</text></svg>"
+    left, right, top, bottom = 44, 12, 10, 34
+    x_min, x_max = min(p[0] for p in points), max(p[0] for p in points)
+    y_max = max(max(p[1] for p in points), 1.0) * 1.1
+    x_span = (x_max - x_min) or 1.0
+
+    def sx(x: float) -> float:
+        return left + (x - x_min) / x_span * (width - left - right)
+
+    def sy(y: float) -> float:
+        return height - bottom - y / y_max * (height - top - bottom)
+
+    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
+             f"font-family='sans-serif' font-size='10'>",
+             f"<line x1='{left}' y1='{sy(0)}' x2='{width - right}' y2='{sy(0)}' stroke='#999'/>",
+             f"<line x1='{left}' y1='{top}' x2='{left}' y2='{sy(0)}' stroke='#999'/>"]
+    for tick in range(5):
+        value = y_max * tick / 4
+        parts.append(f"<text x='{left - 4}' y='{sy(value) + 3}' text-anchor='end'>{value:.0f}</text>")
+    for x in sorted({p[0] for p in points}):
+        parts.append(f"<text x='{sx(x)}' y='{sy(0) + 12}' text-anchor='middle'>{x:g}</text>")
+    parts.append(f"<text x='{(left + width - right) / 2}' y='{height - 4}' text-anchor='middle'>"
+                 f"{html_escape.escape(x_title)}</text>")
+    parts.append(f"<text x='10' y='{(top + sy(0)) / 2}' transform='rotate(-90 10 {(top + sy(0)) / 2})' "
+                 f"text-anchor='middle'>{html_escape.escape(y_title)}</text>")
+    for n, (name, (xs, ys)) in enumerate(series.items()):
+        color = colors[n % len(colors)]
+        coords = " ".join(f"{sx(float(x)):.1f},{sy(float(y)):.1f}" for x, y in zip(xs, ys))
+        parts.append(f"<polyline fill='none' stroke='{color}' stroke-width='2' points='{coords}'/>")
+        for x, y in zip(xs, ys):
+            parts.append(f"<circle cx='{sx(float(x)):.1f}' cy='{sy(float(y)):.1f}' r='3' fill='{color}'>"
+                         f"<title>{html_escape.escape(str(name))}: {float(y):.1f}</title></circle>")
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,110 @@
+"""Long work runs off the UI thread, reports progress to the page's state, and stops when cancelled."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+
+@pytest.fixture()
+def a_tab_state():
+    from trame.app import get_server
+
+    server = get_server(f"jobs-test-{time.monotonic_ns()}", client_type="vue3")
+    return server.state
+
+
+def _run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_a_job_runs_in_another_thread_and_its_result_comes_back_on_the_ui_thread(a_tab_state):
+    from deepradiology_web.jobs import JobRunner
+
+    busy_calls, results = [], []
+    ui_thread = threading.get_ident()
+
+    def work(progress):
+        progress(0.5, "halfway")
+        return threading.get_ident()
+
+    async def scenario():
+        runner = JobRunner(state=a_tab_state, set_busy=busy_calls.append)
+        assert runner.start("Test job", work, on_done=lambda r: results.append((r, threading.get_ident())))
+        while not results:
+            await asyncio.sleep(0.01)
+        return runner
+
+    _run(scenario())
+    worker_thread, done_thread = results[0]
+    assert worker_thread != ui_thread and done_thread == ui_thread
+    assert busy_calls == [True, False]
+    assert a_tab_state.job_running is False and a_tab_state.job_progress == 100
+
+
+def test_cancel_stops_the_job_at_its_next_progress_report(a_tab_state):
+    from deepradiology_web.jobs import JobRunner
+
+    steps, done = [], []
+
+    def work(progress):
+        for step in range(1000):
+            progress(step / 1000, f"step {step}")
+            steps.append(step)
+            time.sleep(0.005)
+        return "finished"
+
+    async def scenario():
+        runner = JobRunner(state=a_tab_state)
+        runner.start("Long job", work, on_done=done.append)
+        while len(steps) < 5:
+            await asyncio.sleep(0.01)
+        runner.cancel()
+        while runner.running:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+
+    _run(scenario())
+    assert done == [] and len(steps) < 1000
+    assert a_tab_state.job_running is False and a_tab_state.job_message == "cancelled"
+
+
+def test_a_failing_job_shows_its_error_and_frees_the_runner(a_tab_state):
+    from deepradiology.errors import InputError
+    from deepradiology_web.jobs import JobRunner
+
+    errors = []
+
+    def work(progress):
+        raise InputError("study 2", "holds no CT")
+
+    async def scenario():
+        runner = JobRunner(state=a_tab_state)
+        runner.start("Failing job", work, on_done=lambda r: None, on_error=errors.append)
+        while runner.running or not errors:
+            await asyncio.sleep(0.01)
+
+    _run(scenario())
+    assert errors == ["study 2: holds no CT"]
+    assert a_tab_state.job_error == "study 2: holds no CT" and a_tab_state.job_running is False
+
+
+def test_a_second_job_is_refused_while_one_runs(a_tab_state):
+    from deepradiology_web.jobs import JobRunner
+
+    release = threading.Event()
+
+    async def scenario():
+        runner = JobRunner(state=a_tab_state)
+        assert runner.start("First", lambda progress: release.wait(5), on_done=lambda r: None)
+        refused = not runner.start("Second", lambda progress: None, on_done=lambda r: None)
+        release.set()
+        while runner.running:
+            await asyncio.sleep(0.01)
+        return refused
+
+    assert _run(scenario())
+    assert "still running" in a_tab_state.job_error
