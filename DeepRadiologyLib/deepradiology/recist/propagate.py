@@ -161,8 +161,8 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
             area = int(np.count_nonzero(region))
             if area < 2:
                 # The lesion ends here; its pole still fills part of the voxels under the last mask.
-                soft_total += float(_slice_soft(smooth, prev, lesion_hu, surround_hu)[ndimage.binary_dilation(prev)]
-                                    .clip(0.0, 0.499).sum())
+                tip = soft_lesion_fraction(smooth, lesion_hu, surround_hu)[ndimage.binary_dilation(prev)]
+                soft_total += float(tip.clip(0.0, 0.499).sum())
                 break
             edge = region & ~ndimage.binary_erosion(region)
             on_limit = edge & ~ndimage.binary_erosion(allowed)
