@@ -169,7 +169,8 @@ def match_lesion_graph(embeddings: list[np.ndarray], lesion_ids: list[list[str]]
     conf = study_confidence or [1.0] * n_studies
     groups, centroids, duplicates = [], [], []
     for s, emb in enumerate(embeddings):
-        emb = np.asarray(emb, dtype=float).reshape(len(lesion_ids[s]), -1)
+        emb = np.asarray(emb, dtype=float)
+        emb = emb.reshape(len(lesion_ids[s]), -1) if len(lesion_ids[s]) else np.zeros((0, 1))
         gs = _merge_groups(emb, t1)
         groups.append(gs)
         centroids.append(np.array([emb[g].mean(axis=0) for g in gs]) if gs else np.zeros((0, emb.shape[1])))
