@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "reports",
     "serve",
     "recist",
+    "models",
 )
 
 
