@@ -109,3 +109,12 @@ def test_the_sidecar_card_is_plain_json_with_the_files_hash(a_saved_checkpoint):
     from deepradiology.models import file_sha256
 
     assert read_card(card_path(a_saved_checkpoint)).sha256 == file_sha256(a_saved_checkpoint)
+
+
+def test_numpy_figures_in_the_card_are_saved_as_plain_numbers(tmp_path, a_small_state_dict, a_pancreas_card):
+    import numpy as np
+
+    a_pancreas_card.metrics = {"dice": np.float64(0.8125), "per_case": np.array([0.75, 0.875])}
+    path = save_checkpoint(tmp_path / "np.pt", a_small_state_dict, a_pancreas_card)
+    card = load_checkpoint(path, task="pancreas-segmentation")[1]
+    assert card.metrics == {"dice": 0.8125, "per_case": [0.75, 0.875]}

@@ -70,8 +70,8 @@ class ModelCard:
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict of every field."""
-        return json.loads(json.dumps(asdict(self)))
+        """A JSON-ready dict of every field (numpy scalars and arrays, e.g. in metrics, become numbers and lists)."""
+        return json.loads(json.dumps(asdict(self), default=_plain))
 
     @classmethod
     def from_dict(cls, data: dict, *, source: object = "model card") -> ModelCard:
@@ -96,6 +96,15 @@ class ModelCard:
         if data.get("url") is not None and not isinstance(data["url"], str):
             raise ModelError(f"{source}: model card field 'url' must be text or null")
         return cls(**data)
+
+
+def _plain(value: object) -> object:
+    """JSON fallback: numpy / torch values and paths become plain numbers, lists and text."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, (Path, set, frozenset)):
+        return str(value) if isinstance(value, Path) else sorted(value)
+    raise ModelError(f"model card value {value!r} ({type(value).__name__}) cannot be written as JSON")
 
 
 def read_card(path: str | Path) -> ModelCard:
