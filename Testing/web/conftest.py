@@ -131,7 +131,7 @@ def click_view_centre(page, index: int = 0) -> None:
 def centre_views_on(page, lps_mm) -> None:
     """Type a point into "Centre views on" and press Go, as a radiologist reading a report would."""
     before = view_image_digest(page)
-    page.locator("#centre-lps input").fill(", ".join(f"{v:.1f}" for v in lps_mm))
+    page.locator("#centre-lps").fill(", ".join(f"{v:.1f}" for v in lps_mm))
     page.locator("#centre-go").click()
     wait_for_new_render(page, before)
 
