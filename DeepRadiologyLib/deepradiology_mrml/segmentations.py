@@ -300,13 +300,32 @@ def segmentation_to_labelmap(node, reference_volume, *, segment_names: Sequence[
         out = np.zeros(reference.array.shape, dtype=dtype)
         exported = scene.AddNewNodeByClass("vtkMRMLLabelMapVolumeNode", "DeepRadiology temporary export")
         temporary.append(exported)
-        for segment_id in wanted:
+        segment_names_wanted = [node.GetSegmentation().GetSegment(s).GetName() for s in wanted]
+        if len(set(segment_names_wanted)) == len(wanted):
+            # One pass: Slicer writes each segment with the index of its name in a colour table.
+            table = scene.AddNewNodeByClass("vtkMRMLColorTableNode", "DeepRadiology temporary colours")
+            temporary.append(table)
+            table.SetTypeToUser()
+            table.SetNumberOfColors(top + 1)
+            for value in range(top + 1):
+                table.SetColor(value, "", 0.0, 0.0, 0.0, 0.0)
+            for segment_id, segment_name in zip(wanted, segment_names_wanted):
+                table.SetColor(value_of[segment_id], segment_name, 1.0, 1.0, 1.0, 1.0)
+            batches = [(wanted, table)]
+        else:  # duplicate names cannot be told apart in a table: one segment at a time
+            batches = [([segment_id], None) for segment_id in wanted]
+        for batch, table in batches:
             ids = vtk.vtkStringArray()
-            ids.InsertNextValue(segment_id)
+            for segment_id in batch:
+                ids.InsertNextValue(segment_id)
             if not slicer.vtkSlicerSegmentationsModuleLogic.ExportSegmentsToLabelmapNode(
-                    node, ids, exported, reference_volume, slicer.vtkSegmentation.EXTENT_REFERENCE_GEOMETRY):
-                raise InputError(node.GetName(), f"Slicer could not export segment {segment_id!r}")
-            out[volume_node_to_image(exported).array != 0] = value_of[segment_id]
+                    node, ids, exported, reference_volume, slicer.vtkSegmentation.EXTENT_REFERENCE_GEOMETRY, table):
+                raise InputError(node.GetName(), f"Slicer could not export segments {list(batch)}")
+            exported_array = volume_node_to_image(exported).array
+            if table is not None:
+                out[...] = exported_array
+            else:
+                out[exported_array != 0] = value_of[batch[0]]
     finally:
         for temp in temporary:
             scene.RemoveNode(temp)

@@ -95,3 +95,27 @@ def test_a_created_scene_converts_segments_to_closed_surfaces(a_scene, a_coarse_
     segment_id = node.GetSegmentation().GetSegmentIdBySegmentName("liver")
     surface = node.GetSegmentation().GetSegment(segment_id).GetRepresentation("Closed surface")
     assert surface is not None and surface.GetNumberOfPoints() > 100
+
+
+def test_all_segments_export_together_with_their_own_label_values(a_scene, a_coarse_phantom_patient):
+    study = a_coarse_phantom_patient.studies[0]
+    node = labelmap_to_segmentation(a_scene, study.organs, ORGAN_NAMES)
+    lesion_mask = study.lesions_map.array == study.lesions[0]["label"]
+    add_segment_from_mask(node, study.lesions_map.with_array(lesion_mask), "lesion 1", label_value=40)
+    everything = segmentation_to_labelmap(node, study.ct).array
+    assert np.array_equal(everything == 40, lesion_mask)
+    outside_lesion = ~lesion_mask
+    assert np.array_equal(everything[outside_lesion], study.organs.array[outside_lesion])
+
+
+def test_segments_sharing_a_name_still_export_with_their_own_values(a_scene):
+    from deepradiology.image import Image
+
+    labels = np.zeros((4, 6, 6), np.uint8)
+    labels[1, 1:3, 1:3] = 1
+    labels[2, 3:5, 3:5] = 2
+    image = Image(labels)
+    node = labelmap_to_segmentation(a_scene, image, {1: "nodule", 2: "nodule 2"})
+    second = node.GetSegmentation().GetSegment(node.GetSegmentation().GetSegmentIdBySegmentName("nodule 2"))
+    second.SetName("nodule")  # a user renamed it in Slicer
+    assert np.array_equal(segmentation_to_labelmap(node, image).array, labels)
