@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "serve",
     "recist",
     "models",
+    "retrieval",
 )
 
 
