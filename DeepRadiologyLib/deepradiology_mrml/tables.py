@@ -46,10 +46,24 @@ def _is_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def _plain(value):
+    """numpy scalars and arrays (anywhere inside lists and dicts) as plain Python values."""
+    import numpy as np
+
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
 def _column(name: str, values: list):
     """A VTK array for one column and its kind ("" when the VTK type says it all)."""
     import vtk
 
+    values = [_plain(v) for v in values]
     present = [v for v in values if v is not None]
     if present and all(isinstance(v, bool) for v in present) and len(present) == len(values):
         array, kind, cells = vtk.vtkBitArray(), "", [int(v) for v in values]

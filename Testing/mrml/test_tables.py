@@ -57,3 +57,13 @@ def test_phantom_lesions_round_trip_through_a_table(a_scene, a_coarse_phantom_pa
     back = table_to_lesions(node)
     assert [lesion.to_dict() for lesion in back] == [lesion.to_dict() for lesion in lesions]
     assert not math.isnan(back[0].long_axis_mm)
+
+
+def test_numpy_values_are_stored_as_plain_numbers_and_lists(a_scene):
+    import numpy as np
+
+    records = [{"mm": np.float64(12.5), "slice": np.int64(7), "yes": np.bool_(True),
+                "axis": np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])}]
+    back = table_to_records(records_to_table(a_scene, records, "T"))
+    assert back == [{"mm": 12.5, "slice": 7, "yes": True, "axis": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}]
+    assert type(back[0]["slice"]) is int and type(back[0]["yes"]) is bool
