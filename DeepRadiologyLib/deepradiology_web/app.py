@@ -23,6 +23,7 @@ from .panels import Workspace, available_panels
 from .picking import PointPicker
 from .security import worker_secret_middleware
 from .studies import StudyList
+from .uploads import ACCEPTED_SUFFIXES, UploadManager
 from .viewer import LAYOUTS, ViewerManager
 
 __all__ = ["DeepRadiologyApp", "main", "SECRET_ENV"]
@@ -60,7 +61,8 @@ class DeepRadiologyApp:
         self.picker = PointPicker(scene=self.slicer_app.scene, markups_logic=self.slicer_app.markups_logic,
                                   state=state)
         self.studies = StudyList(scene=self.slicer_app.scene, case=case, state=state)
-        self.studies.on_change(lambda study: self.viewer.show_volume(study.node))
+        self.studies.on_change(self._show_study)
+        self.uploads = UploadManager(scene=self.slicer_app.scene, studies=self.studies, state=state)
         self.workspace = Workspace(server=server, scene=self.slicer_app.scene, viewer=self.viewer,
                                    picker=self.picker, jobs=self.jobs, studies=self.studies)
         panel_classes, self.missing_logic = available_panels()
@@ -73,6 +75,14 @@ class DeepRadiologyApp:
         self._build_ui()
         if self.studies.current is not None:
             self.viewer.show_volume(self.studies.current.node)
+
+    def _show_study(self, study) -> None:
+        """A radiograph is read in one large 2D view; a volume in the slice views and the 3D view."""
+        state = self.server.state
+        wanted = "Axial Only" if study.info.kind == "radiograph" else "Axial Primary"
+        if state.viewer_layout in ("Axial Only", "Axial Primary") and state.viewer_layout != wanted:
+            state.viewer_layout = wanted
+        self.viewer.show_volume(study.node)
 
     # -- actions ---------------------------------------------------------------------------------
     def centre_views(self) -> None:
@@ -114,6 +124,10 @@ class DeepRadiologyApp:
                                       density="compact", hide_details=True, id="centre-lps",
                                       error_messages=("centre_error",))
                         v3.VBtn("Go", click=self.centre_views, size="small", classes="ml-2", id="centre-go")
+                    v3.VFileInput(v_model=("upload_file",), label="Open an image (NIfTI, DICOM file, PNG/JPEG)",
+                                  accept=",".join(ACCEPTED_SUFFIXES), density="compact", hide_details="auto",
+                                  prepend_icon="mdi-folder-open", error_messages=("upload_error",),
+                                  id="open-file", classes="my-1")
                     self._build_panels(html, v3)
             with layout.content:
                 with v3.VOverlay(model_value=("job_running",), contained=True, persistent=True,

@@ -49,6 +49,18 @@ class StudyList:
         state.study_index = 0 if self.studies else None
         state.change("study_index")(self._on_index)
 
+    def add(self, *, scene, image, info: CaseImage, show: bool = True) -> OpenStudy:
+        """Add an image (a core `Image`, LPS) opened during the session, e.g. one the user uploaded."""
+        from deepradiology_mrml.volumes import image_to_volume_node
+
+        study = OpenStudy(info, image_to_volume_node(scene, image, info.name))
+        self.studies.append(study)
+        with self._state:
+            self._state.studies = [{"title": s.info.name, "value": i} for i, s in enumerate(self.studies)]
+        if show:
+            self.show(study)
+        return study
+
     def on_change(self, listener: Callable[[OpenStudy], None]) -> None:
         """Call ``listener(study)`` whenever another study is put on screen."""
         self._listeners.append(listener)

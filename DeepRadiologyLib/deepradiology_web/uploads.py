@@ -1,0 +1,90 @@
+"""Opening an image from the browser: a file the radiologist picks on their own computer.
+
+The file's bytes arrive over the tab's websocket, are written to a private temporary file only long
+enough for the core readers to read it (they pick the reader from the name), and are then deleted:
+no copy of patient data stays on the server's disk. The image joins the tab's study list.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from deepradiology.errors import DeepRadiologyError
+
+from .default_data import CaseImage
+
+__all__ = ["UploadManager", "ACCEPTED_SUFFIXES", "MAX_UPLOAD_MB"]
+
+ACCEPTED_SUFFIXES = (".nii", ".nii.gz", ".nrrd", ".mha", ".dcm", ".png", ".jpg", ".jpeg")
+#: Larger files belong on the command line (``deepradiology serve FILE``), not in a websocket message.
+MAX_UPLOAD_MB = 64
+
+
+class UploadManager:
+    """Turns the file in state ``upload_file`` into an open study.
+
+    Args:
+        scene: the tab's MRML scene.
+        studies: the tab's `studies.StudyList`.
+        state: the tab's trame state (``upload_file`` in, ``upload_error`` out).
+    """
+
+    def __init__(self, *, scene, studies, state) -> None:
+        self._scene = scene
+        self._studies = studies
+        self._state = state
+        state.upload_file = None
+        state.upload_error = ""
+        state.change("upload_file")(self._on_file)
+
+    def _on_file(self, upload_file, **_):
+        if not upload_file:
+            return
+        files = upload_file if isinstance(upload_file, list) else [upload_file]
+        errors = []
+        for item in files:
+            try:
+                self.open_bytes(str(item.get("name", "image")), item.get("content") or b"")
+            except DeepRadiologyError as exc:
+                errors.append(exc.problem if hasattr(exc, "problem") else str(exc))
+        with self._state:
+            self._state.upload_error = "; ".join(errors)
+            self._state.upload_file = None
+
+    def open_bytes(self, name: str, content: bytes):
+        """Read an uploaded file and add it as a study; returns the new `OpenStudy`.
+
+        Raises:
+            InputError: unsupported type, too large, or unreadable (the reader's own sentence).
+        """
+        from deepradiology.errors import InputError
+        from deepradiology.io import read_image
+
+        lower = name.lower()
+        if not lower.endswith(ACCEPTED_SUFFIXES):
+            raise InputError(name, f"cannot open this kind of file here; use one of {', '.join(ACCEPTED_SUFFIXES)}")
+        if isinstance(content, str):
+            raise InputError(name, "the browser sent no file content")
+        if len(content) > MAX_UPLOAD_MB * 2**20:
+            raise InputError(name, f"larger than {MAX_UPLOAD_MB} MB; give it to 'deepradiology serve' instead")
+        suffix = ".nii.gz" if lower.endswith(".nii.gz") else Path(lower).suffix
+        handle, path = tempfile.mkstemp(prefix="deepradiology-upload-", suffix=suffix)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(content)
+            image = read_image(path)
+        except InputError as exc:
+            raise InputError(name, exc.problem) from None  # name the user's file, not the temporary one
+        finally:
+            os.unlink(path)
+        kind = "radiograph" if image.is_2d else ("ct" if image.modality.upper() == "CT" else "volume")
+        label = re.sub(r"[^\w.\- ]", "_", name)[:80]
+        info = CaseImage(name=f"{'Radiograph' if kind == 'radiograph' else 'Study'}: {label} (opened here)",
+                         path="", kind=kind, patient="uploaded")
+        import dataclasses
+
+        image = dataclasses.replace(image, source=info.name)  # the temporary path is gone
+        return self._studies.add(scene=self._scene, image=image, info=info)
