@@ -1,0 +1,100 @@
+"""LongitudinalMatchLogic on the slicer-core wheel: phantom studies in, tracks / response / plot nodes out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("slicer", reason="the Logic tests need the slicer-core wheel")
+
+from deepradiology.errors import InputError  # noqa: E402
+from deepradiology.frames import lps_to_ras  # noqa: E402
+from deepradiology.longitudinal.phantom_eval import phantom_lesion  # noqa: E402
+
+
+@pytest.fixture
+def a_scene():
+    from deepradiology_mrml.scene import close_scene, create_scene
+
+    scene = create_scene()
+    yield scene
+    close_scene(scene)
+
+
+def _inputs(scene, phantom):
+    from deepradiology_mrml.tables import lesions_to_table
+    from deepradiology_mrml.volumes import image_to_volume_node
+
+    from deepradiology_mrml.logic.longitudinal import DATE_ATTRIBUTE, StudyInput
+
+    out = []
+    for s in reversed(phantom.studies):      # given out of order: the Logic sorts by DICOM date
+        node = image_to_volume_node(scene, s.ct, s.plan.study_id)
+        node.SetAttribute(DATE_ATTRIBUTE, s.plan.date.replace("-", ""))
+        lesions = [phantom_lesion(t, patient=phantom.plan.patient_id, study=s.plan.study_id) for t in s.lesions]
+        out.append(StudyInput(node, lesions_to_table(scene, lesions, f"{s.plan.study_id} lesions")))
+    return out
+
+
+def test_logic_matches_the_phantom_series_and_writes_tables_plot_and_response(a_scene, a_coarse_phantom_patient):
+    from deepradiology_mrml.logic.longitudinal import LongitudinalMatchLogic
+    from deepradiology_mrml.plots import plot_series_values
+    from deepradiology_mrml.tables import table_to_records
+
+    logic = LongitudinalMatchLogic(a_scene)
+    result = logic.run(_inputs(a_scene, a_coarse_phantom_patient))
+    assert result.studies == ["S0", "S1", "S2"]
+    rows = table_to_records(logic.tracks_table)
+    assert len(rows) == len(result.tracks) == 7
+    for row in rows:       # every track holds one phantom lesion per study it is seen in
+        ids = [row[f"{s} lesion"] for s in result.studies if row[f"{s} lesion"]]
+        assert len({i.split("-")[1] for i in ids}) == 1
+    response = table_to_records(logic.response_table)
+    assert [r["overall response"] for r in response][0] == "baseline"
+    curves = plot_series_values(logic.plot_chart)
+    assert "target sum" in curves and curves["target sum"][0].tolist() == [0.0, 63.0, 126.0]
+
+
+def test_jump_positions_are_each_lesion_centre_in_ras_of_its_own_study(a_scene, a_coarse_phantom_patient):
+    from deepradiology_mrml.logic.longitudinal import LongitudinalMatchLogic
+
+    logic = LongitudinalMatchLogic(a_scene)
+    result = logic.run(_inputs(a_scene, a_coarse_phantom_patient), register=False)
+    track = next(t for t in result.tracks if len(t.lesions) == 3)
+    jumps = logic.jump_positions(track.track_id)
+    for study, ras in jumps.items():
+        truth = next(t for t in a_coarse_phantom_patient.studies[result.studies.index(study)].lesions
+                     if t["lesion_id"] in track.lesions[study])
+        centre = np.mean(truth["long_axis_lps"] + truth["short_axis_lps"], axis=0)
+        assert np.allclose(ras, lps_to_ras(centre), atol=1e-6)
+
+
+def test_a_user_split_then_merge_updates_tables_plot_and_response_and_leaves_no_stray_nodes(a_scene, a_coarse_phantom_patient):
+    from deepradiology_mrml.logic.longitudinal import LongitudinalMatchLogic
+    from deepradiology_mrml.tables import table_to_records
+
+    logic = LongitudinalMatchLogic(a_scene)
+    result = logic.run(_inputs(a_scene, a_coarse_phantom_patient), register=False)
+    nodes_before = a_scene.GetNumberOfNodes()
+    responses = [r["overall response"] for r in table_to_records(logic.response_table)]
+    target = next(t for t in result.targets if "S1" in result.track(t).lesions)
+    new_id = logic.split(target, from_study="S1")
+    after_split = table_to_records(logic.response_table)
+    assert after_split[1]["overall response"] == "PD" and new_id in after_split[1]["new lesions"]
+    assert len(table_to_records(logic.tracks_table)) == len(result.tracks)
+    logic.merge(target, new_id)
+    assert [r["overall response"] for r in table_to_records(logic.response_table)] == responses
+    assert a_scene.GetNumberOfNodes() == nodes_before
+
+
+def test_logic_refuses_a_single_study_and_makes_no_node(a_scene, a_coarse_phantom_patient):
+    from deepradiology_mrml.logic.longitudinal import LongitudinalMatchLogic
+
+    inputs = _inputs(a_scene, a_coarse_phantom_patient)[:1]
+    before = a_scene.GetNumberOfNodes()
+    logic = LongitudinalMatchLogic(a_scene)
+    with pytest.raises(InputError, match="at least two studies"):
+        logic.run(inputs)
+    assert a_scene.GetNumberOfNodes() == before and logic.tracks_table is None
+    with pytest.raises(InputError, match="run the matching first"):
+        logic.split("T1", from_study="S1")
