@@ -14,7 +14,7 @@ from __future__ import annotations
 import tempfile
 from typing import Any
 
-__all__ = ["MODULE_LOGICS", "create_scene", "get_scene", "close_scene", "module_logic", "in_slicer"]
+__all__ = ["MODULE_LOGICS", "create_scene", "get_scene", "close_scene", "adopt_scene", "module_logic", "in_slicer"]
 
 #: Module logics registered by `create_scene`: name in the application logic -> class name in ``slicer``.
 #: Markups registers the markups node and storage classes (without it, lines are not saved);
@@ -102,8 +102,24 @@ def create_scene():
     remote_io.GetCacheManager().SetRemoteCacheDirectory(cache.name)
     remote_io.AddDataIOToScene()
 
-    setattr(scene, _KEEP, {"app_logic": app_logic, "logics": logics, "remote_io": remote_io, "cache": cache})
+    setattr(scene, _KEEP, {"app_logic": app_logic, "logics": logics, "remote_io": remote_io, "cache": cache,
+                           "owned": True})
     return scene
+
+
+def adopt_scene(scene, *, app_logic, logics: dict) -> None:
+    """Let `module_logic` find the logics of a scene set up elsewhere (trame-slicer's ``SlicerApp``).
+
+    The scene stays its owner's: `close_scene` will only forget these logics, never clear the scene or
+    detach them.
+
+    Args:
+        scene: the ``vtkMRMLScene``.
+        app_logic: its application logic.
+        logics: name ("Markups", "Segmentations", ...) -> registered module logic.
+    """
+    setattr(scene, _KEEP, {"app_logic": app_logic, "logics": dict(logics), "remote_io": None, "cache": None,
+                           "owned": False})
 
 
 def get_scene():
@@ -121,7 +137,8 @@ def get_scene():
 def module_logic(scene, name: str):
     """The module logic registered as ``name`` ("Markups", "Segmentations", ...) for ``scene``.
 
-    Works for scenes made by `create_scene` and, inside Slicer, for ``slicer.mrmlScene``.
+    Works for scenes made by `create_scene` or handed over with `adopt_scene` and, inside Slicer, for
+    ``slicer.mrmlScene``.
 
     Raises:
         KeyError: when no such logic is registered for this scene.
@@ -144,18 +161,22 @@ def close_scene(scene) -> None:
 
     The logics hold references to the scene, so without this a scene made in a long-running process
     (the web app) is never freed. A scene not made by `create_scene` (``slicer.mrmlScene``) is left
-    untouched: it belongs to the application.
+    untouched: it belongs to the application; so is a scene handed over with `adopt_scene`.
     """
     global _default_scene
     setup = getattr(scene, _KEEP, None)
     if setup is None:
         return
+    delattr(scene, _KEEP)
+    if not setup.get("owned", True):  # adopted: the scene and its logics belong to someone else
+        return
     scene.Clear(True)
     for logic in setup["logics"].values():
         logic.SetMRMLScene(None)
-    setup["remote_io"].SetMRMLScene(None)
+    if setup["remote_io"] is not None:
+        setup["remote_io"].SetMRMLScene(None)
     setup["app_logic"].SetMRMLScene(None)
-    setup["cache"].cleanup()
-    delattr(scene, _KEEP)
+    if setup["cache"] is not None:
+        setup["cache"].cleanup()
     if scene is _default_scene:
         _default_scene = None

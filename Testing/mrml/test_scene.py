@@ -48,3 +48,23 @@ def test_importing_the_bridge_package_loads_neither_slicer_nor_vtk():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_an_adopted_scene_finds_its_owners_logics_and_is_not_cleared_on_close():
+    import slicer
+
+    from deepradiology_mrml.scene import adopt_scene
+
+    scene = slicer.vtkMRMLScene()
+    app_logic = slicer.vtkSlicerApplicationLogic()
+    app_logic.SetMRMLScene(scene)
+    markups = slicer.vtkSlicerMarkupsLogic()
+    markups.SetMRMLScene(scene)
+    adopt_scene(scene, app_logic=app_logic, logics={"Markups": markups})
+    assert module_logic(scene, "Markups") is markups
+    scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "CT")
+    close_scene(scene)
+    assert scene.GetNumberOfNodesByClass("vtkMRMLScalarVolumeNode") == 1
+    assert markups.GetMRMLScene() is scene
+    with pytest.raises(KeyError):
+        module_logic(scene, "Markups")
