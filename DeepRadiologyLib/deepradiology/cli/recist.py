@@ -36,6 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--no-3d", action="store_true", help="measure on the slice only, no propagation")
     m.add_argument("--max-diameter", type=float, default=None,
                    help="largest lesion accepted, mm (default 100); a larger region is an organ")
+    m.add_argument("--method", choices=("adaptive", "model", "auto"), default="adaptive",
+                   help="adaptive: no weights (default); model: the installed learned cascade; auto: the model "
+                        "when installed")
     m.add_argument("--id", default="L1", help="lesion id in the record (default L1)")
     m.add_argument("--force", action="store_true", help="overwrite existing outputs")
     m.set_defaults(func=run_measure)
@@ -147,7 +150,7 @@ def run_measure(args: argparse.Namespace) -> int:
             k = int(round(ijk[2]))
     m = measure_lesion(image, click=click, box=box, slice_index=k if box is not None else None,
                        lesion_id=args.id, propagate=not args.no_3d,
-                       max_diameter_mm=args.max_diameter or MAX_DIAMETER_MM)
+                       max_diameter_mm=args.max_diameter or MAX_DIAMETER_MM, method=args.method)
     record = m.lesion.to_dict()
     prepare_output(args.output, force=args.force).write_text(json.dumps(record, indent=2) + "\n")
     if args.mask:

@@ -84,6 +84,12 @@ def measurement_record(image: Image, lesion_slice: LesionSlice, volume=None, *, 
         is_lymph_node="lymph" in location.lower(), extra=extra)
 
 
+def _model_installed() -> bool:
+    from .learned import find_recist_model
+
+    return find_recist_model() is not None
+
+
 def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | None = None,
                    lesion_id: str = "L1", propagate: bool = True, organ_labels: Image | None = None,
                    label_names: dict[int, str] | None = None, max_diameter_mm: float = MAX_DIAMETER_MM,
@@ -96,6 +102,9 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
         lesion_id: the record's id ("L1", "L2", ...).
         propagate: make the 3D mask and volume (volumes only).
         organ_labels, label_names: an organ label map on the same grid, to name the location.
+        method: "adaptive" (no weights, the default), "model" (the installed learned cascade; ModelError
+            when none is installed) or "auto" (the model when installed, else adaptive). Boxes always
+            use the adaptive method.
         progress: callback(fraction, message).
 
     Returns:
@@ -104,16 +113,28 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
     Raises:
         InputError / NoLesionError: as `segment_lesion_2d`; a label map on another grid.
     """
+    if method not in ("adaptive", "model", "auto"):
+        raise InputError("method", f"must be adaptive, model or auto, got {method!r}")
     report(progress, 0.0, "segmenting the lesion on its slice")
-    lesion_slice = segment_lesion_2d(image, click=click, box=box, slice_index=slice_index,
-                                     max_diameter_mm=max_diameter_mm)
+    use_model = method == "model" or (method == "auto" and box is None and _model_installed())
+    if use_model:
+        from .learned import measure_with_model
+
+        if click is None:
+            raise InputError("box", "the learned model measures from a click; use method='adaptive' with a box")
+        lesion_slice = measure_with_model(image, click=click, slice_index=slice_index)
+    else:
+        lesion_slice = segment_lesion_2d(image, click=click, box=box, slice_index=slice_index,
+                                         max_diameter_mm=max_diameter_mm)
     volume = None
     if propagate and not image.is_2d:
         from .propagate import propagate_3d
 
         report(progress, 0.4, "propagating to neighbouring slices")
+        known = bool(np.isfinite(lesion_slice.lesion_hu))
         volume = propagate_3d(image, lesion_slice.mask, slice_index=lesion_slice.slice_index,
-                              lesion_hu=lesion_slice.lesion_hu, surround_hu=lesion_slice.surround_hu)
+                              lesion_hu=lesion_slice.lesion_hu if known else None,
+                              surround_hu=lesion_slice.surround_hu if known else None)
     labels = None
     if organ_labels is not None:
         if organ_labels.array.shape != image.array.shape:
