@@ -93,7 +93,7 @@ def _model_installed() -> bool:
 def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | None = None,
                    lesion_id: str = "L1", propagate: bool = True, organ_labels: Image | None = None,
                    label_names: dict[int, str] | None = None, max_diameter_mm: float = MAX_DIAMETER_MM,
-                   progress: ProgressCallback | None = None) -> RecistMeasurement:
+                   method: str = "adaptive", progress: ProgressCallback | None = None) -> RecistMeasurement:
     """Measure the lesion at a click (i, j, k voxels) or in a box (i0, j0, i1, j1 on ``slice_index``).
 
     Args:
