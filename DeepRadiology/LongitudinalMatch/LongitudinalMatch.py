@@ -1,0 +1,267 @@
+"""LongitudinalMatch: follow every lesion across a patient's studies, with the RECIST 1.1 response.
+
+The Widget only wires the UI to the Logic; the work is done by
+`deepradiology_mrml.logic.longitudinal.LongitudinalMatchLogic` (shared with the web app) over the core
+`deepradiology.longitudinal` (registration, lesion graph, RECIST 1.1).
+"""
+
+import slicer
+from slicer.i18n import tr as _
+from slicer.i18n import translate
+from slicer.parameterNodeWrapper import parameterNodeWrapper
+from slicer.ScriptedLoadableModule import (
+    ScriptedLoadableModule,
+    ScriptedLoadableModuleLogic,
+    ScriptedLoadableModuleTest,
+    ScriptedLoadableModuleWidget,
+)
+from slicer.util import VTKObservationMixin
+
+#: Slice views that show the studies side by side when a track is selected (baseline first).
+SLICE_VIEWS = ("Red", "Yellow", "Green")
+
+
+class LongitudinalMatch(ScriptedLoadableModule):
+    def __init__(self, parent):
+        ScriptedLoadableModule.__init__(self, parent)
+        self.parent.title = _("LongitudinalMatch")
+        self.parent.categories = [translate("qSlicerAbstractCoreModule", "DeepRadiology")]
+        self.parent.dependencies = []
+        self.parent.contributors = ["DeepRadiology developers"]
+        self.parent.helpText = _(
+            "Match the same lesion across a patient's CT studies (registration, then the intra-patient "
+            "lesion graph of Yan et al., CVPR 2018), show each lesion's track and compute the RECIST 1.1 "
+            "response at every time point. Select a track to see its lesion in every study; split or merge "
+            "tracks to correct a match, and the response follows.")
+        self.parent.acknowledgementText = _(
+            "Method: Yan, Lu, Summers et al., Deep Lesion Graphs in the Wild (CVPR 2018); RECIST 1.1 "
+            "(Eisenhauer et al., EJC 2009).")
+
+
+@parameterNodeWrapper
+class LongitudinalMatchParameterNode:
+    """register: register follow-ups to the baseline first; forcePatient: match different patient ids."""
+
+    register: bool = True
+    forcePatient: bool = False
+
+
+class LongitudinalMatchWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
+    def __init__(self, parent=None) -> None:
+        ScriptedLoadableModuleWidget.__init__(self, parent)
+        VTKObservationMixin.__init__(self)
+        self.logic = None
+        self._parameterNode = None
+        self._parameterNodeGuiTag = None
+        self._studies = []   # (volume node, lesion table node, date text)
+
+    def setup(self) -> None:
+        ScriptedLoadableModuleWidget.setup(self)
+        uiWidget = slicer.util.loadUI(self.resourcePath("UI/LongitudinalMatch.ui"))
+        self.layout.addWidget(uiWidget)
+        self.ui = slicer.util.childWidgetVariables(uiWidget)
+        uiWidget.setMRMLScene(slicer.mrmlScene)
+        self.logic = LongitudinalMatchLogic()
+
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
+        self.ui.addStudyButton.connect("clicked(bool)", self.onAddStudy)
+        self.ui.removeStudyButton.connect("clicked(bool)", self.onRemoveStudy)
+        self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
+        self.ui.splitButton.connect("clicked(bool)", self.onSplit)
+        self.ui.mergeButton.connect("clicked(bool)", self.onMerge)
+        # clicked(QModelIndex) is plain QAbstractItemView API, present whatever the table view's version.
+        self.ui.tracksTableView.connect("clicked(QModelIndex)", self.onTrackClicked)
+        self.ui.trackComboBox.connect("currentTextChanged(QString)", self.onTrackChosen)
+        self.initializeParameterNode()
+        self._updateButtons()
+
+    def cleanup(self) -> None:
+        self.removeObservers()
+
+    def enter(self) -> None:
+        self.initializeParameterNode()
+
+    def exit(self) -> None:
+        if self._parameterNode:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+            self._parameterNodeGuiTag = None
+
+    def onSceneStartClose(self, caller, event) -> None:
+        self.setParameterNode(None)
+        self._studies = []
+        self.logic.reset()
+
+    def onSceneEndClose(self, caller, event) -> None:
+        if self.parent.isEntered:
+            self.initializeParameterNode()
+        self._refreshStudies()
+
+    def initializeParameterNode(self) -> None:
+        self.setParameterNode(self.logic.getParameterNode())
+
+    def setParameterNode(self, inputParameterNode) -> None:
+        if self._parameterNode:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+        self._parameterNode = inputParameterNode
+        if self._parameterNode:
+            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
+
+    # --- studies list -------------------------------------------------------------------------
+    def onAddStudy(self) -> None:
+        volume = self.ui.studyVolumeSelector.currentNode()
+        table = self.ui.lesionTableSelector.currentNode()
+        if volume is None or table is None:
+            slicer.util.errorDisplay(_("Choose a CT volume and its lesion table first."))
+            return
+        if any(v is volume for v, _t, _d in self._studies):
+            slicer.util.errorDisplay(_("This volume is already in the list."))
+            return
+        self._studies.append((volume, table, self.ui.studyDateEdit.text.strip()))
+        self.ui.studyDateEdit.text = ""
+        self._refreshStudies()
+
+    def onRemoveStudy(self) -> None:
+        rows = sorted({index.row() for index in self.ui.studiesTable.selectedIndexes()}, reverse=True)
+        for row in rows:
+            del self._studies[row]
+        self._refreshStudies()
+
+    def _refreshStudies(self) -> None:
+        import qt
+
+        table = self.ui.studiesTable
+        table.setRowCount(len(self._studies))
+        for row, (volume, lesions, date) in enumerate(self._studies):
+            date = date or volume.GetAttribute("DICOM.StudyDate") or ""
+            for column, text in enumerate((volume.GetName(), lesions.GetName(), date)):
+                table.setItem(row, column, qt.QTableWidgetItem(text))
+        self._updateButtons()
+
+    def _updateButtons(self) -> None:
+        self.ui.applyButton.enabled = len(self._studies) >= 2
+        self.ui.applyButton.toolTip = (_("Match every lesion across the studies and compute the RECIST 1.1 response.")
+                                       if len(self._studies) >= 2 else _("Add at least two studies."))
+        has_result = self.logic is not None and self.logic.shared is not None and self.logic.shared.result is not None
+        for widget in (self.ui.splitButton, self.ui.mergeButton):
+            widget.enabled = has_result
+
+    # --- matching -----------------------------------------------------------------------------
+    def onApplyButton(self) -> None:
+        with slicer.util.tryWithErrorDisplay(_("Lesion matching failed."), waitCursor=True):
+            result = self.logic.process(self._studies, register=self._parameterNode.register,
+                                        forcePatient=self._parameterNode.forcePatient)
+            self._showResult(result)
+
+    def _showResult(self, result) -> None:
+        shared = self.logic.shared
+        self.ui.tracksTableView.setMRMLTableNode(shared.tracks_table)
+        self.ui.responseTableView.setMRMLTableNode(shared.response_table)
+        slicer.modules.plots.logic().ShowChartInLayout(shared.plot_chart)
+        ids = [t.track_id for t in result.tracks]
+        for combo, items in ((self.ui.trackComboBox, ids), (self.ui.mergeTrackComboBox, ids),
+                             (self.ui.splitStudyComboBox, result.studies[1:])):
+            combo.clear()
+            combo.addItems(items)
+        summary = ", ".join(f"{r.study}: {r.overall_response}" for r in result.response)
+        self.ui.statusLabel.text = "\n".join([_("{n} tracks. Response: {s}").format(n=len(ids), s=summary)]
+                                             + list(result.warnings))
+        self._updateButtons()
+
+    def onTrackClicked(self, index) -> None:
+        if self.logic.shared is None or self.logic.shared.result is None:
+            return
+        rows = self.logic.shared.track_rows()
+        if 0 <= index.row() < len(rows):
+            # Choosing it in the combo box triggers onTrackChosen, which jumps the views.
+            self.ui.trackComboBox.setCurrentText(rows[index.row()]["track"])
+
+    def onTrackChosen(self, track_id) -> None:
+        if not track_id or self.logic.shared is None or self.logic.shared.result is None:
+            return
+        with slicer.util.tryWithErrorDisplay(_("Cannot show this track."), waitCursor=False):
+            self.logic.showTrack(str(track_id))
+
+    def onSplit(self) -> None:
+        with slicer.util.tryWithErrorDisplay(_("Cannot split the track."), waitCursor=True):
+            self.logic.shared.split(self.ui.trackComboBox.currentText, from_study=self.ui.splitStudyComboBox.currentText)
+            self._showResult(self.logic.shared.result)
+
+    def onMerge(self) -> None:
+        with slicer.util.tryWithErrorDisplay(_("Cannot merge the tracks."), waitCursor=True):
+            self.logic.shared.merge(self.ui.trackComboBox.currentText, self.ui.mergeTrackComboBox.currentText)
+            self._showResult(self.logic.shared.result)
+
+
+class LongitudinalMatchLogic(ScriptedLoadableModuleLogic):
+    """Slicer's side of the Logic: dependencies on first use, then the shared Logic does the work."""
+
+    def __init__(self) -> None:
+        ScriptedLoadableModuleLogic.__init__(self)
+        self.shared = None
+
+    def getParameterNode(self):
+        return LongitudinalMatchParameterNode(super().getParameterNode())
+
+    def reset(self) -> None:
+        self.shared = None
+
+    def process(self, studies, *, register: bool = True, forcePatient: bool = False, progress=None):
+        """Match ``studies`` [(volume node, lesion table node or Lesion list, date text)]; returns the result."""
+        from deepradiology_mrml.slicer_setup import ensure_python_dependencies
+
+        ensure_python_dependencies()
+        from deepradiology_mrml.logic.longitudinal import LongitudinalMatchLogic as SharedLogic
+        from deepradiology_mrml.logic.longitudinal import StudyInput
+
+        if self.shared is None or self.shared.scene is not slicer.mrmlScene:
+            self.shared = SharedLogic(slicer.mrmlScene)
+        inputs = [StudyInput(volume, lesions, date) for volume, lesions, date in studies]
+        return self.shared.run(inputs, register=register, force_patient=forcePatient, progress=progress)
+
+    def showTrack(self, track_id: str) -> None:
+        """Show the track's lesion in each study: one slice view per study (baseline, then the latest)."""
+        jumps = self.shared.jump_positions(track_id)
+        studies = [s for s in self.shared.result.studies if s in jumps]
+        shown = studies[:1] + studies[1:][-(len(SLICE_VIEWS) - 1):]
+        for view, study in zip(SLICE_VIEWS, shown):
+            widget = slicer.app.layoutManager().sliceWidget(view)
+            if widget is None:
+                continue
+            widget.mrmlSliceCompositeNode().SetBackgroundVolumeID(self.shared.volume_node(study).GetID())
+            widget.mrmlSliceNode().JumpSliceByCentering(*jumps[study])
+
+
+class LongitudinalMatchTest(ScriptedLoadableModuleTest):
+    """Runs the Logic on a synthetic three-study patient (the project's phantom)."""
+
+    def setUp(self):
+        slicer.mrmlScene.Clear()
+
+    def runTest(self):
+        self.setUp()
+        self.test_phantom_series_is_tracked_with_recist()
+
+    def test_phantom_series_is_tracked_with_recist(self):
+        self.delayDisplay("Making a three-study phantom patient")
+        from deepradiology.longitudinal.phantom_eval import phantom_lesion, pairwise_scores
+        from deepradiology.phantom import generate_phantom
+        from deepradiology_mrml.tables import lesions_to_table
+        from deepradiology_mrml.volumes import image_to_volume_node
+
+        phantom = generate_phantom(1, n_studies=3, spacing=(1.6, 1.6, 4.0))
+        studies = []
+        for s in phantom.studies:
+            volume = image_to_volume_node(slicer.mrmlScene, s.ct, s.plan.study_id)
+            lesions = [phantom_lesion(t, patient=phantom.plan.patient_id, study=s.plan.study_id) for t in s.lesions]
+            studies.append((volume, lesions_to_table(slicer.mrmlScene, lesions, f"{s.plan.study_id} lesions"),
+                            s.plan.date))
+        logic = LongitudinalMatchLogic()
+        result = logic.process(studies)
+        scores = pairwise_scores(result)
+        self.assertGreaterEqual(scores["precision"], 0.98)
+        self.assertGreaterEqual(scores["recall"], 0.98)
+        self.assertEqual(result.response[0].overall_response, "baseline")
+        self.assertIsNotNone(logic.shared.plot_chart)
+        logic.showTrack(result.tracks[0].track_id)
+        self.delayDisplay("Test passed")
