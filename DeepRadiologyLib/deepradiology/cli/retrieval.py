@@ -121,7 +121,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     bm.add_argument("--lesions", type=int, default=1_000_000)
     bm.add_argument("--queries", type=int, default=300)
     bm.add_argument("--dim", type=int, default=0, help="vector dimension (default: the descriptor's)")
-    bm.add_argument("--nprobe", type=int, default=48)
+    bm.add_argument("--nprobe", type=int, default=96, help="IVF lists scanned per query (default 96)")
     bm.add_argument("--dl-info", help="DL_info file whose rows are replicated for the import benchmark")
     bm.add_argument("--import-rows", type=int, default=32735)
     bm.add_argument("--workdir", default="/tmp", help="scratch folder for the import benchmark")

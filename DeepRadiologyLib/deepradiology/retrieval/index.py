@@ -67,7 +67,7 @@ class VectorIndex:
     """
 
     def __init__(self, *, model: str, dim: int, kind: str | None = None, exact_below: int = EXACT_BELOW,
-                 nprobe: int = 48, ef_search: int = 64) -> None:
+                 nprobe: int = 96, ef_search: int = 64) -> None:
         if kind not in (None, "exact", "ivf", "hnsw"):
             raise InputError("index kind", f"must be exact, ivf or hnsw, got {kind!r}")
         self.model, self.dim = model, int(dim)
@@ -213,7 +213,7 @@ class VectorIndex:
             raise InputError(path, f"holds {meta['dim']}-dimensional vectors, not {dim}-dimensional ones")
         if index.d != int(meta["dim"]) or index.ntotal != int(meta["count"]):
             raise InputError(path, "the vector index does not match its sidecar (interrupted write?)")
-        self = cls(model=meta["model"], dim=int(meta["dim"]), nprobe=int(meta.get("nprobe", 48)))
+        self = cls(model=meta["model"], dim=int(meta["dim"]), nprobe=int(meta.get("nprobe", 96)))
         self._index, self.kind = index, meta["kind"]
         self.last_id, self.trained_on = int(meta["last_id"]), int(meta["trained_on"])
         self._apply_search_params()
@@ -221,7 +221,7 @@ class VectorIndex:
 
     @classmethod
     def for_database(cls, db, model: str, *, kind: str | None = None, exact_below: int = EXACT_BELOW,
-                     nprobe: int = 48, save: bool = True,
+                     nprobe: int = 96, save: bool = True,
                      progress: ProgressCallback | None = None) -> VectorIndex:
         """The index of ``model``'s embeddings in a `LesionDatabase`, loaded, extended or rebuilt as needed.
 
