@@ -114,7 +114,11 @@ def _import(node, label_image: Image, names: Mapping[int, str], colors: Mapping[
             raise InputError(label_image.source or node.GetName(), "Slicer could not import the label image")
     finally:
         for temp in temporary:
+            # RemoveNode leaves a volume's display node behind; take it out too so no stray node remains.
+            display = temp.GetDisplayNode() if temp.IsA("vtkMRMLDisplayableNode") else None
             scene.RemoveNode(temp)
+            if display is not None:
+                scene.RemoveNode(display)
     segmentation = node.GetSegmentation()
     new_ids = [segment_id for segment_id, _ in _segments(node) if segment_id not in before]
     by_name = {segmentation.GetSegment(segment_id).GetName(): segment_id for segment_id in new_ids}
