@@ -46,3 +46,18 @@ def test_training_on_unlabelled_ct_lowers_the_loss_and_the_checkpoint_reloads(a_
 def test_a_missing_regressor_is_a_model_error(tmp_path):
     with pytest.raises(ModelError):
         ssbr.load_body_part_regressor(tmp_path / "none.pt")
+
+
+@pytest.mark.slow
+def test_train_ssbr_command_writes_a_checkpoint_with_its_card(a_coarse_phantom_patient, tmp_path, capsys):
+    import json
+
+    from deepradiology.cli import main
+    from deepradiology.io import write_image
+
+    paths = [str(write_image(s.ct, tmp_path / f"{s.plan.study_id}.nii.gz")) for s in a_coarse_phantom_patient.studies[:2]]
+    out = tmp_path / "ssbr.pt"
+    assert main(["longitudinal", "train-ssbr", *paths, "-o", str(out), "--steps", "2", "--size", "32"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert out.exists() and (tmp_path / "ssbr.pt.card.json").exists() and report["steps"] == 2
+    assert main(["longitudinal", "train-ssbr", *paths, "-o", str(out), "--steps", "2"]) == 2   # no overwrite

@@ -44,6 +44,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--no-register", action="store_true", help="match without registering the CTs")
     f.set_defaults(func=run_eval_phantom)
 
+    t = cmds.add_parser("train-ssbr", help="train the self-supervised body-part regressor on unlabelled CTs",
+                        description="Train SSBR (Yan et al., ISBI 2018: order + distance loss over slice scores) on "
+                                    "unlabelled CT volumes and write a checkpoint with its model card (task "
+                                    "body-part-regression); import it with `deepradiology models import`.")
+    t.add_argument("volumes", nargs="+", help="CT volumes (NIfTI, NRRD, DICOM folders)")
+    t.add_argument("-o", "--output", required=True, help="checkpoint file to write (.pt)")
+    t.add_argument("--steps", type=int, default=2000, help="optimiser steps (default 2000)")
+    t.add_argument("--size", type=int, default=128, help="slice size in pixels after resizing (default 128)")
+    t.add_argument("--name", default="ssbr", help="model name in its card (default ssbr)")
+    t.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    t.add_argument("--force", action="store_true", help="overwrite the checkpoint")
+    t.set_defaults(func=run_train_ssbr)
+
     b = cmds.add_parser("benchmark", help="speed: matching vs a Hungarian baseline; registration vs rigid-only")
     b.add_argument("--skip-registration", action="store_true", help="only the matching benchmark")
     b.add_argument("--shape", default="512,512,300", help="registration volume size i,j,k (default 512,512,300)")
@@ -107,6 +120,30 @@ def run_eval_phantom(args: argparse.Namespace) -> int:
     if not 2 <= args.studies <= 6:
         raise InputError("--studies", f"must be 2-6, got {args.studies}")
     print(json.dumps(evaluate_phantom(args.seed, n_studies=args.studies, register=not args.no_register)))
+    return 0
+
+
+def run_train_ssbr(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+    from ..io import read_image, require_ct
+    from ..io.write import prepare_output
+    from ..longitudinal.ssbr import SSBRSettings, save_body_part_regressor, train_body_part_regressor
+    from ..progress import TqdmProgress
+
+    if args.steps < 1 or args.size < 16:
+        raise InputError("--steps/--size", f"need at least 1 step and 16 pixels, got {args.steps} and {args.size}")
+    prepare_output(args.output, force=args.force)
+    volumes = [read_image(p) for p in args.volumes]
+    for v in volumes:
+        require_ct(v)
+    settings = SSBRSettings(size=args.size)
+    with TqdmProgress("train-ssbr") as bar:
+        model, history = train_body_part_regressor(volumes, steps=args.steps, settings=settings, device=args.device,
+                                                   progress=bar)
+    path = save_body_part_regressor(model, args.output, settings=settings, history=history, name=args.name,
+                                    training_data=f"{len(volumes)} unlabelled CT volumes", force=args.force)
+    print(json.dumps({"checkpoint": str(path), "steps": args.steps, "first_loss": history["loss"][0],
+                      "final_loss": history["loss"][-1], "score_range": history["score_range"]}))
     return 0
 
 
