@@ -1,0 +1,257 @@
+"""RECISTAssist: click a lesion on an axial CT slice, get its RECIST long and short axes and a 3D mask.
+
+The Widget only wires the UI to the Logic; the work is done by
+`deepradiology_mrml.logic.recist.RECISTAssistLogic` (shared with the web app) over the core
+`deepradiology.recist` (adaptive 2D segmentation, sub-pixel RECIST axes, slice propagation).
+"""
+
+from typing import Annotated
+
+import slicer
+import vtk
+from slicer.i18n import tr as _
+from slicer.i18n import translate
+from slicer.parameterNodeWrapper import Choice, WithinRange, parameterNodeWrapper
+from slicer.ScriptedLoadableModule import (
+    ScriptedLoadableModule,
+    ScriptedLoadableModuleLogic,
+    ScriptedLoadableModuleTest,
+    ScriptedLoadableModuleWidget,
+)
+from slicer.util import VTKObservationMixin
+
+#: Names of the helper markups the panel places (a point for the click, an ROI for the box).
+CLICK_NODE_NAME = "RECIST click"
+BOX_NODE_NAME = "RECIST box"
+
+
+class RECISTAssist(ScriptedLoadableModule):
+    def __init__(self, parent):
+        ScriptedLoadableModule.__init__(self, parent)
+        self.parent.title = _("RECISTAssist")
+        self.parent.categories = [translate("qSlicerAbstractCoreModule", "DeepRadiology")]
+        self.parent.dependencies = []
+        self.parent.contributors = ["DeepRadiology developers"]
+        self.parent.helpText = _(
+            "Click inside a lesion (or draw a box around it) on an axial CT slice. RECISTAssist segments the "
+            "lesion on that slice, draws its RECIST long axis and the perpendicular short axis as lines "
+            "(L<n> long / L<n> short), propagates the mask to the neighbouring slices for a 3D segment and "
+            "its volume, and lists the lesion in a table. Drag an endpoint to correct a line: the table "
+            "follows. A click in air, on an organ or where no lesion stands out is refused with the reason.")
+        self.parent.acknowledgementText = _(
+            "Methods: Tang et al., Accurate Semi-Automatic RECIST Labeling on CT Scans with Cascaded CNNs "
+            "(MICCAI 2018); Cai et al., Slice-Propagated 3D Mask Generation from 2D RECIST (MICCAI 2018).")
+
+
+@parameterNodeWrapper
+class RECISTAssistParameterNode:
+    """inputVolume: the CT; propagate3D: make the 3D mask; maxDiameterMm: the largest lesion accepted;
+    method: adaptive (no weights), auto or model (the installed learned cascade)."""
+
+    inputVolume: slicer.vtkMRMLScalarVolumeNode
+    propagate3D: bool = True
+    maxDiameterMm: Annotated[float, WithinRange(5.0, 350.0)] = 100.0
+    method: Annotated[str, Choice(["adaptive", "auto", "model"])] = "adaptive"
+
+
+class RECISTAssistWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
+    def __init__(self, parent=None) -> None:
+        ScriptedLoadableModuleWidget.__init__(self, parent)
+        VTKObservationMixin.__init__(self)
+        self.logic = None
+        self._parameterNode = None
+        self._parameterNodeGuiTag = None
+
+    def setup(self) -> None:
+        ScriptedLoadableModuleWidget.setup(self)
+        uiWidget = slicer.util.loadUI(self.resourcePath("UI/RECISTAssist.ui"))
+        self.layout.addWidget(uiWidget)
+        self.ui = slicer.util.childWidgetVariables(uiWidget)
+        uiWidget.setMRMLScene(slicer.mrmlScene)
+        self.logic = RECISTAssistLogic()
+
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
+        self.ui.pointPlaceWidget.setMRMLScene(slicer.mrmlScene)
+        self.ui.boxPlaceWidget.setMRMLScene(slicer.mrmlScene)
+        self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
+        self.ui.undoButton.connect("clicked(bool)", self.onUndoButton)
+        self.initializeParameterNode()
+        self._helperNodes()
+        self._updateButtons()
+
+    def cleanup(self) -> None:
+        self.removeObservers()
+
+    def enter(self) -> None:
+        self.initializeParameterNode()
+        self._helperNodes()
+
+    def exit(self) -> None:
+        if self._parameterNode:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+            self._parameterNodeGuiTag = None
+
+    def onSceneStartClose(self, caller, event) -> None:
+        self.setParameterNode(None)
+        self.logic.reset()
+
+    def onSceneEndClose(self, caller, event) -> None:
+        if self.parent.isEntered:
+            self.initializeParameterNode()
+            self._helperNodes()
+
+    def initializeParameterNode(self) -> None:
+        self.setParameterNode(self.logic.getParameterNode())
+        if not self._parameterNode.inputVolume:
+            first = slicer.mrmlScene.GetFirstNodeByClass("vtkMRMLScalarVolumeNode")
+            if first:
+                self._parameterNode.inputVolume = first
+
+    def setParameterNode(self, inputParameterNode) -> None:
+        if self._parameterNode:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+            self.removeObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateButtons)
+        self._parameterNode = inputParameterNode
+        if self._parameterNode:
+            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
+            self.addObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateButtons)
+        self._updateButtons()
+
+    def _helperNodes(self) -> None:
+        """The point list and ROI the place widgets drop into; a placed point measures at once."""
+        click = slicer.mrmlScene.GetFirstNodeByName(CLICK_NODE_NAME)
+        if click is None:
+            click = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLMarkupsFiducialNode", CLICK_NODE_NAME)
+            click.CreateDefaultDisplayNodes()
+            click.SetMaximumNumberOfControlPoints(1)
+        box = slicer.mrmlScene.GetFirstNodeByName(BOX_NODE_NAME)
+        if box is None:
+            box = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLMarkupsROINode", BOX_NODE_NAME)
+            box.CreateDefaultDisplayNodes()
+        self.ui.pointPlaceWidget.setCurrentNode(click)
+        self.ui.boxPlaceWidget.setCurrentNode(box)
+        if not self.hasObserver(click, click.PointPositionDefinedEvent, self.onPointPlaced):
+            self.addObserver(click, click.PointPositionDefinedEvent, self.onPointPlaced)
+
+    def _updateButtons(self, caller=None, event=None) -> None:
+        ready = bool(self._parameterNode and self._parameterNode.inputVolume)
+        self.ui.applyButton.enabled = ready
+        self.ui.applyButton.toolTip = _("Measure the lesion at the placed point (or in the box)") if ready \
+            else _("Select a CT volume first")
+        self.ui.undoButton.enabled = bool(self.logic and self.logic.shared and self.logic.shared.measured)
+
+    def onPointPlaced(self, caller, event) -> None:
+        self.onApplyButton()
+
+    def onApplyButton(self) -> None:
+        click = slicer.mrmlScene.GetFirstNodeByName(CLICK_NODE_NAME)
+        box = slicer.mrmlScene.GetFirstNodeByName(BOX_NODE_NAME)
+        point = list(click.GetNthControlPointPositionWorld(0)) if click and click.GetNumberOfControlPoints() else None
+        corners = None
+        if box is not None and box.GetNumberOfControlPoints() and point is None:
+            centre, size = [0.0] * 3, [0.0] * 3
+            box.GetCenterWorld(centre)
+            box.GetSizeWorld(size)
+            corners = ([centre[0] - size[0] / 2, centre[1] - size[1] / 2, centre[2]],
+                       [centre[0] + size[0] / 2, centre[1] + size[1] / 2, centre[2]])
+        p = self._parameterNode
+        with slicer.util.tryWithErrorDisplay(_("No lesion measured."), waitCursor=True):
+            try:
+                lesion = self.logic.process(p.inputVolume, pointRas=point, boxRas=corners, propagate=p.propagate3D,
+                                            maxDiameterMm=p.maxDiameterMm, method=p.method)
+            finally:
+                if click is not None:
+                    click.RemoveAllControlPoints()
+            self.ui.lesionTableView.setMRMLTableNode(self.logic.shared.table_node)
+            volume = "" if lesion.volume_ml is None else _(", {volume:.2f} mL").format(volume=lesion.volume_ml)
+            self.ui.statusLabel.text = _("{name}: long {long:.1f} mm, short {short:.1f} mm{volume}").format(
+                name=lesion.lesion_id, long=lesion.long_axis_mm, short=lesion.short_axis_mm, volume=volume)
+        self._updateButtons()
+
+    def onUndoButton(self) -> None:
+        with slicer.util.tryWithErrorDisplay(_("Nothing to undo."), waitCursor=False):
+            selected = self.ui.lesionTableView.selectionModel().selectedRows() if self.ui.lesionTableView.model() else []
+            lesion_id = None
+            if selected:
+                lesion_id = self.logic.shared.rows()[selected[0].row()]["lesion"]
+            removed = self.logic.undo(lesion_id)
+            self.ui.statusLabel.text = _("{name} removed").format(name=removed)
+        self._updateButtons()
+
+
+class RECISTAssistLogic(ScriptedLoadableModuleLogic):
+    """Slicer's side of the Logic: dependencies on first use, then the shared Logic does the work."""
+
+    def __init__(self) -> None:
+        ScriptedLoadableModuleLogic.__init__(self)
+        self.shared = None
+
+    def getParameterNode(self):
+        return RECISTAssistParameterNode(super().getParameterNode())
+
+    def reset(self) -> None:
+        self.shared = None
+
+    def _shared(self):
+        from deepradiology_mrml.slicer_setup import ensure_python_dependencies
+
+        ensure_python_dependencies()
+        from deepradiology_mrml.logic.recist import RECISTAssistLogic as SharedLogic
+
+        if self.shared is None or self.shared.scene is not slicer.mrmlScene:
+            self.shared = SharedLogic(slicer.mrmlScene)
+        return self.shared
+
+    def process(self, volumeNode, pointRas=None, boxRas=None, *, propagate: bool = True,
+                maxDiameterMm: float = 100.0, method: str = "adaptive", progress=None):
+        """Measure the lesion at ``pointRas`` (RAS mm) or in ``boxRas`` (two RAS corners); returns its record."""
+        return self._shared().measure(volumeNode, pointRas, box_ras=boxRas, propagate=propagate,
+                                      max_diameter_mm=maxDiameterMm, method=method, progress=progress)
+
+    def undo(self, lesionId=None) -> str:
+        """Remove one lesion's lines, segment and row (the last one when ``lesionId`` is None)."""
+        return self._shared().undo(lesionId)
+
+
+class RECISTAssistTest(ScriptedLoadableModuleTest):
+    """Runs the Logic on the project's phantom: measure, edit, undo, and a refused click."""
+
+    def setUp(self):
+        slicer.mrmlScene.Clear()
+
+    def runTest(self):
+        self.setUp()
+        self.test_phantom_lesions_are_measured_edited_and_undone()
+
+    def test_phantom_lesions_are_measured_edited_and_undone(self):
+        self.delayDisplay("Making a phantom study")
+        import numpy as np
+
+        from deepradiology.frames import lps_to_ras
+        from deepradiology.phantom import generate_phantom
+        from deepradiology.recist import NoLesionError
+        from deepradiology_mrml.volumes import image_to_volume_node
+
+        study = generate_phantom(1, n_studies=1, spacing=(1.6, 1.6, 4.0)).studies[0]
+        volume = image_to_volume_node(slicer.mrmlScene, study.ct, "phantom CT")
+        logic = RECISTAssistLogic()
+        for truth in study.lesions[:3]:
+            lesion = logic.process(volume, lps_to_ras(np.asarray(truth["centre_lps"])))
+            self.assertAlmostEqual(lesion.long_axis_mm, truth["long_axis_mm"],
+                                   delta=max(1.6, 0.05 * truth["long_axis_mm"]))
+            self.assertIsNotNone(slicer.mrmlScene.GetFirstNodeByName(f"{lesion.lesion_id} long"))
+        nodes = slicer.mrmlScene.GetNumberOfNodes()
+        with self.assertRaises(NoLesionError):
+            logic.process(volume, lps_to_ras(study.ct.index_to_lps([1, 1, 10])))
+        self.assertEqual(slicer.mrmlScene.GetNumberOfNodes(), nodes)
+        line = slicer.mrmlScene.GetFirstNodeByName("L1 long")
+        p0 = np.array(line.GetNthControlPointPosition(0))
+        p1 = np.array(line.GetNthControlPointPosition(1))
+        line.SetNthControlPointPosition(1, *(p1 + (p1 - p0) * 0.1))
+        edited = logic.shared.update_from_lines("L1")
+        self.assertAlmostEqual(edited.long_axis_mm, 1.1 * np.linalg.norm(p1 - p0), delta=0.01)
+        self.assertEqual(logic.undo("L2"), "L2")
+        self.assertIsNone(slicer.mrmlScene.GetFirstNodeByName("L2 long"))
+        self.assertEqual([row["lesion"] for row in logic.shared.rows()], ["L1", "L3"])
+        self.delayDisplay("Test passed")
