@@ -8,3 +8,5 @@ Importing this package does not import torch or SimpleITK.
 """
 
 from __future__ import annotations
+
+__all__: list[str] = []
