@@ -19,6 +19,7 @@ import sys
 
 from .default_data import Case
 from .jobs import JobRunner
+from .lesion_book import LesionBook
 from .panels import Workspace, available_panels
 from .picking import PointPicker
 from .security import worker_secret_middleware
@@ -64,7 +65,8 @@ class DeepRadiologyApp:
         self.studies.on_change(self._show_study)
         self.uploads = UploadManager(scene=self.slicer_app.scene, studies=self.studies, state=state)
         self.workspace = Workspace(server=server, scene=self.slicer_app.scene, viewer=self.viewer,
-                                   picker=self.picker, jobs=self.jobs, studies=self.studies)
+                                   picker=self.picker, jobs=self.jobs, studies=self.studies,
+                                   lesions=LesionBook(studies=self.studies), case=case)
         panel_classes, self.missing_logic = available_panels()
         self.panels = [cls(self.workspace) for cls in panel_classes]
         state.panel_keys = [p.key for p in self.panels]

@@ -35,6 +35,9 @@ class CaseImage:
         kind: ``"ct"`` / ``"volume"`` (3D) or ``"radiograph"`` (2D, e.g. a chest X-ray).
         patient: which patient it belongs to; studies of one patient can be matched over time.
         date: the study date when known (``YYYY-MM-DD``), else "".
+        study_id: a short id for tables ("S0"); the name is used when empty.
+        lesions: a lesion JSON file (`deepradiology.lesion.save_lesions`) of lesions already marked on
+            this study, e.g. from a prior reading; "" when none. LongitudinalMatch starts from them.
     """
 
     name: str
@@ -42,6 +45,8 @@ class CaseImage:
     kind: str
     patient: str = "patient"
     date: str = ""
+    study_id: str = ""
+    lesions: str = ""
 
 
 @dataclass
@@ -50,6 +55,7 @@ class Case:
 
     images: list[CaseImage] = field(default_factory=list)
     description: str = ""
+    lesion_database: str = ""
 
     def volumes(self) -> list[CaseImage]:
         return [im for im in self.images if im.kind != "radiograph"]
@@ -59,14 +65,15 @@ class Case:
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
-        path.write_text(json.dumps({"description": self.description,
+        path.write_text(json.dumps({"description": self.description, "lesion_database": self.lesion_database,
                                     "images": [asdict(im) for im in self.images]}, indent=1))
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> Case:
         data = json.loads(Path(path).read_text())
-        return cls([CaseImage(**im) for im in data["images"]], data.get("description", ""))
+        return cls([CaseImage(**im) for im in data["images"]], data.get("description", ""),
+                   data.get("lesion_database", ""))
 
 
 def shared_ct_path(shared_data: str | Path | None = None) -> Path | None:
@@ -86,6 +93,11 @@ def embedded_default_case(folder: str | Path, *, spacing=(0.8, 0.8, 2.5), shared
                           progress=None) -> Case:
     """Render the synthetic patient into ``folder`` (NIfTI, LPS) and describe it as a `Case`.
 
+    Each study comes with the lesions a reader marked on it (the phantom's known lesions, as
+    ``deepradiology longitudinal match`` reads them), and a lesion database for LesionRetrieval is
+    filled with the follow-up studies' lesions (thumbnails from their images), so that a lesion
+    clicked on the baseline finds its later appearances and look-alikes.
+
     Args:
         folder: a private, writable folder (the caller owns and removes it).
         spacing: voxel size (i, j, k) in mm; coarser is quicker to render and to serve.
@@ -93,24 +105,55 @@ def embedded_default_case(folder: str | Path, *, spacing=(0.8, 0.8, 2.5), shared
         progress: optional ``progress(fraction, message)`` callback.
     """
     from deepradiology.io import write_image
+    from deepradiology.lesion import save_lesions
     from deepradiology.phantom import generate_phantom
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     phantom = generate_phantom(DEFAULT_PHANTOM_SEED, n_studies=3, spacing=tuple(spacing), progress=progress)
     images = []
+    marked = []
     for number, study in enumerate(phantom.studies, start=1):
         # uncompressed: every tab reads these, and gzip would cost each tab seconds
         path = write_image(study.ct, folder / f"study{number}_ct.nii", force=True, compress=False)
+        lesions = _marked_lesions(study, patient=phantom.plan.patient_id)
+        marked.append(lesions)
+        lesion_file = save_lesions(lesions, folder / f"study{number}_lesions.json", force=True)
         label = "baseline" if number == 1 else f"follow-up {number - 1}"
         images.append(CaseImage(name=f"Phantom study {number} ({label}, {study.plan.date})", path=str(path),
-                                kind="ct", patient=phantom.plan.patient_id, date=study.plan.date))
+                                kind="ct", patient=phantom.plan.patient_id, date=study.plan.date,
+                                study_id=study.plan.study_id, lesions=str(lesion_file)))
+    database = _follow_up_lesion_database(folder / "lesions.sqlite", phantom, marked, images)
     real_ct = shared_ct_path(shared_data)
     if real_ct is not None:
         images.append(CaseImage(name="Real abdominal CT (TotalSegmentator example)", path=str(real_ct),
                                 kind="ct", patient="shared-data-ct"))
     return Case(images, description="Synthetic patient with three phantom CT studies"
-                + (" and the real example CT" if real_ct else ""))
+                + (" and the real example CT" if real_ct else ""), lesion_database=str(database))
+
+
+def _marked_lesions(study, *, patient: str) -> list:
+    """The lesions of a phantom study as a reader marks them (RECIST axes in LPS mm); no truth labels."""
+    from deepradiology.longitudinal.phantom_eval import phantom_lesion
+
+    lesions = [phantom_lesion(t, patient=patient, study=study.plan.study_id) for t in study.lesions]
+    for lesion in lesions:
+        lesion.extra = {}  # the track it truly belongs to is for evaluation, not for the matcher
+    return lesions
+
+
+def _follow_up_lesion_database(path: Path, phantom, marked: list, images: list[CaseImage]) -> Path:
+    """A lesion database holding the follow-up studies' marked lesions, with thumbnails."""
+    from deepradiology.retrieval import LesionDatabase
+    from deepradiology.retrieval.importers import import_lesions
+
+    db = LesionDatabase(path, create=True)
+    try:
+        for study, lesions, info in list(zip(phantom.studies, marked, images))[1:]:
+            import_lesions(db, lesions, image=study.ct, image_path=info.path, source="phantom-follow-up")
+    finally:
+        db.close()
+    return path
 
 
 def case_from_inputs(inputs: list[str | Path]) -> Case:

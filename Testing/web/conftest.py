@@ -84,10 +84,11 @@ def a_browser():
         browser.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def a_default_patient_server():
-    """``deepradiology serve`` on the embedded synthetic patient, shared by one test module."""
-    server = start_server("--phantom-spacing", TEST_PHANTOM_SPACING, "--max-tabs", "3", "--tab-timeout", "10")
+    """``deepradiology serve`` on the embedded synthetic patient, shared by the browser tests (each
+    test opens its own tab, hence its own session)."""
+    server = start_server("--phantom-spacing", TEST_PHANTOM_SPACING, "--max-tabs", "4", "--tab-timeout", "5")
     yield server
     server.stop()
 
@@ -168,3 +169,28 @@ def select_study(page, name_part: str) -> None:
     page.wait_for_function("n => document.querySelector('.v-select__selection-text')?.innerText.includes(n)",
                            arg=name_part)
     wait_for_new_render(page, before)
+
+
+@pytest.fixture(scope="session")
+def a_baseline_truth():
+    """The embedded patient's baseline study as the server renders it (same seed and voxels): its
+    known lesions (centres in LPS mm, types, axes), for the tests to know where to click."""
+    from deepradiology.frames import parse_point
+    from deepradiology.phantom import generate_phantom
+
+    phantom = generate_phantom(0, n_studies=1, spacing=tuple(parse_point(TEST_PHANTOM_SPACING)))
+    return phantom.studies[0].lesions
+
+
+def open_panel(page, key: str) -> None:
+    """Bring a side-bar panel to the front by its tab."""
+    page.locator(f"#tab-{key}").click()
+    page.locator(f"#panel-{key}").wait_for(state="visible")
+
+
+def click_lesion(page, lps_mm, *, ask_button: str) -> None:
+    """Centre the views on a lesion, press the panel's button that asks for a click, and click it."""
+    centre_views_on(page, lps_mm)
+    page.locator(ask_button).click()
+    page.locator("#pick-prompt").wait_for(state="visible")
+    click_view_centre(page)

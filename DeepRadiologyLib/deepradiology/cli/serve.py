@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--shared-data", default=None,
                    help="the shared public data folder, to offer its real CT with the default patient "
                         "(default: $DEEPRADIOLOGY_SHARED_DATA)")
+    p.add_argument("--lesion-db", default=None,
+                   help="lesion database (SQLite, from 'deepradiology retrieval import') for the similar-lesions "
+                        "panel (default: one built from the embedded patient's follow-up studies)")
     p.add_argument("--tab-timeout", type=int, default=60,
                    help="seconds a tab's session lives on after its browser tab closed (default 60)")
     p.add_argument("--verbose", action="store_true", help="show the tab processes' own console output")
@@ -79,6 +82,10 @@ def run(args: argparse.Namespace) -> int:
         else:
             print("preparing the embedded synthetic patient ...", file=sys.stderr, flush=True)
             case = embedded_default_case(workdir, spacing=tuple(spacing), shared_data=args.shared_data)
+        if args.lesion_db:
+            if not os.path.isfile(args.lesion_db):
+                raise InputError(args.lesion_db, "no such lesion database file")
+            case.lesion_database = os.path.abspath(args.lesion_db)
         case_file = case.save(os.path.join(workdir, "case.json"))
 
         def launch_worker(port: int, secret: str) -> subprocess.Popen:

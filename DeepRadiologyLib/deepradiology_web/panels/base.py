@@ -19,6 +19,8 @@ class Workspace:
         picker: `deepradiology_web.picking.PointPicker` (a click in a slice view -> a point in LPS mm).
         jobs: `deepradiology_web.jobs.JobRunner` (long work off the UI thread).
         studies: `deepradiology_web.studies.StudyList` (the open studies, the one on screen).
+        lesions: `deepradiology_web.lesion_book.LesionBook` (lesions marked per study).
+        case: `deepradiology_web.default_data.Case` (e.g. its lesion database for retrieval).
     """
 
     server: object
@@ -27,6 +29,8 @@ class Workspace:
     picker: object
     jobs: object
     studies: object
+    lesions: object
+    case: object
 
     @property
     def state(self):

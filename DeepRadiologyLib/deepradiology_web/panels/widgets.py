@@ -29,19 +29,26 @@ def table_headers(columns: Sequence[tuple[str, str]]) -> list[dict]:
 
 
 def records_table(*, headers: str, rows: str, element_id: str, click_row=None, selected: str | None = None):
-    """A compact table bound to state ``headers`` / ``rows``; ``click_row(index)`` when a row is clicked.
+    """A compact table bound to state ``headers`` (key/title dicts) and ``rows`` (dicts).
 
-    Rows must carry an ``_index`` key (their position) so that a click can name its row.
+    Rows must carry an ``_index`` key (their position); ``click_row(index)`` is called when a row is
+    clicked, and the row whose ``_index`` equals state ``selected`` is highlighted.
     """
+    from trame.widgets import html
     from trame.widgets import vuetify3 as v3
 
-    options = dict(headers=(headers,), items=(rows,), density="compact", items_per_page=-1,
-                   hide_default_footer=True, id=element_id, classes="text-caption", hover=True)
+    row_options = {"v_for": f"row in {rows}", "key": "row._index"}
     if click_row is not None:
-        options["click_row"] = (click_row, "[$event, $event2.item._index]")
-        if selected is not None:
-            options["row_props"] = (f"(r) => ({{ class: r.item._index === {selected} ? 'bg-blue-lighten-4' : '' }})",)
-    return v3.VDataTable(**options)
+        row_options["click"] = (click_row, "[row._index]")
+        row_options["style"] = "cursor: pointer"
+    if selected is not None:
+        row_options["classes"] = (f"row._index === {selected} ? 'bg-blue-lighten-4' : ''",)
+    with v3.VTable(density="compact", id=element_id, classes="text-caption", hover=True) as table:
+        with html.Thead(), html.Tr():
+            html.Th("{{ h.title }}", v_for=f"h in {headers}", key="h.key", classes="px-1")
+        with html.Tbody(), html.Tr(**row_options):
+            html.Td("{{ row[h.key] }}", v_for=f"h in {headers}", key="h.key", classes="px-1")
+    return table
 
 
 def line_chart_svg(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], *, x_title: str, y_title: str,

@@ -1,0 +1,42 @@
+"""The lesions marked on each open study, shared by the panels of one tab.
+
+A study starts with the lesions of its prior reading (`default_data.CaseImage.lesions`, a lesion JSON
+file) and gains those the radiologist measures in the RECIST panel. LongitudinalMatch matches them
+across studies; LesionRetrieval can query with any of them. Axes are LPS mm, as in `Lesion`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+__all__ = ["LesionBook"]
+
+
+class LesionBook:
+    """Lesion records per open study (keyed by the study's volume node id).
+
+    Args:
+        studies: the tab's `studies.StudyList`; prior readings are loaded from it here.
+    """
+
+    def __init__(self, *, studies) -> None:
+        from deepradiology.lesion import load_lesions
+
+        self._studies = studies
+        self._lesions: dict[str, list] = {}
+        self._listeners: list[Callable[[object], None]] = []
+        for study in studies.studies:
+            self._lesions[study.node_id] = load_lesions(study.info.lesions) if study.info.lesions else []
+
+    def lesions_for(self, study) -> list:
+        """The lesions marked on ``study`` (an `OpenStudy`), prior reading first, in marking order."""
+        return list(self._lesions.setdefault(study.node_id, []))
+
+    def add(self, study, lesion) -> None:
+        """Record a lesion measured on ``study``; listeners hear about it."""
+        self._lesions.setdefault(study.node_id, []).append(lesion)
+        for listener in self._listeners:
+            listener(study)
+
+    def on_change(self, listener: Callable[[object], None]) -> None:
+        self._listeners.append(listener)

@@ -1,0 +1,33 @@
+"""The similar-lesions panel: the radiologist clicks a baseline lesion and gets its neighbours, with
+thumbnails, from the lesion database (the embedded patient's follow-up studies)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import click_lesion, open_panel, open_tab, save_screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_clicking_a_liver_lesion_lists_similar_lesions_with_thumbnails(a_browser, a_default_patient_server,
+                                                                        a_baseline_truth):
+    liver = max((t for t in a_baseline_truth if t["organ"] == "liver"), key=lambda t: t["long_axis_mm"])
+    page = open_tab(a_browser, a_default_patient_server.url)
+    try:
+        open_panel(page, "retrieval")
+        click_lesion(page, liver["centre_lps"], ask_button="#retrieval-pick")
+        page.locator(".retrieval-neighbour").first.wait_for(timeout=120_000)
+
+        neighbours = page.locator(".retrieval-neighbour")
+        assert neighbours.count() >= 3
+        first = neighbours.first.inner_text()
+        # The nearest stored lesion is the same liver lesion seen again in a follow-up study.
+        assert first.startswith("1. liver") and ("study S1" in first or "study S2" in first)
+        thumbnails = page.locator(".retrieval-thumbnail")
+        assert thumbnails.count() >= 3
+        assert page.evaluate("() => Array.from(document.querySelectorAll('.retrieval-thumbnail'))"
+                             ".every(img => img.naturalWidth > 0)")
+        save_screenshot(page, "retrieval-panel")
+    finally:
+        page.close()
