@@ -163,3 +163,63 @@ def test_a_failure_while_making_nodes_removes_what_was_made(a_scene, ct_node, st
     with pytest.raises(RuntimeError):
         RECISTAssistLogic(a_scene).measure(ct_node, click_ras(study.lesions[0]))
     assert node_names(a_scene) == before
+
+
+def test_a_single_slice_with_3d_propagation_asked_is_refused_and_leaves_nothing(a_scene):
+    from deepradiology.deeplesion import read_dl_info
+    from deepradiology.io import read_deeplesion_slice
+    from deepradiology_mrml.logic.recist import RECISTAssistLogic
+    from deepradiology_mrml.volumes import image_to_volume_node
+
+    from ..conftest import shared_file
+
+    rows, _ = read_dl_info(shared_file("deeplesion/DL_info_test.csv"))
+    images = shared_file("deeplesion/images_png")
+    logic = RECISTAssistLogic(a_scene)
+    errors = []
+    for row in [r for r in rows if (images / r.png_relpath).is_file()]:
+        image = read_deeplesion_slice(images / row.png_relpath, spacing=row.spacing)
+        node = image_to_volume_node(a_scene, image, row.file_name)
+        click = lps_to_ras(image.index_to_lps([*row.recist_centre_px, 0]))
+        before = node_names(a_scene)
+        with pytest.raises(InputError, match="3D volume is needed"):
+            logic.measure(node, click, propagate=True)
+        assert node_names(a_scene) == before
+        lesion = logic.measure(node, click, propagate=False)
+        errors.append(abs(lesion.long_axis_mm - row.diameters_mm[0]))
+        assert lesion.volume_ml is None
+    assert len(errors) == 3 and np.mean(errors) <= 2.0
+    assert [r["lesion"] for r in logic.rows()] == ["L1", "L2", "L3"]
+
+
+@pytest.mark.slow
+def test_a_lesion_in_the_real_abdominal_ct_is_measured_through_the_logic(a_scene):
+    from scipy import ndimage
+
+    from deepradiology.io import read_volume
+    from deepradiology.phantom.shapes import Ellipsoid, Grid
+    from deepradiology_mrml.logic.recist import RECISTAssistLogic
+    from deepradiology_mrml.volumes import image_to_volume_node
+
+    from ..conftest import shared_file
+
+    ct = read_volume(shared_file("ct/totalsegmentator/example_ct.nii.gz"))
+    liver = read_volume(shared_file("ct/totalsegmentator/example_ct_organs/liver.nii.gz")).array > 0
+    k = 95
+    depth = ndimage.distance_transform_edt(liver[k])
+    j, i = np.unravel_index(int(np.argmax(depth)), depth.shape)
+    array = ct.array.astype(np.float32)
+    shape = Ellipsoid((i * 3.0, j * 3.0, k * 3.0), (13.0, 10.0, 12.0), angle_deg=-40.0)
+    region, frac = shape.render(Grid(array.shape, ct.spacing, (0.0, 0.0, 0.0)), np.eye(3), np.zeros(3))
+    view = array[region]
+    view += frac * (110.0 - view)                       # hyperdense against the unenhanced liver
+    node = image_to_volume_node(a_scene, ct.with_array(np.rint(array).astype(np.int16)), "real CT + lesion")
+    logic = RECISTAssistLogic(a_scene)
+    lesion = logic.measure(node, lps_to_ras(ct.index_to_lps([i, j, k])))
+    assert lesion.long_axis_mm == pytest.approx(26.0, abs=3.0)
+    assert lesion.volume_ml == pytest.approx(shape.volume_ml, rel=0.10)
+    liver_click = lps_to_ras(ct.index_to_lps([i, j, 80]))
+    before = node_names(a_scene)
+    with pytest.raises(NoLesionError):
+        logic.measure(node, liver_click)
+    assert node_names(a_scene) == before

@@ -90,3 +90,14 @@ def test_a_few_training_steps_run_on_cpu_lower_the_loss_and_save_a_loadable_chec
     truth = study.lesions[0]
     got = measure_with_model(study.ct, click=(*truth["centre_ijk"][:2], truth["key_slice"]), model=model, card=card)
     assert got.method == "model:recist-smoke" and got.axes.long_mm > 0
+
+
+@pytest.mark.gpu
+def test_training_runs_on_cuda(a_coarse_phantom_patient, tmp_path):
+    from deepradiology.recist.train import TrainConfig, train_recist_network
+
+    dl_info, images = write_deeplesion_layout(a_coarse_phantom_patient, tmp_path)
+    result = train_recist_network(dl_info, images, tmp_path / "recist-gpu.pt",
+                                  config=TrainConfig(epochs=50, max_steps=8, batch_size=8, patch=64, channels=16,
+                                                     depth=2, device="cuda"), log=lambda _: None)
+    assert result["device"] == "cuda" and result["steps"] == 8

@@ -149,7 +149,7 @@ def run_measure(args: argparse.Namespace) -> int:
         else:
             k = int(round(ijk[2]))
     m = measure_lesion(image, click=click, box=box, slice_index=k if box is not None else None,
-                       lesion_id=args.id, propagate=not args.no_3d,
+                       lesion_id=args.id, propagate=False if args.no_3d else None,
                        max_diameter_mm=args.max_diameter or MAX_DIAMETER_MM, method=args.method)
     record = m.lesion.to_dict()
     prepare_output(args.output, force=args.force).write_text(json.dumps(record, indent=2) + "\n")

@@ -91,7 +91,7 @@ def _model_installed() -> bool:
 
 
 def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | None = None,
-                   lesion_id: str = "L1", propagate: bool = True, organ_labels: Image | None = None,
+                   lesion_id: str = "L1", propagate: bool | None = None, organ_labels: Image | None = None,
                    label_names: dict[int, str] | None = None, max_diameter_mm: float = MAX_DIAMETER_MM,
                    method: str = "adaptive", progress: ProgressCallback | None = None) -> RecistMeasurement:
     """Measure the lesion at a click (i, j, k voxels) or in a box (i0, j0, i1, j1 on ``slice_index``).
@@ -100,7 +100,8 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
         image: CT in HU; a volume for a 3D mask, or a single slice.
         click, box, slice_index, max_diameter_mm: as `segment_lesion_2d`.
         lesion_id: the record's id ("L1", "L2", ...).
-        propagate: make the 3D mask and volume (volumes only).
+        propagate: make the 3D mask and volume: True requires a volume (a single slice is refused
+            before anything is measured), None does it when the image is a volume, False never.
         organ_labels, label_names: an organ label map on the same grid, to name the location.
         method: "adaptive" (no weights, the default), "model" (the installed learned cascade; ModelError
             when none is installed) or "auto" (the model when installed, else adaptive). Boxes always
@@ -115,6 +116,14 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
     """
     if method not in ("adaptive", "model", "auto"):
         raise InputError("method", f"must be adaptive, model or auto, got {method!r}")
+    if propagate:
+        from ..io.checks import require_3d
+
+        try:
+            require_3d(image)
+        except InputError as exc:
+            raise InputError(image.source or "volume", f"{exc.problem}: a 3D mask cannot be propagated "
+                             "(measure on the slice only, without 3D propagation)") from None
     report(progress, 0.0, "segmenting the lesion on its slice")
     use_model = method == "model" or (method == "auto" and box is None and _model_installed())
     if use_model:
@@ -127,7 +136,7 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
         lesion_slice = segment_lesion_2d(image, click=click, box=box, slice_index=slice_index,
                                          max_diameter_mm=max_diameter_mm)
     volume = None
-    if propagate and not image.is_2d:
+    if propagate or (propagate is None and not image.is_2d):
         from .propagate import propagate_3d
 
         report(progress, 0.4, "propagating to neighbouring slices")
