@@ -139,9 +139,15 @@ def centre_views_on(page, lps_mm) -> None:
 
 def save_screenshot(page, name: str) -> Path:
     """Save the page as ``docs/screenshots/<name>.png`` (linked from the README)."""
+    import io
+
+    from PIL import Image as PILImage
+
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
+    picture = PILImage.open(io.BytesIO(page.screenshot())).convert("RGB")
+    # 256 colours keep the repository small; grey CT and flat UI colours survive them well.
+    picture.quantize(colors=256, method=PILImage.Quantize.MEDIANCUT).save(path, optimize=True)
     return path
 
 
@@ -194,3 +200,20 @@ def click_lesion(page, lps_mm, *, ask_button: str) -> None:
     page.locator(ask_button).click()
     page.locator("#pick-prompt").wait_for(state="visible")
     click_view_centre(page)
+
+
+def count_pixels_like(page, rgb, *, index: int = 0, tolerance: int = 40) -> int:
+    """How many pixels of view ``index``'s current picture are within ``tolerance`` of ``rgb`` (0-255)."""
+    return page.evaluate(
+        """([i, rgb, tol]) => {
+             const img = document.querySelectorAll('img.image-display-area')[i];
+             const canvas = document.createElement('canvas');
+             canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+             const ctx = canvas.getContext('2d'); ctx.drawImage(img, 0, 0);
+             const d = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+             let n = 0;
+             for (let p = 0; p < d.length; p += 4) {
+               if (Math.abs(d[p] - rgb[0]) <= tol && Math.abs(d[p + 1] - rgb[1]) <= tol
+                   && Math.abs(d[p + 2] - rgb[2]) <= tol) n++;
+             }
+             return n; }""", [index, list(rgb), tolerance])
