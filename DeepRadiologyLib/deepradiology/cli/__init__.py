@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "phantom",
     "longitudinal",
     "reports",
+    "cxr",
     "serve",
     "recist",
     "models",
