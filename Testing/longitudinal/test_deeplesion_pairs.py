@@ -7,7 +7,7 @@ import json
 from deepradiology.deeplesion import DLInfoRow, read_dl_info
 
 from ..conftest import shared_file
-from deepradiology.longitudinal.dls import DLIndex, dlt_snapped_choice, evaluate_tracking_pairs, load_tracking_pairs, match_study_pair
+from deepradiology.longitudinal.dls import dlt_snapped_choice, evaluate_tracking_pairs, load_tracking_pairs, match_study_pair
 
 
 def row(name, study, x, norm, diam=20.0, key=10, lesion_type=4):

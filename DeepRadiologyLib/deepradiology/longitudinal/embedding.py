@@ -81,8 +81,9 @@ def appearance_descriptor(image: Image, lesion: Lesion, *, hu_scale: float = 50.
     long_vec = np.subtract(*lesion.long_axis_lps[::-1]) / 2.0
     short_vec = np.subtract(*lesion.short_axis_lps[::-1]) / 2.0
     a, b = max(np.linalg.norm(long_vec), 1.0), max(np.linalg.norm(short_vec), 1.0)
-    u, v = long_vec / a if np.linalg.norm(long_vec) else np.array([1.0, 0, 0]), None
-    v = short_vec / b if np.linalg.norm(short_vec) else np.cross([0, 0, 1.0], u)
+    # Unit axes of the RECIST ellipse; a zero-length axis (a dot) falls back to x and its in-plane normal.
+    u = long_vec / np.linalg.norm(long_vec) if np.linalg.norm(long_vec) > 0 else np.array([1.0, 0.0, 0.0])
+    v = short_vec / np.linalg.norm(short_vec) if np.linalg.norm(short_vec) > 0 else np.cross([0.0, 0.0, 1.0], u)
     k = int(round(float(image.lps_to_index(centre)[2])))
     if not 0 <= k < image.array.shape[0]:
         return np.zeros(3)
