@@ -51,3 +51,40 @@ def test_eval_phantom_prints_precision_recall_and_recist(capsys):
     assert main(["longitudinal", "eval-phantom", "--seed", "5", "--studies", "3"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["precision"] >= 0.98 and result["recall"] >= 0.98 and result["recist_all_right"]
+
+
+def test_eval_dls_prints_accuracy_beside_dlt_and_writes_predictions(tmp_path, capsys):
+    from ..conftest import shared_file
+
+    pairs = json.loads(shared_file("deeplesion/dlt/test_dev.json").read_text())
+    subset = tmp_path / "pairs.json"
+    subset.write_text(json.dumps(dict(list(pairs.items())[:40])))
+    out = tmp_path / "predictions.json"
+    csv = str(shared_file("deeplesion/DL_info_test.csv"))
+    assert main(["longitudinal", "eval-dls", str(subset), "--dl-info", csv, "-o", str(out)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["pairs"] == 40 and 0.0 <= summary["identification_accuracy"] <= 1.0
+    assert summary["dlt_snapped_accuracy"] is not None and "DLT searched the raw images" in summary["note"]
+    assert len(json.loads(out.read_text())) == 40
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"0001": {"source": "x"}}))
+    assert main(["longitudinal", "eval-dls", str(bad), "--dl-info", csv, "-o", str(tmp_path / "p2.json")]) == 2
+    assert "not a DLT tracking-pair file" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_match_reads_a_phantom_folder_and_stores_then_reuses_the_alignment(tmp_path, capsys):
+    from deepradiology.phantom import generate_phantom, write_phantom
+
+    write_phantom(generate_phantom(2, n_studies=2, spacing=(2.0, 2.0, 4.0)), tmp_path / "ph")
+    args = ["longitudinal", "match", str(tmp_path / "ph" / "ground_truth.json"), "-o", str(tmp_path / "t.json"),
+            "--alignments", str(tmp_path / "al"), "--force"]
+    assert main(args) == 0
+    stored = tmp_path / "al" / "S1_to_S0.json"
+    assert stored.exists() and json.loads(stored.read_text())["converged"]
+    before = stored.stat().st_mtime_ns
+    assert main(args) == 0
+    assert stored.stat().st_mtime_ns == before
+    tracks = json.loads((tmp_path / "t.json").read_text())
+    assert tracks["alignments"][1]["matrix_lps"] == json.loads(stored.read_text())["matrix_lps"]
+    capsys.readouterr()
