@@ -121,3 +121,12 @@ def test_truth_response_uses_the_same_rules_as_the_prediction(a_coarse_phantom_p
     result = track_lesions(phantom_studies(a_coarse_phantom_patient, with_images=False), register=False)
     truth, targets, _ = truth_response(result)
     assert len(targets) == len(result.targets) and truth[0].sum_mm == result.response[0].sum_mm
+
+
+def test_without_a_measurable_baseline_lesion_the_response_is_not_evaluable_unless_a_new_lesion_appears():
+    small = [Lesion("L1", patient="P1", long_axis_lps=((0, 0, 0), (8, 0, 0)), long_axis_mm=8.0, short_axis_mm=5.0)]
+    far = Lesion("L2", patient="P1", long_axis_lps=((200, 0, 0), (220, 0, 0)), long_axis_mm=20.0, short_axis_mm=12.0)
+    result = track_lesions([_study("A", lesions=small), _study("B", lesions=list(small)),
+                            _study("C", lesions=[*small, far])], register=False)
+    assert "no measurable lesion" in result.response[0].note
+    assert [r.overall_response for r in result.response[1:]] == ["NE", "PD"]
