@@ -142,3 +142,8 @@ def test_a_database_locked_by_another_writer_is_reported_as_locked(tmp_path):
 def test_a_missing_database_is_not_created_when_asked_not_to(tmp_path):
     with pytest.raises(DatabaseError, match="no such lesion database"):
         LesionDatabase(tmp_path / "missing.db", create=False)
+
+
+def test_a_database_in_a_missing_folder_is_refused_with_the_folder_named(tmp_path):
+    with pytest.raises(DatabaseError, match="does not exist"):
+        LesionDatabase(tmp_path / "nowhere" / "db.sqlite")

@@ -87,3 +87,13 @@ def test_a_checkpoint_of_another_task_is_refused_as_a_lesion_embedding(tmp_path)
     path = save_checkpoint(tmp_path / "x.pt", {"w": torch.zeros(2)}, card)
     with pytest.raises(ModelError):
         LearnedEmbedder(str(path))
+
+
+@pytest.mark.gpu
+def test_training_runs_on_a_cuda_device(phantom_lesions_for_training):
+    from deepradiology.retrieval.train import TrainConfig, train_lesion_embedding
+
+    config = TrainConfig(iterations=10, sequences_per_batch=8, lr=0.01, refinement_rounds=0, device="cuda",
+                         arch={"widths": [8, 16, 32, 32, 64], "embed_per_scale": 16})
+    result = train_lesion_embedding(phantom_lesions_for_training, config)
+    assert next(result.net.parameters()).is_cuda and np.isfinite(result.losses).all()

@@ -144,6 +144,8 @@ class LesionDatabase:
         if not exists and (not create or readonly):
             raise DatabaseError(self.path, "no such lesion database (create one with `deepradiology retrieval "
                                            "import`)")
+        if not exists and not self.path.resolve().parent.is_dir():
+            raise DatabaseError(self.path, f"cannot create the lesion database: the folder {self.path.parent} does not exist")
         if exists and self.path.is_dir():
             raise DatabaseError(self.path, "is a folder, not a lesion database file")
         writable = os.access(self.path if exists else (self.path.parent if str(self.path.parent) else "."), os.W_OK)

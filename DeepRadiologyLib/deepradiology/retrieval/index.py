@@ -114,9 +114,9 @@ class VectorIndex:
             nlist = int(np.clip(round(4 * np.sqrt(n)), 16, 65536))
             quantizer = faiss.IndexFlatL2(self.dim)
             ivf = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_L2)
-            # k-means on a sample is enough for the centroids (FAISS itself samples 256 per list)
+            # k-means on 40 vectors per list is enough for the centroids (FAISS asks for at least 39)
             rng = np.random.default_rng(0)
-            sample = vectors if n <= 64 * nlist else vectors[rng.choice(n, 64 * nlist, replace=False)]
+            sample = vectors if n <= 40 * nlist else vectors[rng.choice(n, 40 * nlist, replace=False)]
             ivf.train(sample)
             index = ivf                                    # IVF stores ids natively
         report(progress, 0.3, "adding vectors")
@@ -172,7 +172,16 @@ class VectorIndex:
         queries = self._check(vectors, "query embedding", model=model)
         if self._index is None or self.count == 0:
             return np.full((len(queries), k), np.inf), np.full((len(queries), k), -1, dtype=np.int64)
-        d2, ids = self._index.search(queries, int(k))
+        faiss = _faiss()
+        threads = faiss.omp_get_max_threads()
+        if len(queries) == 1 and threads > 1:
+            # one query is too little work to share: OpenMP hand-offs only add tail latency on busy CPUs
+            faiss.omp_set_num_threads(1)
+        try:
+            d2, ids = self._index.search(queries, int(k))
+        finally:
+            if len(queries) == 1 and threads > 1:
+                faiss.omp_set_num_threads(threads)
         dist = np.sqrt(np.maximum(d2, 0.0))
         dist[ids < 0] = np.inf
         return dist, ids

@@ -16,12 +16,25 @@ from ..image import Image
 __all__ = ["normalized_location"]
 
 
+_REGRESSOR: dict = {}
+
+
 def _ssbr_z(image: Image, k: float) -> float | None:
-    try:  # optional: written by the LongitudinalMatch engineer, needs a trained model
-        from ..longitudinal import ssbr  # noqa: F401
-        fn = getattr(ssbr, "normalized_z", None)
-        return None if fn is None else float(fn(image, k))
-    except Exception:
+    """DeepLesion-style z (0 head, 1 feet) from the installed SSBR, None when there is none."""
+    try:  # optional: LongitudinalMatch's SSBR with a trained, installed model
+        from ..longitudinal.ssbr import load_body_part_regressor
+        from ..models import find_model
+
+        card = find_model("body-part-regression")
+        if card is None:
+            return None
+        if card.name not in _REGRESSOR:
+            _REGRESSOR.clear()
+            _REGRESSOR[card.name] = load_body_part_regressor(card.name)
+        kk = int(np.clip(round(float(k)), 0, image.size[2] - 1))
+        # SSBR scores grow from the feet to the head; DeepLesion's z grows from the head to the feet
+        return 1.0 - float(_REGRESSOR[card.name].normalized_z(image, kk))
+    except Exception:   # no torch, no model, a model without a score range: fall back to the scan range
         return None
 
 

@@ -119,11 +119,10 @@ def find_similar_to_vector(db: LesionDatabase, vector: np.ndarray, *, model: str
         raise InputError("-k", f"must be at least 1, got {k}")
     index = index or VectorIndex.for_database(db, model)
     filters = filters or QueryFilters()
-    mask = filters.allowed(db.filter_table()) if (filters.other_patients_than or filters.types or
-                                                  filters.size_range_mm or filters.exclude_ids) else None
     allowed_ids = None
-    if mask is not None:
-        allowed_ids = set(db.filter_table()["id"][mask].tolist())
+    if filters.other_patients_than or filters.types or filters.size_range_mm or filters.exclude_ids:
+        table = db.filter_table()
+        allowed_ids = set(table["id"][filters.allowed(table)].tolist())
     want = k if allowed_ids is None else k * 4
     while True:
         dist, ids = index.search(np.asarray(vector, dtype=np.float32), min(want, max(index.count, 1)), model=model)
