@@ -115,7 +115,8 @@ def run_benchmark(*, repeats: int = 5, shared_data: str | None = None) -> dict:
     prop_times, peer_times = [], []
     for _ in range(max(1, repeats // 2)):
         t = time.perf_counter()
-        lesion = propagate_3d(volume, key.mask, slice_index=k, lesion_hu=key.lesion_hu, surround_hu=key.surround_hu)
+        lesion = propagate_3d(volume, key.mask, slice_index=k, lesion_hu=key.lesion_hu, surround_hu=key.surround_hu,
+                              levels_hu=key.levels_hu)
         prop_times.append(time.perf_counter() - t)
         t = time.perf_counter()
         sm = ndimage.gaussian_filter(volume.array.astype(np.float32), sigma=(0, 1, 1))

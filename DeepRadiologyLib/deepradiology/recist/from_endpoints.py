@@ -153,5 +153,5 @@ def masks_from_recist(image: Image, long_ij, short_ij, *, slice_index: int | Non
         known = np.isfinite(lesion.lesion_hu)
         volume = propagate_3d(image, lesion.mask, slice_index=k,
                               lesion_hu=lesion.lesion_hu if known else None,
-                              surround_hu=lesion.surround_hu if known else None)
+                              surround_hu=lesion.surround_hu if known else None, levels_hu=lesion.levels_hu)
     return RecistMasks(ellipse=ellipse, lesion=lesion, volume=volume)

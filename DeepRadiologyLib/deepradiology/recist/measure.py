@@ -143,7 +143,8 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
         known = bool(np.isfinite(lesion_slice.lesion_hu))
         volume = propagate_3d(image, lesion_slice.mask, slice_index=lesion_slice.slice_index,
                               lesion_hu=lesion_slice.lesion_hu if known else None,
-                              surround_hu=lesion_slice.surround_hu if known else None)
+                              surround_hu=lesion_slice.surround_hu if known else None,
+                              levels_hu=lesion_slice.levels_hu)
     labels = None
     if organ_labels is not None:
         if organ_labels.array.shape != image.array.shape:

@@ -64,11 +64,11 @@ def _estimate_values(smooth: np.ndarray, mask: np.ndarray) -> tuple[float, float
     return lesion, float(np.median(smooth[ring]))
 
 
-def _slice_soft(smooth: np.ndarray, region: np.ndarray, lesion_hu: float, surround_hu: float) -> np.ndarray:
+def _slice_soft(smooth: np.ndarray, region: np.ndarray, lesion_hu: float, levels: tuple[float, float]) -> np.ndarray:
     """Partial-volume fractions for the voxels of ``region`` and a one-pixel band around it; its core is 1."""
     from scipy import ndimage
 
-    frac = soft_lesion_fraction(smooth, lesion_hu, surround_hu)
+    frac = soft_lesion_fraction(smooth, lesion_hu, lesion_hu, levels_hu=levels)
     near = ndimage.binary_dilation(region)
     out = np.where(near, frac, 0.0)
     out[ndimage.binary_erosion(region)] = 1.0
@@ -76,7 +76,8 @@ def _slice_soft(smooth: np.ndarray, region: np.ndarray, lesion_hu: float, surrou
 
 
 def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float | None = None,
-                 surround_hu: float | None = None, smoothing_mm: float = 0.8,
+                 surround_hu: float | None = None, levels_hu: tuple[float, float] | None = None,
+                 smoothing_mm: float = 0.8,
                  max_extent_mm: float = MAX_DIAMETER_MM, progress: ProgressCallback | None = None) -> LesionVolume:
     """Propagate a lesion's mask on slice ``slice_index`` through the volume.
 
@@ -86,6 +87,8 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
         slice_index: k of that slice.
         lesion_hu, surround_hu: the lesion's and its surroundings' values; estimated from the mask
             when not given (`segment_lesion_2d` returns them).
+        levels_hu: (low, high) half-way levels on either side of the lesion (`LesionSlice.levels_hu`);
+            symmetric about the lesion's value, half-way to ``surround_hu``, when not given.
         smoothing_mm: Gaussian smoothing in-plane before thresholding (mm).
         max_extent_mm: propagation goes at most this far above and below the key slice.
         progress: callback(fraction, message).
@@ -128,15 +131,18 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
         est_lesion, est_surround = _estimate_values(key_smooth, key)
         lesion_hu = est_lesion if lesion_hu is None else lesion_hu
         surround_hu = est_surround if surround_hu is None else surround_hu
-    half = abs(surround_hu - lesion_hu) / 2.0
-    if half <= 0:
+    if levels_hu is None:
+        half = abs(surround_hu - lesion_hu) / 2.0
+        levels_hu = (lesion_hu - half, lesion_hu + half)
+    low, high = float(levels_hu[0]), float(levels_hu[1])
+    if not low < high or not low <= lesion_hu <= high:
         raise InputError("mask", "the lesion does not differ from its surroundings: nothing to follow")
     grow = max(2, int(round(sz / min(sx, sy))))
     max_steps = max(1, int(np.ceil(max_extent_mm / sz)))
 
     crop_mask = np.zeros((nk, jb - ja, ib - ia), dtype=bool)
     crop_mask[slice_index] = key
-    soft_total = float(_slice_soft(key_smooth, key, lesion_hu, surround_hu).sum())
+    soft_total = float(_slice_soft(key_smooth, key, lesion_hu, (low, high)).sum())
     warnings: list[str] = []
     for n_dir, step in enumerate((1, -1)):
         prev = key
@@ -150,7 +156,7 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
             report(progress, 0.5 * n_dir + 0.5 * min(1.0, n / max(1, max_steps)), f"slice {k}")
             smooth = smooth_slice(k)
             allowed = ndimage.binary_dilation(prev, iterations=grow)
-            inside = (np.abs(smooth - lesion_hu) <= half) & allowed
+            inside = (smooth >= low) & (smooth <= high) & allowed
             if np.count_nonzero(inside) > 60:
                 inside = ndimage.binary_opening(inside)
             labels, n_comp = ndimage.label(inside)
@@ -161,7 +167,8 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
             area = int(np.count_nonzero(region))
             if area < 2:
                 # The lesion ends here; its pole still fills part of the voxels under the last mask.
-                tip = soft_lesion_fraction(smooth, lesion_hu, surround_hu)[ndimage.binary_dilation(prev)]
+                tip = soft_lesion_fraction(smooth, lesion_hu, lesion_hu, levels_hu=(low, high))[
+                    ndimage.binary_dilation(prev)]
                 soft_total += float(tip.clip(0.0, 0.499).sum())
                 break
             edge = region & ~ndimage.binary_erosion(region)
@@ -171,11 +178,11 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
             if np.count_nonzero(on_limit) > 0.5 * np.count_nonzero(edge) and area > 1.3 * np.count_nonzero(prev):
                 warnings.append(f"propagation stopped at slice {k}: the lesion merges into neighbouring tissue")
                 break
-            if abs(ring_value - lesion_hu) < half:
+            if low <= ring_value <= high:
                 warnings.append(f"propagation stopped at slice {k}: the lesion's boundary fades")
                 break
             crop_mask[k] = region
-            soft_total += float(_slice_soft(smooth, region, lesion_hu, surround_hu).sum())
+            soft_total += float(_slice_soft(smooth, region, lesion_hu, (low, high)).sum())
             prev = region
     report(progress, 1.0, "done")
     mask = np.zeros(volume.array.shape, dtype=bool)

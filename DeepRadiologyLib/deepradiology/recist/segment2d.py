@@ -59,6 +59,9 @@ class LesionSlice:
         spacing: (column mm, row mm).
         method: how it was made ("adaptive-threshold", "recist-ellipse", a model name...).
         warnings: things the user should know (e.g. "the lesion touches the search limit").
+        levels_hu: (low, high) HU: the lesion is the pixels between these half-way levels; each side
+            sits half-way to the tissue on that side (a liver lesion against liver on one side and fat
+            on the other gets two levels). None for masks not made by thresholding.
     """
 
     slice_index: int
@@ -71,6 +74,7 @@ class LesionSlice:
     spacing: tuple[float, float]
     method: str = "adaptive-threshold"
     warnings: list[str] = field(default_factory=list)
+    levels_hu: tuple[float, float] | None = None
 
     @property
     def contrast_hu(self) -> float:
@@ -150,22 +154,36 @@ def _lesion_value(smooth: np.ndarray, region: np.ndarray, surround: float) -> fl
     return float(values.min() if np.median(values) < surround else values.max())
 
 
-def soft_lesion_fraction(smooth: np.ndarray, lesion_hu: float, surround_hu: float) -> np.ndarray:
-    """Fraction of each pixel that is lesion, from its value between the lesion's and the surroundings'.
+def soft_lesion_fraction(smooth: np.ndarray, lesion_hu: float, surround_hu: float, *,
+                         levels_hu: tuple[float, float] | None = None) -> np.ndarray:
+    """Fraction of each pixel that is lesion, from where its value sits between the lesion's and the
+    surroundings'.
 
-    Two-sided (1 - |v - lesion| / |surround - lesion|, clipped to [0, 1]) so that tissue beyond the
-    lesion's value on the far side (fat next to a hypodense liver lesion) is not taken for lesion.
+    Two-sided: a pixel darker than the lesion is measured against the tissue darker than it, a brighter
+    one against the brighter tissue, with the half-way ``levels_hu`` (low, high) giving fraction 0.5
+    (1 - |v - lesion| / |surround - lesion| on both sides when no levels are given), so fat beyond a
+    hypodense liver lesion is never taken for lesion.
     """
-    span = max(abs(surround_hu - lesion_hu), 1e-6)
-    return np.clip(1.0 - np.abs(smooth - lesion_hu) / span, 0.0, 1.0).astype(np.float32)
+    if levels_hu is None:
+        half = abs(surround_hu - lesion_hu) / 2.0
+        levels_hu = (lesion_hu - half, lesion_hu + half)
+    span_low = max(2.0 * (lesion_hu - levels_hu[0]), 1e-6)
+    span_high = max(2.0 * (levels_hu[1] - lesion_hu), 1e-6)
+    dist = np.where(smooth >= lesion_hu, (smooth - lesion_hu) / span_high, (lesion_hu - smooth) / span_low)
+    return np.clip(1.0 - dist, 0.0, 1.0).astype(np.float32)
 
 
-def _soft_mask(smooth: np.ndarray, region: np.ndarray, lesion_hu: float, surround_hu: float) -> np.ndarray:
+def _soft_mask(smooth: np.ndarray, region: np.ndarray, lesion_hu: float, surround_hu: float,
+               levels_hu: tuple[float, float] | None = None) -> np.ndarray:
     """Soft mask consistent with the binary ``region``: >= 0.5 inside it, < 0.5 in a 1-pixel band
-    outside, 1 in its core, 0 beyond; the border pixels keep their partial-volume fraction."""
+    outside, 1 in its core, 0 beyond; the border pixels keep their partial-volume fraction.
+
+    (Measuring each border pixel against the nearest tissue outside it instead was tried: it helps a
+    hyperdense lesion against fat but hurts lesions lying along an organ's own partial-volume edge.)
+    """
     from scipy import ndimage
 
-    frac = soft_lesion_fraction(smooth, lesion_hu, surround_hu)
+    frac = soft_lesion_fraction(smooth, lesion_hu, surround_hu, levels_hu=levels_hu)
     filled = ndimage.binary_fill_holes(region)
     band = ndimage.binary_dilation(filled) & ~filled
     soft = np.zeros_like(frac)
@@ -173,6 +191,26 @@ def _soft_mask(smooth: np.ndarray, region: np.ndarray, lesion_hu: float, surroun
     soft[band] = np.minimum(frac[band], 0.499)
     soft[ndimage.binary_erosion(filled)] = 1.0
     return soft
+
+
+def _half_way_levels(values: np.ndarray, lesion_hu: float, need: float) -> tuple[float, float, float]:
+    """(low, high, contrast): half-way levels to the tissue below and above the lesion in its ring.
+
+    A side holding under 15 % of the ring, or differing by less than ``need``, is no boundary: it takes
+    the other side's distance (a symmetric threshold). ``contrast`` is the larger side's difference.
+    """
+    sides = {}
+    for name, part in (("low", values[values < lesion_hu]), ("high", values[values > lesion_hu])):
+        if part.size >= 0.15 * values.size:
+            diff = abs(float(np.median(part)) - lesion_hu)
+            if diff >= need:
+                sides[name] = diff
+    if not sides:
+        diff = abs(float(np.median(values)) - lesion_hu)
+        sides = {"low": diff, "high": diff}
+    low = sides.get("low", sides.get("high"))
+    high = sides.get("high", sides.get("low"))
+    return lesion_hu - low / 2.0, lesion_hu + high / 2.0, max(sides.values())
 
 
 def _parse_click(image: Image, click, slice_index) -> tuple[int, float, float]:
@@ -298,7 +336,10 @@ def segment_lesion_2d(image: Image, *, click=None, box=None, slice_index: int | 
             continue
         sided = max(above, below) / (above + below)
         contrast = abs(float(np.median(values)) - float(np.median(smooth[region])))
-        if contrast >= need and sided >= 0.7:
+        # A lesion's ring lies on one side (hypo- or hyperdense), or clearly off on both sides (against
+        # an organ on one side and fat on the other); a noise blob's ring sits just past t on both.
+        off = float(np.median(np.abs(values - value)))
+        if (contrast >= need and sided >= 0.7) or off >= max(need, 2.0 * t):
             found = region
             break
     if found is None:
@@ -309,16 +350,20 @@ def segment_lesion_2d(image: Image, *, click=None, box=None, slice_index: int | 
         raise NoLesionError("click", f"no lesion boundary stands out from the noise at {where} "
                             f"(needs {need:.0f} HU of contrast)")
 
-    # 3. local ISODATA: threshold half-way between the lesion and its surroundings, until stable.
+    # 3. local ISODATA: thresholds half-way between the lesion and the tissue on each side, until stable.
     region = found
     lesion_hu = surround_hu = value
+    levels = (value, value)
+    contrast = 0.0
     for _ in range(6):
-        surround_hu = float(np.median(smooth[_ring(region, 1, 4)]))
+        ring_values = smooth[_ring(region, 1, 4)]
+        surround_hu = float(np.median(ring_values))
         lesion_hu = _lesion_value(smooth, region, surround_hu)
-        half = abs(surround_hu - lesion_hu) / 2.0
-        inside = np.abs(smooth - lesion_hu) <= half
+        low, high, contrast = _half_way_levels(ring_values, lesion_hu, need)
+        levels = (low, high)
+        inside = (smooth >= low) & (smooth <= high)
         if np.count_nonzero(region) > 60:       # cut one-pixel bridges into touching structures
-            opened = ndimage.binary_opening(inside)
+            opened = ndimage.binary_opening(inside, structure=np.ones((3, 3), bool))
             inside = opened if opened[seed] else inside
         new = _component(inside, seed)
         if not new.any():
@@ -335,20 +380,23 @@ def segment_lesion_2d(image: Image, *, click=None, box=None, slice_index: int | 
         if np.array_equal(new, region):
             break
         region = new
-    contrast = abs(surround_hu - lesion_hu)
     if contrast < need:
         raise NoLesionError("click", f"no lesion stands out at {where}: it differs from its surroundings "
                             f"by {contrast:.0f} HU (needs {need:.0f} HU)")
 
-    soft_crop = _soft_mask(smooth, region, lesion_hu, surround_hu)
+    soft_crop = _soft_mask(smooth, region, lesion_hu, surround_hu, levels)
     axes = recist_axes(soft_crop, (sx, sy), seed_ij=(seed[1], seed[0]) if region[seed] else None)
     mask = np.zeros(slice_hu.shape, dtype=bool)
     mask[ja:jb, ia:ib] = region
     soft = np.zeros(slice_hu.shape, dtype=np.float32)
     soft[ja:jb, ia:ib] = soft_crop
     warnings = []
+    if axes.long_mm > 0.6 * max_diameter_mm:
+        warnings.append(f"the region is {axes.long_mm:.0f} mm long, near the {max_diameter_mm:.0f} mm limit: check "
+                        "that it is a lesion and not the end of an organ")
     if axes.long_mm < 3 * max(sx, sy):
         warnings.append(f"the lesion is only {axes.long_mm:.1f} mm long, about "
                         f"{axes.long_mm / max(sx, sy):.0f} pixels: its size is uncertain by about a pixel")
     return LesionSlice(slice_index=k, mask=mask, soft=soft, axes=axes.shifted(ia, ja), seed_ij=(seed_i, seed_j),
-                       lesion_hu=lesion_hu, surround_hu=surround_hu, spacing=(sx, sy), warnings=warnings)
+                       lesion_hu=lesion_hu, surround_hu=surround_hu, spacing=(sx, sy), warnings=warnings,
+                       levels_hu=(float(levels[0]), float(levels[1])))
