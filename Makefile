@@ -1,6 +1,7 @@
 # DeepRadiology: two commands set everything up on a fresh machine.
 #   make test   creates .venv, installs the pinned packages (and Chromium for browser tests), runs pytest
-#   make demo   serves the web app (deepradiology serve) on the embedded default and prints its URL
+#   make demo   runs every tool on the embedded default patient (outputs and a .mrb scene in demo-output/),
+#               then serves the web app (deepradiology serve) on it and prints its URL
 
 PYTHON ?= python3.11
 VENV := .venv
@@ -13,7 +14,7 @@ DEMO_ARGS ?= --port 8080
 
 help:
 	@echo "make test   - install everything into $(VENV) and run all tests"
-	@echo "make demo   - serve the DeepRadiology web app on the embedded default patient and print its URL"
+	@echo "make demo   - run the tools on the embedded default patient (demo-output/), then serve the web app and print its URL"
 
 $(STAMP): requirements/lock.txt DeepRadiologyLib/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +31,7 @@ test: venv
 		$(PY) -m pytest Testing $(PYTEST_ARGS)
 
 demo: venv
+	$(VENV)/bin/deepradiology demo -o demo-output --force
 	VTK_DEFAULT_OPENGL_WINDOW=vtkEGLRenderWindow $(VENV)/bin/deepradiology serve $(DEMO_ARGS)
 
 clean:

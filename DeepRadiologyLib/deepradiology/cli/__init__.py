@@ -19,6 +19,7 @@ __all__ = ["main", "build_parser", "COMMAND_MODULES"]
 #: Command modules in the order their commands are listed in ``--help``.
 COMMAND_MODULES = (
     "phantom",
+    "demo",
     "longitudinal",
     "reports",
     "cxr",

@@ -1,0 +1,44 @@
+"""`deepradiology demo` runs the landed tools on the synthetic patient and saves a scene Slicer can open."""
+
+import json
+
+import pytest
+
+from deepradiology.errors import OutputExistsError
+
+
+@pytest.mark.slow
+def test_the_demo_measures_matches_retrieves_labels_and_saves_a_scene(tmp_path):
+    from deepradiology_mrml.demo import run_demo
+    from deepradiology_mrml.markups import recist_line_pairs
+    from deepradiology_mrml.mrb import load_mrb
+    from deepradiology_mrml.scene import close_scene
+
+    summary = run_demo(tmp_path, spacing=(1.0, 1.0, 3.0))
+    assert json.loads((tmp_path / "summary.json").read_text())["patient"] == summary["patient"]
+
+    recist = summary["recist"]
+    assert recist["lesions_measured"] == 17, "every lesion of the three studies is clicked"
+    assert recist["mean_abs_long_error_mm"] < 1.0 and recist["mean_abs_short_error_mm"] < 1.0
+
+    responses = [row["overall response"] for row in summary["longitudinal"]["response"]]
+    assert responses[0] == "baseline" and responses[-1] == "PD", "a new lesion appears in the last study"
+    assert summary["retrieval"]["neighbours"], "the database answers the query"
+    assert summary["reports"]["positive_labels"]["DEMO1"] == {"Effusion": 1}, "'No pneumothorax' is negated"
+    assert "Pneumothorax" in summary["reports"]["positive_labels"]["DEMO2"]
+
+    scene = load_mrb(tmp_path / "deepradiology_demo.mrb")
+    try:
+        assert len(recist_line_pairs(scene)) == 17
+        assert scene.GetFirstNodeByName("RECIST lesions") is not None
+    finally:
+        close_scene(scene)
+
+
+def test_the_demo_does_not_overwrite_an_earlier_run_without_force(tmp_path):
+    from deepradiology_mrml.demo import run_demo
+
+    (tmp_path / "summary.json").write_text("{}")
+    with pytest.raises(OutputExistsError):
+        run_demo(tmp_path)
+    assert (tmp_path / "summary.json").read_text() == "{}"
