@@ -55,8 +55,16 @@ def test_a_click_makes_a_line_pair_a_segment_and_a_table_row(a_scene, ct_node, s
     _, _, long_mm, short_mm = recist_from_lines(long_node, short_node)
     assert long_mm == pytest.approx(lesion.long_axis_mm, abs=1e-3)
     assert long_mm == pytest.approx(truth["long_axis_mm"], abs=max(1.6, 0.05 * truth["long_axis_mm"]))
-    segmentation = a_scene.GetFirstNodeByName("RECIST lesion masks").GetSegmentation()
+    segmentation_node = a_scene.GetFirstNodeByName("RECIST lesion masks")
+    segmentation = segmentation_node.GetSegmentation()
     assert segmentation.GetNumberOfSegments() == 1 and segmentation.GetNthSegment(0).GetName() == "L1"
+    # the segment sits where the lesion is, on the CT's grid
+    from deepradiology_mrml.segmentations import segmentation_to_labelmap
+
+    labels = segmentation_to_labelmap(segmentation_node, ct_node).array > 0
+    truth_mask = study.lesions_map.array == truth["label"]
+    assert labels.shape == truth_mask.shape
+    assert 2 * np.count_nonzero(labels & truth_mask) / (labels.sum() + truth_mask.sum()) > 0.85
     rows = table_to_records(a_scene.GetFirstNodeByName("RECIST lesions"))
     assert list(rows[0]) == ["lesion", "slice", "long mm", "short mm", "volume mL", "location"]
     assert rows[0]["lesion"] == "L1" and rows[0]["slice"] == truth["key_slice"]
