@@ -57,8 +57,8 @@ def film_to_unit_range(array: np.ndarray, meta: dict) -> np.ndarray:
     if centre is not None and width is not None and width > 1:
         low, high = centre - width / 2, centre + width / 2
         if meta.get("inverted_monochrome1"):
-            # The reader flipped values (v -> max + min - v); the window must be flipped alike.
-            top, bottom = float(meta.get("_flip_sum", array.max() + array.min())), 0.0
+            # The window is given in stored values; the reader delivers (2^BitsStored - 1) - stored.
+            top = float(2 ** int(meta.get("bits_stored") or 16) - 1)
             low, high = top - high, top - low
     elif meta.get("bits") == 8:
         low, high = 0.0, 255.0
@@ -135,6 +135,21 @@ def check_chest_film(unit: np.ndarray, meta: dict, *, source: str = "") -> list[
     return warnings
 
 
+def _dicom_facts(path: str | Path) -> dict | None:
+    """For a DICOM file: whether it has pixel data and its Bits Stored; None for other files."""
+    path = Path(path)
+    if path.suffix.lower() not in (".dcm", ".dicom") or not path.is_file():
+        return None
+    import pydicom
+
+    try:
+        ds = pydicom.dcmread(path, stop_before_pixels=False, defer_size=1024)
+    except Exception:  # not DICOM at all: the reader says so in its own words
+        return None
+    return {"has_pixels": "PixelData" in ds or "FloatPixelData" in ds or "DoubleFloatPixelData" in ds,
+            "bits_stored": int(ds.get("BitsStored", 16) or 16)}
+
+
 def prepare_film(path: str | Path) -> PreparedFilm:
     """Read and check one film; see the module docstring.
 
@@ -143,13 +158,16 @@ def prepare_film(path: str | Path) -> PreparedFilm:
     """
     from ..io import read_radiograph
 
+    facts = _dicom_facts(path)
+    if facts is not None and not facts["has_pixels"]:
+        raise InputError(path, "is a DICOM file without pixel data (a report or structured document?), not a film")
     image = read_radiograph(path)
     array = np.asarray(image.array[0], np.float32)
     meta = dict(image.meta)
     meta["modality"] = meta.get("modality") or image.modality
+    if facts is not None:
+        meta["bits_stored"] = facts["bits_stored"]
     meta["_raw_p1"], meta["_raw_max"] = float(np.percentile(array, 1)), float(array.max())
-    if meta.get("inverted_monochrome1"):
-        meta["_flip_sum"] = float(array.max() + array.min())
     unit = film_to_unit_range(array, meta)
     warnings = check_chest_film(unit, meta, source=str(path))
     if meta.get("bits") == 16 and meta.get("window_center") is None:

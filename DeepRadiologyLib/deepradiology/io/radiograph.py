@@ -38,7 +38,8 @@ def read_radiograph(path: str | Path) -> Image:
         meta = dict(image.meta, spacing_known=True)
         array = image.array
         if meta.get("photometric", "").upper() == "MONOCHROME1":
-            array = array.max() + array.min() - array
+            # SimpleITK's GDCM reader already returns MONOCHROME1 pixels inverted ((2^BitsStored - 1) - v),
+            # so bright means dense here; inverting again would turn the film back into a negative.
             meta["inverted_monochrome1"] = True
         return replace(image, array=array, meta=meta)
 

@@ -1,0 +1,308 @@
+"""CXRTriage: chest X-ray findings with heatmaps, a triage worklist, and negation-aware report labels.
+
+The Widget only wires the UI to the Logic. The work is done by
+`deepradiology_mrml.logic.cxr.CXRTriageLogic` (shared with the web app): it loads and checks films,
+scores the 14 ChestX-ray14 findings, makes heatmap volumes and ROI boxes, labels reports, and fills the
+findings and worklist tables. Without an installed model the image part says how to get one; the
+report part works regardless.
+"""
+
+import slicer
+import vtk
+from slicer.i18n import tr as _
+from slicer.i18n import translate
+from slicer.parameterNodeWrapper import parameterNodeWrapper
+from slicer.ScriptedLoadableModule import (
+    ScriptedLoadableModule,
+    ScriptedLoadableModuleLogic,
+    ScriptedLoadableModuleTest,
+    ScriptedLoadableModuleWidget,
+)
+from slicer.util import VTKObservationMixin
+
+
+class CXRTriage(ScriptedLoadableModule):
+    def __init__(self, parent):
+        ScriptedLoadableModule.__init__(self, parent)
+        self.parent.title = _("CXRTriage")
+        self.parent.categories = [translate("qSlicerAbstractCoreModule", "DeepRadiology")]
+        self.parent.dependencies = []
+        self.parent.contributors = ["DeepRadiology developers"]
+        self.parent.helpText = _(
+            "Load a chest film (PNG, JPEG or DICOM) and press Score film: the 14 ChestX-ray14 findings get "
+            "probabilities, those past their operating points are flagged, and a finding's heatmap and boxes "
+            "can be shown over the film. Paste or load the report to see its labels (negation- and "
+            "uncertainty-aware) beside the image findings, with disagreements flagged. A folder of films "
+            "becomes a worklist sorted by urgency. No model ships: train one with 'deepradiology cxr train' "
+            "and import it with 'deepradiology models import'. The report labeler needs no model.")
+        self.parent.acknowledgementText = _(
+            "Methods: Wang et al., ChestX-ray8 (CVPR 2017): transition layer, LSE pooling, balanced "
+            "cross-entropy, heatmap localisation, and two-stage report labeling with negation and uncertainty.")
+
+
+@parameterNodeWrapper
+class CXRTriageParameterNode:
+    """inputVolume: the film; model: an installed model name or checkpoint ('' = the installed one)."""
+
+    inputVolume: slicer.vtkMRMLScalarVolumeNode
+    model: str = ""
+
+
+class CXRTriageWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
+    def __init__(self, parent=None) -> None:
+        ScriptedLoadableModuleWidget.__init__(self, parent)
+        VTKObservationMixin.__init__(self)
+        self.logic = None
+        self._parameterNode = None
+        self._parameterNodeGuiTag = None
+        self._heatmapNode = None
+
+    def setup(self) -> None:
+        ScriptedLoadableModuleWidget.setup(self)
+        uiWidget = slicer.util.loadUI(self.resourcePath("UI/CXRTriage.ui"))
+        self.layout.addWidget(uiWidget)
+        self.ui = slicer.util.childWidgetVariables(uiWidget)
+        uiWidget.setMRMLScene(slicer.mrmlScene)
+        self.logic = CXRTriageLogic()
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
+        self.ui.loadFilmButton.connect("clicked(bool)", self.onLoadFilm)
+        self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
+        self.ui.showHeatmapButton.connect("clicked(bool)", self.onShowHeatmap)
+        self.ui.opacitySlider.connect("valueChanged(int)", self.onOpacity)
+        self.ui.labelReportButton.connect("clicked(bool)", self.onLabelReport)
+        self.ui.loadReportButton.connect("clicked(bool)", self.onLoadReport)
+        self.ui.runFolderButton.connect("clicked(bool)", self.onRunFolder)
+        self.ui.modelLineEdit.connect("editingFinished()", self._updateModelStatus)
+        self.initializeParameterNode()
+        self._updateModelStatus()
+
+    def cleanup(self) -> None:
+        self.removeObservers()
+
+    def enter(self) -> None:
+        self.initializeParameterNode()
+
+    def exit(self) -> None:
+        if self._parameterNode:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+            self._parameterNodeGuiTag = None
+
+    def onSceneStartClose(self, caller, event) -> None:
+        self.setParameterNode(None)
+
+    def onSceneEndClose(self, caller, event) -> None:
+        if self.parent.isEntered:
+            self.initializeParameterNode()
+
+    def initializeParameterNode(self) -> None:
+        self.setParameterNode(self.logic.getParameterNode())
+
+    def setParameterNode(self, inputParameterNode) -> None:
+        if self._parameterNode:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+            self.removeObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateButtons)
+        self._parameterNode = inputParameterNode
+        if self._parameterNode:
+            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
+            self.addObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateButtons)
+        self._updateButtons()
+
+    def _updateModelStatus(self) -> None:
+        model = self._parameterNode.model if self._parameterNode else ""
+        usable, message = self.logic.modelStatus(model)
+        self.ui.modelStatusLabel.text = message
+        self.ui.findingComboBox.clear()
+        if usable:
+            for name in self.logic.labels(model):
+                self.ui.findingComboBox.addItem(name)
+        self._updateButtons()
+
+    def _updateButtons(self, caller=None, event=None) -> None:
+        film = bool(self._parameterNode and self._parameterNode.inputVolume)
+        self.ui.applyButton.enabled = film
+        self.ui.showHeatmapButton.enabled = film and self.ui.findingComboBox.count > 0
+
+    def _progress(self, fraction: float, message: str = "") -> None:
+        self.ui.progressBar.value = int(round(100 * fraction))
+        self.ui.statusLabel.text = message
+        slicer.app.processEvents()
+
+    def onLoadFilm(self) -> None:
+        path = slicer.qt.QFileDialog.getOpenFileName(self.parent, _("Chest film"), "",
+                                                      "Films (*.png *.jpg *.jpeg *.dcm *.dicom);;All files (*)")
+        if not path:
+            return
+        with slicer.util.tryWithErrorDisplay(_("The film could not be loaded."), waitCursor=True):
+            node, warnings = self.logic.loadFilm(path, model=self._parameterNode.model)
+            self._parameterNode.inputVolume = node
+            slicer.util.setSliceViewerLayers(background=node, foreground=None, fit=True)
+            self.ui.statusLabel.text = "; ".join(warnings) if warnings else _("Loaded {name}.").format(name=node.GetName())
+
+    def onApplyButton(self) -> None:
+        p = self._parameterNode
+        with slicer.util.tryWithErrorDisplay(_("Scoring failed."), waitCursor=True):
+            score = self.logic.process(p.inputVolume, model=p.model, progress=self._progress)
+            self.ui.findingsTableView.setMRMLTableNode(self.logic.findingsTable)
+            if score.flagged:
+                self.ui.findingComboBox.setCurrentText(score.flagged[0])
+            self.ui.statusLabel.text = _("Flagged: {f}").format(f=", ".join(score.flagged) or _("nothing"))
+        self.ui.progressBar.value = 0
+
+    def onShowHeatmap(self) -> None:
+        p = self._parameterNode
+        with slicer.util.tryWithErrorDisplay(_("The heatmap could not be shown."), waitCursor=True):
+            self._heatmapNode, rois = self.logic.showFinding(p.inputVolume, self.ui.findingComboBox.currentText,
+                                                             heatmapNode=self._heatmapNode)
+            slicer.util.setSliceViewerLayers(background=p.inputVolume, foreground=self._heatmapNode,
+                                             foregroundOpacity=self.ui.opacitySlider.value / 100.0)
+
+    def onOpacity(self, value: int) -> None:
+        if self._heatmapNode is not None:
+            slicer.util.setSliceViewerLayers(foregroundOpacity=value / 100.0)
+
+    def onLabelReport(self) -> None:
+        with slicer.util.tryWithErrorDisplay(_("The report could not be labelled."), waitCursor=True):
+            labels, table = self.logic.labelReport(self.ui.reportTextEdit.plainText,
+                                                   volumeNode=self._parameterNode.inputVolume)
+            self._showReport(labels, table)
+
+    def onLoadReport(self) -> None:
+        path = slicer.qt.QFileDialog.getOpenFileName(self.parent, _("Report"), "", "Reports (*.txt *.xml);;All files (*)")
+        if not path:
+            return
+        with slicer.util.tryWithErrorDisplay(_("The report could not be read."), waitCursor=True):
+            labels, table = self.logic.labelReportFile(path, volumeNode=self._parameterNode.inputVolume)
+            self._showReport(labels, table)
+
+    def _showReport(self, labels, table) -> None:
+        self.ui.findingsTableView.setMRMLTableNode(table)
+        asserted = [k for k, v in labels.labels.items() if v == 1]
+        uncertain = [k for k, v in labels.labels.items() if v == -1]
+        self.ui.reportSummaryLabel.text = _("Report asserts: {a}. Uncertain: {u}.").format(
+            a=", ".join(asserted) or _("nothing"), u=", ".join(uncertain) or _("nothing"))
+
+    def onRunFolder(self) -> None:
+        folder = self.ui.folderPathLineEdit.currentPath
+        worklist = self.ui.worklistPathLineEdit.currentPath or None
+        with slicer.util.tryWithErrorDisplay(_("The folder could not be scored."), waitCursor=True):
+            table, rows = self.logic.processFolder(folder, model=self._parameterNode.model, worklistCsv=worklist,
+                                                   progress=self._progress)
+            self.ui.worklistTableView.setMRMLTableNode(table)
+            failed = sum(1 for r in rows if r["status"] == "failed")
+            self.ui.statusLabel.text = _("{n} films, {f} failed (reasons in the notes column).").format(n=len(rows), f=failed)
+        self.ui.progressBar.value = 0
+
+
+class CXRTriageLogic(ScriptedLoadableModuleLogic):
+    """Slicer's side of the Logic: dependencies on first use, then the shared Logic does the work."""
+
+    def __init__(self) -> None:
+        ScriptedLoadableModuleLogic.__init__(self)
+        self.shared = None
+        self._modelKey = None
+        self.findingsTable = None
+
+    def getParameterNode(self):
+        return CXRTriageParameterNode(super().getParameterNode())
+
+    def _shared(self, model: str = ""):
+        from deepradiology_mrml.logic.cxr import CXRTriageLogic as SharedLogic
+
+        if self.shared is None or self.shared.scene is not slicer.mrmlScene or self._modelKey != model:
+            self.shared = SharedLogic(slicer.mrmlScene, model=model or None)
+            self._modelKey = model
+        return self.shared
+
+    def modelStatus(self, model: str = ""):
+        from deepradiology_mrml.slicer_setup import ensure_python_dependencies
+
+        ensure_python_dependencies("torch")
+        return self._shared(model).model_status()
+
+    def labels(self, model: str = "") -> list:
+        return self._shared(model).model.labels
+
+    def loadFilm(self, path, *, model: str = ""):
+        return self._shared(model or self._modelKey or "").load_film(path)
+
+    def process(self, volumeNode, *, model: str = "", progress=None):
+        """Score ``volumeNode``; returns the `FilmScore` and keeps the findings table in ``findingsTable``."""
+        score = self._shared(model).run(volumeNode, progress=progress, table_node=self.findingsTable)
+        self.findingsTable = slicer.mrmlScene.GetFirstNodeByName(f"{volumeNode.GetName()} findings")
+        return score
+
+    def showFinding(self, volumeNode, finding: str, *, heatmapNode=None):
+        return self._shared(self._modelKey or "").show_finding(volumeNode, finding, heatmap_node=heatmapNode)
+
+    def labelReport(self, text: str, *, volumeNode=None):
+        labels, table = self._shared(self._modelKey or "").label_report_text(text, volume_node=volumeNode,
+                                                                            table_node=self.findingsTable)
+        self.findingsTable = table
+        return labels, table
+
+    def labelReportFile(self, path, *, volumeNode=None):
+        labels, table = self._shared(self._modelKey or "").label_report_file(path, volume_node=volumeNode,
+                                                                            table_node=self.findingsTable)
+        self.findingsTable = table
+        return labels, table
+
+    def processFolder(self, folder, *, model: str = "", worklistCsv=None, progress=None):
+        return self._shared(model).run_folder(folder, worklist_csv=worklistCsv, force=True, progress=progress)
+
+
+class CXRTriageTest(ScriptedLoadableModuleTest):
+    """Trains a small model on synthetic films (about a minute), then scores a synthetic film with a
+    planted effusion through the Logic, shows its heatmap and boxes, and compares a report with it."""
+
+    def setUp(self):
+        slicer.mrmlScene.Clear()
+
+    def runTest(self):
+        self.setUp()
+        self.test_report_labels_without_a_model()
+        self.setUp()
+        self.test_a_planted_effusion_is_found_shown_and_compared_with_the_report()
+
+    def test_report_labels_without_a_model(self):
+        from deepradiology_mrml.logic.cxr import CXRTriageLogic as SharedLogic
+
+        logic = SharedLogic(slicer.mrmlScene, model="/nonexistent/model.pt")
+        labels, table = logic.label_report_text("No pneumothorax. Small left pleural effusion.")
+        self.assertEqual(labels.labels["Effusion"], 1)
+        self.assertEqual(labels.labels["Pneumothorax"], 0)
+        self.assertGreater(table.GetNumberOfRows(), 0)
+
+    def test_a_planted_effusion_is_found_shown_and_compared_with_the_report(self):
+        import tempfile
+        from pathlib import Path
+
+        import numpy as np
+        from PIL import Image
+
+        from deepradiology.cxr.model import save_cxr_model
+        from deepradiology.cxr.pipeline import train_synthetic
+        from deepradiology.cxr.synthetic import SYNTHETIC_FINDINGS, synthetic_film
+
+        self.delayDisplay("Training a small model on synthetic films (about a minute)")
+        network, points, metrics = train_synthetic(n_train=320, size=96, epochs=8)
+        with tempfile.TemporaryDirectory() as tmp:
+            checkpoint = save_cxr_model(network, Path(tmp) / "cxr.pt", name="cxr-test", size=96,
+                                        labels=SYNTHETIC_FINDINGS, operating_points=points, metrics=metrics,
+                                        training_data="synthetic films (module test)")
+            rng = np.random.default_rng(7)
+            film = synthetic_film(rng, size=96, prevalence=0.0)
+            while "Effusion" not in film.boxes:
+                film = synthetic_film(rng, size=96, prevalence=0.5)
+            png = Path(tmp) / "film.png"
+            Image.fromarray((film.array * 255).astype(np.uint8)).save(png)
+            logic = CXRTriageLogic()
+            node, _ = logic.loadFilm(png, model=str(checkpoint))
+            score = logic.process(node, model=str(checkpoint))
+            self.assertIn("Effusion", score.flagged)
+            heat, rois = logic.showFinding(node, "Effusion")
+            self.assertGreater(len(rois), 0)
+            labels, table = logic.labelReport("No pleural effusion.", volumeNode=node)
+            rows = slicer.util.dataframeFromTable(table)
+            self.assertIn("report does not assert", " ".join(rows["disagreement"].astype(str)))
+        self.delayDisplay("Test passed")
