@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "recist",
     "models",
     "retrieval",
+    "pancreas",
 )
 
 
