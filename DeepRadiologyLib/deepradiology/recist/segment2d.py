@@ -97,7 +97,11 @@ def check_ct_image(image: Image) -> None:
     """Refuse images that are not CT in Hounsfield units (MR, radiographs), with the reason."""
     from ..io.checks import looks_like_ct
 
-    ok, why = looks_like_ct(image)
+    # Every 4th voxel in-plane on up to 16 slices is plenty for the HU percentiles and ~20x faster
+    # than the full check on a volume (a click must answer in well under a second).
+    arr = image.array
+    sample = arr[:: max(1, arr.shape[0] // 16), ::4, ::4] if arr.shape[1] >= 64 and arr.shape[2] >= 64 else arr
+    ok, why = looks_like_ct(Image(sample, modality=image.modality, source=image.source))
     if not ok:
         raise InputError(image.source or "volume",
                          f"RECIST measurement needs a CT in Hounsfield units, but {why}")
@@ -134,12 +138,33 @@ def _component(inside: np.ndarray, seed: tuple[int, int]) -> np.ndarray:
     return labels == labels[seed]
 
 
+def _window(region: np.ndarray, margin: int) -> tuple[slice, slice]:
+    """The region's bounding box grown by ``margin`` pixels (clipped): morphology there, not on the crop."""
+    rows = np.nonzero(region.any(axis=1))[0]
+    cols = np.nonzero(region.any(axis=0))[0]
+    return (slice(max(rows[0] - margin, 0), rows[-1] + margin + 1),
+            slice(max(cols[0] - margin, 0), cols[-1] + margin + 1))
+
+
 def _ring(region: np.ndarray, inner: int, outer: int) -> np.ndarray:
     from scipy import ndimage
 
-    grow = ndimage.binary_dilation(region, iterations=outer)
-    keep = ndimage.binary_dilation(region, iterations=inner) if inner > 0 else region
-    return grow & ~keep
+    out = np.zeros_like(region)
+    win = _window(region, outer + 1)
+    sub = region[win]
+    grow = ndimage.binary_dilation(sub, iterations=outer)
+    keep = ndimage.binary_dilation(sub, iterations=inner) if inner > 0 else sub
+    out[win] = grow & ~keep
+    return out
+
+
+def _fill_holes(region: np.ndarray) -> np.ndarray:
+    from scipy import ndimage
+
+    out = np.zeros_like(region)
+    win = _window(region, 1)
+    out[win] = ndimage.binary_fill_holes(region[win])
+    return out
 
 
 def _lesion_value(smooth: np.ndarray, region: np.ndarray, surround: float) -> float:
@@ -147,9 +172,10 @@ def _lesion_value(smooth: np.ndarray, region: np.ndarray, surround: float) -> fl
     (whose core is blurred by partial volume)."""
     from scipy import ndimage
 
-    core = ndimage.binary_erosion(region, iterations=1)
+    win = _window(region, 1)
+    core = ndimage.binary_erosion(region[win], iterations=1)
     if np.count_nonzero(core) >= 30:
-        return float(np.median(smooth[core]))
+        return float(np.median(smooth[win][core]))
     values = smooth[region]
     return float(values.min() if np.median(values) < surround else values.max())
 
@@ -376,7 +402,7 @@ def segment_lesion_2d(image: Image, *, click=None, box=None, slice_index: int | 
             raise NoLesionError("click", f"the region at {where} ({lesion_hu:.0f} HU) merges into the tissue "
                                 f"around it ({surround_hu:.0f} HU) beyond {max_diameter_mm:.0f} mm: no "
                                 "closed lesion boundary")
-        new = ndimage.binary_fill_holes(new)
+        new = _fill_holes(new)
         if np.array_equal(new, region):
             break
         region = new
