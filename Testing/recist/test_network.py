@@ -101,3 +101,26 @@ def test_training_runs_on_cuda(a_coarse_phantom_patient, tmp_path):
                                   config=TrainConfig(epochs=50, max_steps=8, batch_size=8, patch=64, channels=16,
                                                      depth=2, device="cuda"), log=lambda _: None)
     assert result["device"] == "cuda" and result["steps"] == 8
+
+
+@pytest.mark.slow
+def test_the_train_command_writes_a_checkpoint_and_its_card_and_refuses_to_overwrite(a_coarse_phantom_patient,
+                                                                                       tmp_path, capsys):
+    import json
+
+    from deepradiology.cli import main
+
+    torch.set_num_threads(1)
+    dl_info, images = write_deeplesion_layout(a_coarse_phantom_patient, tmp_path)
+    out = tmp_path / "cascade.pt"
+    args = ["recist", "train", "--dl-info", str(dl_info), "--images", str(images), "-o", str(out), "--max-steps", "2",
+            "--batch-size", "2", "--patch", "32", "--channels", "8", "--depth", "1", "--device", "cpu"]
+    assert main(args) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["steps"] == 2
+    assert summary["lesions"] == sum(len(s.lesions) for s in a_coarse_phantom_patient.studies)
+    card = json.loads((tmp_path / "cascade.pt.card.json").read_text())
+    assert card["task"] == "recist-segmentation" and len(card["sha256"]) == 64
+    assert card["input_spec"]["patch"] == [32, 32]
+    assert main(args) == 2
+    assert "already exists" in capsys.readouterr().err

@@ -77,6 +77,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--batch-size", type=int, default=16)
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--patch", type=int, default=128, help="crop size in pixels (default 128)")
+    t.add_argument("--channels", type=int, default=32, help="hourglass feature width (default 32)")
+    t.add_argument("--stacks", type=int, default=2, help="hourglass stacks (default 2)")
+    t.add_argument("--depth", type=int, default=3, help="down-samplings per hourglass (default 3)")
     t.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--force", action="store_true", help="overwrite the checkpoint")
@@ -199,7 +202,8 @@ def run_train(args: argparse.Namespace) -> int:
     from ..recist.train import TrainConfig, train_recist_network
 
     config = TrainConfig(epochs=args.epochs, max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr,
-                         patch=args.patch, device=args.device, seed=args.seed, split=args.split)
+                         patch=args.patch, channels=args.channels, stacks=args.stacks, depth=args.depth,
+                         device=args.device, seed=args.seed, split=args.split)
     result = train_recist_network(args.dl_info, args.images, args.output, config=config, force=args.force,
                                   log=lambda line: print(line, file=sys.stderr))
     print(json.dumps(result, indent=2))
