@@ -52,12 +52,16 @@ def test_a_short_training_run_lowers_the_loss_improves_retrieval_and_saves_a_che
     from deepradiology.retrieval.learned import LearnedEmbedder, save_lesion_embedding
     from deepradiology.retrieval.train import TrainConfig, train_lesion_embedding
 
-    torch.set_num_threads(2)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)          # a small net on a shared CPU: one thread wastes no time in hand-offs
     ts = phantom_lesions_for_training
     config = TrainConfig(iterations=60, lr_drop_at=1000, sequences_per_batch=8, lr=0.01, refinement_rounds=1,
                          refinement_iterations=20, device="cpu",
                          arch={"widths": [8, 16, 32, 32, 64], "embed_per_scale": 16})
-    result = train_lesion_embedding(ts, config)
+    try:
+        result = train_lesion_embedding(ts, config)
+    finally:
+        torch.set_num_threads(threads)
     first, last = np.mean(result.losses[:10]), np.mean(result.losses[-10:])
     assert last < 0.8 * first
     assert result.after["mean_error"] < result.before["mean_error"]
@@ -97,3 +101,25 @@ def test_training_runs_on_a_cuda_device(phantom_lesions_for_training):
                          arch={"widths": [8, 16, 32, 32, 64], "embed_per_scale": 16})
     result = train_lesion_embedding(phantom_lesions_for_training, config)
     assert next(result.net.parameters()).is_cuda and np.isfinite(result.losses).all()
+
+
+@pytest.mark.slow
+def test_training_runs_under_torchrun_with_two_cpu_processes(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    torchrun = Path(sys.executable).with_name("torchrun")
+    if not torchrun.exists():
+        pytest.skip("torchrun is not installed beside this Python")
+    out = tmp_path / "ddp.pt"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "DEEPRADIOLOGY_MODELS": str(tmp_path / "cache")}
+    run = subprocess.run([str(torchrun), "--nproc_per_node", "2", "--master_port", "29517", "-m", "deepradiology",
+                          "retrieval", "train", "--phantom", "3", "--iterations", "4", "--refinement-iterations", "2",
+                          "--sequences", "4", "--patch-px", "32", "--device", "cpu", "-o", str(out)],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = json.loads(run.stdout[run.stdout.index("{"):])
+    assert report["checkpoint"] == str(out) and out.exists() and report["lesions"] > 30

@@ -70,7 +70,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("database")
     what = q.add_mutually_exclusive_group(required=True)
     what.add_argument("--lesion", help="a lesion JSON file (the first lesion is the query)")
-    what.add_argument("--point", help="X,Y,Z of a click inside a lesion (LPS mm, or RAS with --ras); needs --volume")
+    what.add_argument("--point", help="X,Y,Z of a click inside a lesion (LPS mm, or RAS with --ras); needs --volume; "
+                           "write --point=-75,-10,34 when X is negative")
     q.add_argument("--volume", help="the CT the lesion or point is in (gives appearance and location)")
     q.add_argument("--ras", action="store_true", help="--point is in RAS (Slicer's frame) instead of LPS")
     q.add_argument("-k", type=int, default=10, help="number of neighbours (default 10)")
@@ -283,8 +284,9 @@ def run_train(args: argparse.Namespace) -> int:
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
     path = save_lesion_embedding(result, args.output, name=args.name, training_data=data, force=args.force)
-    out = {"checkpoint": str(path), "lesions": len(ts), "loss_first_10": float(sum(result.losses[:10]) / 10),
-           "loss_last_10": float(sum(result.losses[-10:]) / 10), "retrieval_before": result.before,
+    first, last = result.losses[:10], result.losses[-10:]
+    out = {"checkpoint": str(path), "lesions": len(ts), "loss_first_10": float(sum(first) / len(first)),
+           "loss_last_10": float(sum(last) / len(last)), "retrieval_before": result.before,
            "retrieval_after": result.after, "seconds": round(result.seconds, 1)}
     if args.install:
         from ..models import install_model
