@@ -87,14 +87,17 @@ class DeepRadiologyApp:
         self.viewer.show_volume(study.node)
 
     # -- actions ---------------------------------------------------------------------------------
-    def centre_views(self) -> None:
-        """Move the slice views to the point typed as "x, y, z" (world LPS mm)."""
+    def centre_views(self, text: str | None = None) -> None:
+        """Move the slice views to the point typed as "x, y, z" (world LPS mm).
+
+        The page passes the field's text with the click: the field's own state update may arrive after it.
+        """
         from deepradiology.errors import InputError
         from deepradiology.frames import parse_point
 
         state = self.server.state
         try:
-            point = parse_point(state.centre_lps or "")
+            point = parse_point(text if text is not None else (state.centre_lps or ""))
         except InputError as exc:
             state.centre_error = exc.problem
             return
@@ -124,8 +127,9 @@ class DeepRadiologyApp:
                     with html.Div(classes="d-flex align-center my-1"):
                         v3.VTextField(v_model=("centre_lps",), label="Centre views on x, y, z (LPS mm)",
                                       density="compact", hide_details=True, id="centre-lps",
-                                      error_messages=("centre_error",))
-                        v3.VBtn("Go", click=self.centre_views, size="small", classes="ml-2", id="centre-go")
+                                      error_messages=("centre_error",),
+                                      keydown_enter=(self.centre_views, "[$event.target.value]"))
+                        v3.VBtn("Go", click=(self.centre_views, "[centre_lps]"), size="small", classes="ml-2", id="centre-go")
                     v3.VFileInput(v_model=("upload_file",), label="Open an image (NIfTI, DICOM file, PNG/JPEG)",
                                   accept=",".join(ACCEPTED_SUFFIXES), density="compact", hide_details="auto",
                                   prepend_icon="mdi-folder-open", error_messages=("upload_error",),

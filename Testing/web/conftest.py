@@ -126,7 +126,15 @@ def wait_for_new_render(page, before: str, *, index: int = 0, timeout_s: float =
 def click_view_centre(page, index: int = 0) -> None:
     """Left-click the centre of view ``index`` (the axial view is 0 in the reading layout)."""
     box = page.locator("img.image-display-area").nth(index).bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    # As a hand does it: arrive, rest, press, release. The view gets mouse events over a throttled
+    # websocket; a press arriving before the pointer's move reads as a drag, not a click.
+    page.mouse.move(x - 5, y - 5)
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    page.mouse.down()
+    page.wait_for_timeout(100)
+    page.mouse.up()
 
 
 def centre_views_on(page, lps_mm) -> None:
@@ -200,6 +208,11 @@ def click_lesion(page, lps_mm, *, ask_button: str) -> None:
     page.locator(ask_button).click()
     page.locator("#pick-prompt").wait_for(state="visible")
     click_view_centre(page)
+    try:
+        page.locator("#pick-prompt").wait_for(state="hidden", timeout=15_000)
+    except Exception:
+        save_screenshot(page, "_failed-click")  # left out of the README; shows what the page was doing
+        raise
 
 
 def count_pixels_like(page, rgb, *, index: int = 0, tolerance: int = 40) -> int:

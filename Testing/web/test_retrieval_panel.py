@@ -17,7 +17,11 @@ def test_clicking_a_liver_lesion_lists_similar_lesions_with_thumbnails(a_browser
     try:
         open_panel(page, "retrieval")
         click_lesion(page, liver["centre_lps"], ask_button="#retrieval-pick")
-        page.locator(".retrieval-neighbour").first.wait_for(timeout=120_000)
+        try:
+            page.locator(".retrieval-neighbour").first.wait_for(timeout=120_000)
+        except Exception:
+            save_screenshot(page, "_failed-retrieval")
+            raise
 
         neighbours = page.locator(".retrieval-neighbour")
         assert neighbours.count() >= 3

@@ -63,7 +63,9 @@ def line_chart_svg(series: Mapping[str, tuple[Sequence[float], Sequence[float]]]
     points = [(float(x), float(y)) for xs, ys in series.values() for x, y in zip(xs, ys)]
     if not points:
         return f"<svg width='{width}' height='{height}'><text x='10' y='20'>no values</text></svg>"
-    left, right, top, bottom = 44, 12, 10, 34
+    legend_rows = (len(series) + 3) // 4
+    height += 14 * legend_rows
+    left, right, top, bottom = 44, 12, 10, 34 + 14 * legend_rows
     x_min, x_max = min(p[0] for p in points), max(p[0] for p in points)
     y_max = max(max(p[1] for p in points), 1.0) * 1.1
     x_span = (x_max - x_min) or 1.0
@@ -83,7 +85,7 @@ def line_chart_svg(series: Mapping[str, tuple[Sequence[float], Sequence[float]]]
         parts.append(f"<text x='{left - 4}' y='{sy(value) + 3}' text-anchor='end'>{value:.0f}</text>")
     for x in sorted({p[0] for p in points}):
         parts.append(f"<text x='{sx(x)}' y='{sy(0) + 12}' text-anchor='middle'>{x:g}</text>")
-    parts.append(f"<text x='{(left + width - right) / 2}' y='{height - 4}' text-anchor='middle'>"
+    parts.append(f"<text x='{(left + width - right) / 2}' y='{sy(0) + 26}' text-anchor='middle'>"
                  f"{html_escape.escape(x_title)}</text>")
     parts.append(f"<text x='10' y='{(top + sy(0)) / 2}' transform='rotate(-90 10 {(top + sy(0)) / 2})' "
                  f"text-anchor='middle'>{html_escape.escape(y_title)}</text>")
@@ -94,5 +96,9 @@ def line_chart_svg(series: Mapping[str, tuple[Sequence[float], Sequence[float]]]
         for x, y in zip(xs, ys):
             parts.append(f"<circle cx='{sx(float(x)):.1f}' cy='{sy(float(y)):.1f}' r='3' fill='{color}'>"
                          f"<title>{html_escape.escape(str(name))}: {float(y):.1f}</title></circle>")
+        row, column = divmod(n, 4)
+        lx, ly = left + column * (width - left) / 4, sy(0) + 40 + 14 * row
+        parts.append(f"<rect x='{lx:.1f}' y='{ly - 8:.1f}' width='10' height='3' fill='{color}'/>"
+                     f"<text x='{lx + 13:.1f}' y='{ly - 4:.1f}'>{html_escape.escape(str(name))}</text>")
     parts.append("</svg>")
     return "".join(parts)
