@@ -103,3 +103,22 @@ def test_the_cli_imports_reports_and_describes_a_database(tmp_path, phantom_fold
     assert main(["retrieval", "info", str(db)]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["lesions"] == rep["added"] and info["schema_version"] >= 2
+
+
+def test_a_second_weighting_can_be_embedded_and_queried_beside_the_first(phantom_database, phantom_folder, tmp_path,
+                                                                        capsys):
+    import shutil
+
+    from deepradiology.lesion import save_lesions
+
+    db = tmp_path / "two.db"
+    shutil.copy(phantom_database, db)
+    assert main(["retrieval", "embed", str(db), "--model", "descriptor", "--weights", "location=1,size=0,appearance=1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["embedded"] == out["indexed"] > 20 and out["model"].endswith("size=0,appearance=1)")
+    lesion, _, js = the_query(phantom_folder)
+    one = save_lesions([lesion], tmp_path / "q.json")
+    assert main(["retrieval", "query", str(db), "--lesion", str(one), "--volume", str(phantom_folder / (js.stem + ".nii.gz")),
+                 "--weights", "location=1,size=0,appearance=1", "-k", "2"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["model"] == out["model"] and found["neighbours"][0]["distance"] < 1e-3

@@ -48,7 +48,7 @@ def test_the_network_fuses_four_depths_into_unit_vectors():
 
 @pytest.mark.slow
 def test_a_short_training_run_lowers_the_loss_improves_retrieval_and_saves_a_checkpoint(
-        phantom_lesions_for_training, tmp_path, monkeypatch):
+        phantom_lesions_for_training, phantom_database, tmp_path, monkeypatch):
     from deepradiology.retrieval.learned import LearnedEmbedder, save_lesion_embedding
     from deepradiology.retrieval.train import TrainConfig, train_lesion_embedding
 
@@ -80,6 +80,24 @@ def test_a_short_training_run_lowers_the_loss_improves_retrieval_and_saves_a_che
     vec = embedder.embed(Lesion("x", long_axis_lps=t["long_axis_lps"], short_axis_lps=t["short_axis_lps"],
                                 long_axis_mm=t["long_axis_mm"]), study.ct)
     assert vec.shape == (64,) and np.isclose(np.linalg.norm(vec), 1.0, atol=1e-4)
+
+    # the trained model embeds a descriptor-built database from its stored images, and answers queries
+    import shutil
+
+    from deepradiology.retrieval import LesionDatabase, find_similar
+    from deepradiology.retrieval.embed import embed_database
+
+    db_path = tmp_path / "copy.db"
+    shutil.copy(phantom_database, db_path)
+    with LesionDatabase(db_path) as db:
+        done = embed_database(db, embedder)
+        assert done["embedded"] == db.count() and not done["failed"]
+        assert embed_database(db, embedder)["embedded"] == 0                   # resumable: nothing left
+        stored = next(s for s in db.iter_lesions() if s.lesion.lesion_type == "liver")
+        from deepradiology.retrieval.embed import stored_image
+
+        found = find_similar(db, stored.lesion, image=stored_image(stored), embedder=embedder, k=3)
+    assert found[0].stored.id == stored.id and found[0].distance < 1e-3
 
 
 def test_a_checkpoint_of_another_task_is_refused_as_a_lesion_embedding(tmp_path):

@@ -83,6 +83,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--weights", help="descriptor block weights (must match the database's)")
     q.set_defaults(func=run_query)
 
+    emb = rs.add_parser("embed", help="add another model's vectors to a database (from its stored images)")
+    emb.add_argument("database")
+    emb.add_argument("--model", required=True, help="an installed lesion-embedding model name or checkpoint file, "
+                                                     "or descriptor")
+    emb.add_argument("--weights", help="descriptor block weights, with --model descriptor")
+    emb.set_defaults(func=run_embed)
+
     info = rs.add_parser("info", help="what a database holds")
     info.add_argument("database")
     info.set_defaults(func=run_info)
@@ -213,6 +220,21 @@ def run_query(args: argparse.Namespace) -> int:
                           "long_axis_mm": lesion.long_axis_mm, "short_axis_mm": lesion.short_axis_mm,
                           "normalized_location": lesion.normalized_location},
                 "model": embedder.name, "neighbours": [n.to_dict() for n in neighbours]})
+    return 0
+
+
+def run_embed(args: argparse.Namespace) -> int:
+    from ..progress import TqdmProgress
+    from ..retrieval import LesionDatabase, VectorIndex
+    from ..retrieval.embed import embed_database
+
+    with LesionDatabase(args.database, create=False) as db:
+        embedder = _embedder(args.model, args.weights)
+        with TqdmProgress("embedding") as bar:
+            out = embed_database(db, embedder, progress=bar)
+        if embedder.name in db.embedding_models():
+            out["indexed"] = VectorIndex.for_database(db, embedder.name).count
+    _print(out)
     return 0
 
 
