@@ -110,7 +110,7 @@ class DeepRadiologyApp:
         from trame.widgets import vuetify3 as v3
         from trame_vuetify.ui.vuetify3 import SinglePageWithDrawerLayout
 
-        with SinglePageWithDrawerLayout(self.server, width=460) as layout:
+        with SinglePageWithDrawerLayout(self.server, width=480) as layout:
             self.layout = layout
             layout.title.set_text("DeepRadiology")
             with layout.toolbar:
@@ -160,10 +160,12 @@ class DeepRadiologyApp:
             return
         with v3.VTabs(v_model=("panel_tab",), density="compact", show_arrows=True, id="panel-tabs"):
             for panel in self.panels:
-                v3.VTab(panel.title, value=panel.key, id=f"tab-{panel.key}")
+                v3.VTab(panel.title, value=panel.key, id=f"tab-{panel.key}", classes="text-none px-2", min_width=0)
         with v3.VWindow(v_model=("panel_tab",)):
             for panel in self.panels:
-                with v3.VWindowItem(value=panel.key, id=f"panel-{panel.key}"):
+                # No slide animation: a panel is either shown or not (and screenshots never catch it half-way).
+                with v3.VWindowItem(value=panel.key, id=f"panel-{panel.key}", transition=False,
+                                    reverse_transition=False):
                     panel.build_ui()
         html.Div("Not installed here: {{ missing_logic.join(', ') }}", v_show="missing_logic.length",
                  classes="text-caption text-medium-emphasis mt-2", id="missing-logic")

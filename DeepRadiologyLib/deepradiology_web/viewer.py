@@ -74,6 +74,13 @@ class ViewerManager:
             view.set_visible_in_3d(True)
         if reset:
             display.reset_views()
+            for view in self._app.view_manager.get_threed_views():
+                # An oblique look shows the three slice planes as a 3D cross, not one flat plane.
+                camera = view.first_renderer().GetActiveCamera()
+                camera.Azimuth(35)
+                camera.Elevation(25)
+                camera.OrthogonalizeViewUp()
+                view.first_renderer().ResetCamera()
         self.schedule_render()
 
     def _fit_once(self, view) -> None:

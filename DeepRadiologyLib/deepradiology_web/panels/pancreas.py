@@ -1,0 +1,79 @@
+"""Pancreas panel (PancreasSegment): segment the pancreas and overlay its probability map.
+
+`deepradiology_mrml.logic.pancreas.PancreasSegmentLogic.segment` runs the installed model out of
+process and adds a pancreas segment and a probability volume; the panel shows the volume (mL), the
+confidence with its reasons, and lays the probability map over the CT. No model ships with
+DeepRadiology: without one installed the panel says so and how to get one, and offers no button.
+"""
+
+from __future__ import annotations
+
+from deepradiology.pancreas.model import NO_MODEL_MESSAGE
+from deepradiology_mrml.logic.pancreas import PancreasSegmentLogic
+
+from .base import Workspace
+
+__all__ = ["PancreasPanel"]
+
+
+class PancreasPanel:
+    key = "pancreas"
+    title = "Pancreas"
+
+    def __init__(self, workspace: Workspace) -> None:
+        self._ws = workspace
+        self._logic = PancreasSegmentLogic(workspace.scene)
+        models = PancreasSegmentLogic.available_models()
+        # Asking for devices imports torch (seconds); without a model there is nothing to run anyway.
+        devices = PancreasSegmentLogic.available_devices() if models else ["cpu"]
+        state = workspace.state
+        state.update({"pancreas_models": models, "pancreas_model": models[0] if models else None,
+                      "pancreas_devices": devices, "pancreas_device": devices[-1], "pancreas_howto": NO_MODEL_MESSAGE,
+                      "pancreas_result": "", "pancreas_reasons": [], "pancreas_overlay": True})
+        state.change("pancreas_overlay")(self._on_overlay)
+        self._probability_node = None
+
+    def segment(self) -> None:
+        study = self._ws.studies.current
+        if study is None or study.info.kind == "radiograph":
+            with self._ws.state as state:
+                state.pancreas_result = "Choose an abdominal CT study first."
+            return
+        model, device = self._ws.state.pancreas_model, self._ws.state.pancreas_device
+        self._ws.jobs.start("Segmenting the pancreas",
+                            lambda progress: self._logic.segment(study.node, model=model, device=device,
+                                                                 progress=progress),
+                            on_done=self._show)
+
+    def _show(self, outcome) -> None:
+        self._probability_node = self._ws.scene.GetNodeByID(outcome.probability_node_id)
+        with self._ws.state as state:
+            state.pancreas_result = (f"Pancreas volume {outcome.volume_ml:.1f} mL; confidence {outcome.confidence} "
+                                     f"(mean probability {outcome.mean_probability:.2f}, model {outcome.model})")
+            state.pancreas_reasons = list(outcome.reasons)
+        self._on_overlay(self._ws.state.pancreas_overlay)
+
+    def _on_overlay(self, pancreas_overlay, **_):
+        if self._probability_node is not None:
+            self._ws.viewer.show_overlay(self._probability_node if pancreas_overlay else None, opacity=0.45)
+
+    def build_ui(self) -> None:
+        from trame.widgets import html
+        from trame.widgets import vuetify3 as v3
+
+        with html.Div(classes="pa-1"):
+            html.Div("Segment the pancreas on the CT on screen; its probability map is laid over the slices.",
+                     classes="text-body-2")
+            v3.VAlert(v_if="!pancreas_models.length", text=("pancreas_howto",), type="info", density="compact",
+                      classes="my-2", id="pancreas-howto", title="No pancreas model installed")
+            with html.Div(v_if="pancreas_models.length"):
+                v3.VSelect(v_model=("pancreas_model",), items=("pancreas_models",), label="Model", density="compact",
+                           hide_details=True, classes="my-1")
+                v3.VSelect(v_model=("pancreas_device",), items=("pancreas_devices",), label="Device",
+                           density="compact", hide_details=True, classes="my-1")
+                v3.VBtn("Segment the pancreas", click=self.segment, color="primary", size="small", classes="my-2",
+                        id="pancreas-run", disabled=("job_running",))
+                v3.VCheckbox(v_model=("pancreas_overlay",), label="Show the probability map", density="compact",
+                             hide_details=True)
+                html.Div("{{ pancreas_result }}", classes="text-body-2", id="pancreas-result")
+                html.Li("{{ r }}", v_for="r in pancreas_reasons", classes="text-caption")
