@@ -86,6 +86,7 @@ class LesionRetrievalWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.pointPlaceWidget.setMRMLScene(slicer.mrmlScene)
         self.ui.databasePathLineEdit.connect("currentPathChanged(QString)", self.onDatabaseChanged)
         self.ui.queryButton.connect("clicked(bool)", self.onQueryButton)
+        self.ui.addLesionsButton.connect("clicked(bool)", self.onAddLesionsButton)
         self.ui.resultsListWidget.connect("itemDoubleClicked(QListWidgetItem*)", self.onResultDoubleClicked)
         self.initializeParameterNode()
         self._clickNode()
@@ -145,6 +146,7 @@ class LesionRetrievalWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         p = self._parameterNode
         ready = bool(p and p.databasePath and p.inputVolume)
         self.ui.queryButton.enabled = ready
+        self.ui.addLesionsButton.enabled = ready
         self.ui.queryButton.toolTip = (_("Query with the placed point, or the chosen RECIST lesion") if ready
                                        else _("Choose a lesion database and a CT volume first"))
 
@@ -170,6 +172,13 @@ class LesionRetrievalWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
                 if click is not None:
                     click.RemoveAllControlPoints()
             self._showResults()
+
+    def onAddLesionsButton(self) -> None:
+        p = self._parameterNode
+        with slicer.util.tryWithErrorDisplay(_("No lesions added."), waitCursor=True):
+            report = self.logic.addMeasuredLesions(p.databasePath, p.inputVolume, patient=p.patientId)
+            self.ui.statusLabel.text = _("{added} lesions added ({already} already there, {skipped} skipped)").format(
+                added=report.added, already=report.already_present, skipped=len(report.skipped))
 
     def _showResults(self) -> None:
         import qt
@@ -209,7 +218,7 @@ class LesionRetrievalLogic(ScriptedLoadableModuleLogic):
             self.shared.close()
         self.shared = None
 
-    def _shared(self, databasePath: str):
+    def _shared(self, databasePath: str, create: bool = False):
         from deepradiology_mrml.slicer_setup import ensure_python_dependencies
 
         ensure_python_dependencies()
@@ -217,7 +226,7 @@ class LesionRetrievalLogic(ScriptedLoadableModuleLogic):
 
         if self.shared is None or self.shared.scene is not slicer.mrmlScene or str(self.shared.db.path) != str(databasePath):
             self.reset()
-            self.shared = SharedLogic(slicer.mrmlScene, databasePath)
+            self.shared = SharedLogic(slicer.mrmlScene, databasePath, create=create)
         return self.shared
 
     def query(self, databasePath, volumeNode, *, pointRas=None, recistLongLine=None, patient="", k=10,
@@ -237,6 +246,12 @@ class LesionRetrievalLogic(ScriptedLoadableModuleLogic):
                 raise InputError(recistLongLine.GetName(), "is not a RECIST long axis (no short-axis partner)")
             return shared.query_recist(volumeNode, recistLongLine, short, patient=patient, **options)
         raise InputError("query", "place a point inside a lesion or choose a RECIST lesion first")
+
+    def addMeasuredLesions(self, databasePath, volumeNode, *, patient=""):
+        """Add RECISTAssist's lesions of this scene (its line pairs and table) to the database."""
+        table = slicer.mrmlScene.GetFirstNodeByName("RECIST lesions")
+        return self._shared(databasePath, create=True).add_measured_lesions(volumeNode, patient=patient,
+                                                                           table_node=table)
 
     def loadNeighbour(self, result):
         """Load a result's image and RECIST lines into the scene."""

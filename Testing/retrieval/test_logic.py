@@ -111,3 +111,32 @@ def test_a_metadata_only_neighbour_cannot_be_loaded(a_scene, tmp_path):
             logic.load_neighbour(results[0])
     finally:
         logic.close()
+
+
+def test_lesions_measured_in_the_scene_are_added_once_and_then_found(a_scene, a_new_patient, tmp_path):
+    from deepradiology_mrml.logic.retrieval import LesionRetrievalLogic
+    from deepradiology_mrml.markups import add_recist_lines
+    from deepradiology_mrml.tables import records_to_table
+    from deepradiology_mrml.volumes import image_to_volume_node
+
+    patient, study = a_new_patient
+    volume = image_to_volume_node(a_scene, study.ct, "CT")
+    rows = []
+    for n, t in enumerate(study.lesions[:3], start=1):
+        add_recist_lines(a_scene, f"L{n}", t["long_axis_lps"], t["short_axis_lps"])
+        rows.append({"lesion": f"L{n}", "slice": t["key_slice"], "long mm": t["long_axis_mm"],
+                     "short mm": t["short_axis_mm"], "volume mL": 1.0, "location": t["organ"]})
+    table = records_to_table(a_scene, rows, "RECIST lesions")
+    logic = LesionRetrievalLogic(a_scene, tmp_path / "scene.db", create=True)
+    try:
+        rep = logic.add_measured_lesions(volume, patient=patient, study="S0", table_node=table)
+        assert rep.added == 3 and not rep.skipped
+        assert logic.add_measured_lesions(volume, patient=patient, study="S0", table_node=table).added == 0
+        stored = logic.db.get(1).lesion
+        assert stored.lesion_id == "L1" and stored.location == study.lesions[0]["organ"]
+        assert stored.long_axis_mm == pytest.approx(study.lesions[0]["long_axis_mm"], abs=0.01)
+        t = study.lesions[1]
+        found = logic.query_at_point(volume, lps_to_ras(np.asarray(t["centre_lps"])), k=1)
+        assert found[0].record["uid"].endswith("/L2")
+    finally:
+        logic.close()

@@ -201,6 +201,9 @@ def import_lesions(db: LesionDatabase, lesions: Iterable[Lesion], *, image: Imag
 
 
 _NUMBER_FIELDS = ("long_axis_mm", "short_axis_mm", "volume_ml")
+#: RECISTAssist's table column names -> `Lesion` fields.
+_ALIASES = {"lesion": "lesion_id", "long mm": "long_axis_mm", "short mm": "short_axis_mm", "volume mL": "volume_ml",
+            "slice": "slice_index"}
 
 
 def _parse_points(text: str) -> list | None:
@@ -217,7 +220,7 @@ def lesion_from_record(record: dict, *, source: str = "") -> Lesion:
 
     Axes may be JSON (``[[x,y,z],[x,y,z]]``) or ``"x,y,z;x,y,z"``; the normalised location ``"x,y,z"``.
     """
-    rec = {k.strip(): v for k, v in record.items() if k is not None and v not in (None, "")}
+    rec = {_ALIASES.get(k.strip(), k.strip()): v for k, v in record.items() if k is not None and v not in (None, "")}
     try:
         for name in _NUMBER_FIELDS:
             if name in rec:
@@ -227,7 +230,7 @@ def lesion_from_record(record: dict, *, source: str = "") -> Lesion:
                 rec[name] = _parse_points(rec[name])
         if isinstance(rec.get("normalized_location"), str):
             rec["normalized_location"] = [float(v) for v in rec["normalized_location"].strip("[]()").split(",")]
-        if isinstance(rec.get("slice_index"), str):
+        if isinstance(rec.get("slice_index"), (str, float)):
             rec["slice_index"] = int(float(rec["slice_index"]))
         if isinstance(rec.get("is_lymph_node"), str):
             rec["is_lymph_node"] = rec["is_lymph_node"].strip().lower() in ("1", "true", "yes")

@@ -157,6 +157,51 @@ class LesionRetrievalLogic:
         return import_recist_table(self.db, table_to_records(table_node), image=image, image_path=path,
                                    embedder=self.embedder, source=f"scene:{table_node.GetName()}")
 
+    def add_measured_lesions(self, volume_node, *, patient: str = "", study: str = "", table_node=None):
+        """Add every RECIST lesion measured in the scene (RECISTAssist's line pairs, with the location and
+        volume of its table row when ``table_node`` is given) on ``volume_node`` to the database.
+
+        A lesion's type is taken from its location words where they name one of DeepLesion's types.
+        """
+        from deepradiology.lesion import LESION_TYPES
+        from deepradiology.retrieval import import_lesions
+        from deepradiology.retrieval.importers import lesion_from_record
+        from deepradiology_mrml.markups import recist_from_lines, recist_line_pairs
+        from deepradiology_mrml.tables import table_to_records
+        from deepradiology_mrml.volumes import volume_node_to_image
+
+        if volume_node is None:
+            raise InputError("volume", "choose the CT volume the lesions were measured on")
+        rows = {}
+        if table_node is not None:
+            for record in table_to_records(table_node):
+                try:
+                    row = lesion_from_record(record, source=table_node.GetName())
+                    rows[row.lesion_id] = row
+                except InputError:
+                    continue
+        lesions = []
+        for long_node, short_node in recist_line_pairs(self.scene):
+            name = long_node.GetName().removesuffix(" long")
+            long_lps, short_lps, long_mm, short_mm = recist_from_lines(long_node, short_node)
+            row = rows.get(name)
+            location = row.location if row is not None else ""
+            lesion_type = next((t for t in LESION_TYPES.values() if t in location.lower()), "")
+            lesions.append(Lesion(name, patient=patient, study=study, long_axis_lps=tuple(map(tuple, long_lps)),
+                                  short_axis_lps=tuple(map(tuple, short_lps)), long_axis_mm=max(long_mm, short_mm),
+                                  short_axis_mm=min(long_mm, short_mm), location=location, lesion_type=lesion_type,
+                                  volume_ml=row.volume_ml if row is not None else None,
+                                  slice_index=row.slice_index if row is not None else None))
+        if not lesions:
+            raise InputError("scene", "has no RECIST lesions (measure some with RECISTAssist first)")
+        image = volume_node_to_image(volume_node, modality="CT")
+        path = ""
+        if volume_node.GetStorageNode() is not None:
+            path = volume_node.GetStorageNode().GetFileName() or ""
+        return import_lesions(self.db, lesions, image=image, image_path=path, embedder=self.embedder,
+                              source=f"scene:{volume_node.GetName()}",
+                              uid_prefix=f"scene/{volume_node.GetName()}/{patient}/{study}")
+
     # -- neighbours into the scene -------------------------------------------------------------------
     def load_neighbour(self, result: RetrievalResult):
         """Load a neighbour's image (a DeepLesion key slice or a volume) with its RECIST lines.
