@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..image import Image
-from ..lesion import Lesion
+from ..lesion import LESION_TYPES, Lesion
 from ..progress import ProgressCallback, report
 from .segment2d import MAX_DIAMETER_MM, LesionSlice, segment_lesion_2d
 
@@ -80,7 +80,7 @@ def measurement_record(image: Image, lesion_slice: LesionSlice, volume=None, *, 
         box_ijk=tuple(float(v) for v in lesion_slice.box_ij), long_axis_mm=round(float(axes.long_mm), 3),
         short_axis_mm=round(float(axes.short_mm), 3),
         volume_ml=None if volume is None else round(float(volume.volume_ml), 4), location=location,
-        lesion_type=location if location in ("lung", "bone", "liver", "kidney") else "",
+        lesion_type=location if location in LESION_TYPES.values() else "",
         is_lymph_node="lymph" in location.lower(), extra=extra)
 
 

@@ -5,10 +5,11 @@ The method adapts to the lesion's own contrast against its surroundings:
 1. Smooth the slice lightly (about 0.8 mm Gaussian) and take the lesion's value at the click.
 2. Sweep a tolerance t upward; at each t the candidate is the connected region of pixels within t HU
    of that value that holds the click. The first candidate whose surrounding ring is clearly different
-   (by more than the noise allows) and lies on one side of it (darker or brighter all round: a
-   hypo- or hyper-dense lesion) is the lesion; noise blobs have rings on both sides and fail.
-3. Refine the threshold to the half-way level between the lesion's value and its surroundings'
-   (an iterative, local ISODATA), which is where the partial-volume boundary lies.
+   (by more than the noise allows) and either lies on one side of it (darker or brighter all round: a
+   hypo- or hyperdense lesion) or is far off on both sides (an organ on one side, fat on the other) is
+   the lesion; a noise blob's ring sits just past t on both sides and fails.
+3. Refine the thresholds to the half-way levels between the lesion's value and the tissue below and
+   above it (an iterative, local ISODATA), which is where the partial-volume boundary lies.
 4. The soft mask (fraction of each border pixel that is lesion) gives a sub-pixel outline; the RECIST
    axes are measured on it.
 
