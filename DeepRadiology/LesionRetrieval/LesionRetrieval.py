@@ -22,7 +22,7 @@ from slicer.util import VTKObservationMixin
 
 #: The point list the place widget drops the click into.
 CLICK_NODE_NAME = "Retrieval click"
-#: Lesion types offered by the type filter ("any" keeps all); DeepLesion's coarse types.
+#: Lesion types offered by the type filter ("any" keeps all); DeepLesion's coarse types (the .ui lists them too).
 TYPE_CHOICES = ["any", "bone", "abdomen", "mediastinum", "liver", "lung", "kidney", "soft tissue", "pelvis"]
 
 
@@ -77,7 +77,6 @@ class LesionRetrievalWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui = slicer.util.childWidgetVariables(uiWidget)
         uiWidget.setMRMLScene(slicer.mrmlScene)
         self.logic = LesionRetrievalLogic()
-        self.ui.typeComboBox.addItems(TYPE_CHOICES)
         self.ui.databasePathLineEdit.filters = self.ui.databasePathLineEdit.Files
         self.ui.databasePathLineEdit.nameFilters = ["Lesion database (*.db *.sqlite)", "All files (*)"]
 
