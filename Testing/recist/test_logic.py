@@ -92,8 +92,7 @@ def test_dragging_an_endpoint_updates_the_row(a_scene, ct_node, study):
     long_node = a_scene.GetFirstNodeByName("L1 long")
     p0, p1 = np.array(long_node.GetNthControlPointPosition(0)), np.array(long_node.GetNthControlPointPosition(1))
     moved = p1 + (p1 - p0) / np.linalg.norm(p1 - p0) * 5.0        # drag one end 5 mm further out
-    long_node.SetNthControlPointPosition(1, *moved)
-    logic.update_from_lines("L1")                                 # what the point-modified observer does
+    long_node.SetNthControlPointPosition(1, *moved)                # the line's observer updates the row
     row = table_to_records(logic.table_node)[0]
     assert row["long mm"] == pytest.approx(np.linalg.norm(moved - p0), abs=0.01)
     assert logic.lesions[0].extra["edited"] is True
