@@ -104,3 +104,33 @@ def test_a_nifti_folder_imports_every_lesion_with_a_thumbnail(phantom_database, 
         assert all(s.lesion.normalized_location is not None and s.has_image for s in lesions)
         again = import_nifti_folder(db, phantom_folder)
         assert again.added == 0 and db.count() == n
+
+
+def test_a_process_killed_inside_a_transaction_loses_nothing_committed_and_duplicates_nothing(tmp_path, dl_info_test):
+    import subprocess
+    import sys
+
+    db_path = tmp_path / "crash.db"
+    script = f"""
+import os
+from deepradiology.retrieval import LesionDatabase, import_deeplesion
+db = LesionDatabase({str(db_path)!r})
+real = db.insert_in
+count = [0]
+def dying_insert(*args, **kwargs):
+    count[0] += 1
+    if count[0] == 2500:          # half-way through the third batch of 1000: die without any clean-up
+        os._exit(9)
+    return real(*args, **kwargs)
+db.insert_in = dying_insert
+import_deeplesion(db, {str(dl_info_test)!r}, batch=1000)
+"""
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 9, run.stderr[-2000:]
+    with LesionDatabase(db_path) as db:
+        assert db.count() == 2000                                  # the two committed batches, nothing half-made
+        rep = import_deeplesion(db, dl_info_test, batch=1000)
+        assert rep.added == 2927 and rep.already_present == 2000
+        assert db.count() == 4927
+        uids = [r[0] for r in db._run("SELECT uid FROM lesions")]
+        assert len(set(uids)) == 4927
