@@ -45,6 +45,8 @@ def test_dev_pairs_are_identified_at_least_as_well_as_dlt_snapped():
     assert summary["evaluated"] == summary["pairs"] == 548 and not summary["skipped"]
     assert summary["identification_accuracy"] >= 0.98
     assert summary["identification_accuracy"] >= summary["dlt_snapped_accuracy"]
+    alone = summary["one_lesion_at_a_time"]
+    assert summary["identification_accuracy"] > alone["location_and_size_accuracy"] > alone["nearest_location_accuracy"]
     names = {r.file_name: r for r in rows}
     first = predictions["0001"]
     assert set(first) == {"file_name", "measurement_coordinates"} and len(first["measurement_coordinates"]) == 8

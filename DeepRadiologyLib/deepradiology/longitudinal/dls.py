@@ -185,6 +185,14 @@ def dlt_snapped_choice(pair: dict, candidates: list[DLInfoRow]) -> DLInfoRow | N
     return min(candidates, key=lambda r: float(np.linalg.norm(_position_mm(r) - point)))
 
 
+def _one_at_a_time(source: DLInfoRow, candidates: list[DLInfoRow], w: DLSWeights) -> dict[str, np.ndarray]:
+    """Reference choices without the joint view: nearest normalised location, and location + size."""
+    location = np.array([np.linalg.norm(np.subtract(c.normalized_location, source.normalized_location))
+                         for c in candidates]) / w.location_sigma
+    size = np.array([w.size_weight * abs(_log_size(source) - _log_size(c)) for c in candidates])
+    return {"nearest_location": location, "location_and_size": location + size}
+
+
 def evaluate_tracking_pairs(pairs: dict[str, dict], rows: list[DLInfoRow], *,
                             weights: DLSWeights = DLSWeights()) -> tuple[dict[str, dict], dict]:
     """Choose a match for every pair and score it, with DLT's snapped choice on the same pairs.
@@ -195,6 +203,7 @@ def evaluate_tracking_pairs(pairs: dict[str, dict], rows: list[DLInfoRow], *,
     """
     index = DLIndex(rows)
     predictions, skipped, right, dlt_right, dlt_known = {}, {}, 0, 0, 0
+    alone = {"nearest_location": 0, "location_and_size": 0}   # one lesion at a time, for reference
     for pid, pair in pairs.items():
         source = index.find(pair["source recist slice"], pair["source recist coordinate"])
         truth = index.find(pair["target recist slice"], pair["target recist coordinate"])
@@ -207,6 +216,8 @@ def evaluate_tracking_pairs(pairs: dict[str, dict], rows: list[DLInfoRow], *,
                                      weights=weights)
         predictions[pid] = {"file_name": chosen.file_name, "measurement_coordinates": list(chosen.recist)}
         right += chosen is truth
+        for name, cost in _one_at_a_time(source, candidates, weights).items():
+            alone[name] += candidates[int(np.argmin(cost))] is truth
         dlt = dlt_snapped_choice(pair, candidates)
         if dlt is not None:
             dlt_known += 1
@@ -217,6 +228,7 @@ def evaluate_tracking_pairs(pairs: dict[str, dict], rows: list[DLInfoRow], *,
         "identification_accuracy": round(right / n, 4) if n else None,
         "dlt_snapped_accuracy": round(dlt_right / dlt_known, 4) if dlt_known else None,
         "dlt_pairs": dlt_known,
+        "one_lesion_at_a_time": {f"{k}_accuracy": round(v / n, 4) if n else None for k, v in alone.items()},
         "mean_candidates": round(float(np.mean([len(index.by_series[index.find(p["target recist slice"], p["target recist coordinate"]).series_key]) for pid, p in pairs.items() if pid in predictions])), 2) if n else None,
         "weights": weights.to_dict(),
         "note": "DLT searched the raw images for the lesion; this method chooses among the lesions DL_info.csv "
