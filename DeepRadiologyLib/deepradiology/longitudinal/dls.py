@@ -204,6 +204,7 @@ def evaluate_tracking_pairs(pairs: dict[str, dict], rows: list[DLInfoRow], *,
     index = DLIndex(rows)
     predictions, skipped, right, dlt_right, dlt_known = {}, {}, 0, 0, 0
     alone = {"nearest_location": 0, "location_and_size": 0}   # one lesion at a time, for reference
+    counts: list[int] = []
     for pid, pair in pairs.items():
         source = index.find(pair["source recist slice"], pair["source recist coordinate"])
         truth = index.find(pair["target recist slice"], pair["target recist coordinate"])
@@ -212,6 +213,7 @@ def evaluate_tracking_pairs(pairs: dict[str, dict], rows: list[DLInfoRow], *,
             skipped[pid] = f"the {which} lesion is not in DL_info.csv"
             continue
         candidates = index.by_series[truth.series_key]
+        counts.append(len(candidates))
         chosen, _ = match_study_pair(source, index.by_study[(source.patient, source.study)], candidates,
                                      weights=weights)
         predictions[pid] = {"file_name": chosen.file_name, "measurement_coordinates": list(chosen.recist)}
@@ -229,7 +231,7 @@ def evaluate_tracking_pairs(pairs: dict[str, dict], rows: list[DLInfoRow], *,
         "dlt_snapped_accuracy": round(dlt_right / dlt_known, 4) if dlt_known else None,
         "dlt_pairs": dlt_known,
         "one_lesion_at_a_time": {f"{k}_accuracy": round(v / n, 4) if n else None for k, v in alone.items()},
-        "mean_candidates": round(float(np.mean([len(index.by_series[index.find(p["target recist slice"], p["target recist coordinate"]).series_key]) for pid, p in pairs.items() if pid in predictions])), 2) if n else None,
+        "mean_candidates": round(float(np.mean(counts)), 2) if counts else None,
         "weights": weights.to_dict(),
         "note": "DLT searched the raw images for the lesion; this method chooses among the lesions DL_info.csv "
                 "lists in the target series, an easier task. DLT's accuracy here is its predicted centre snapped "
