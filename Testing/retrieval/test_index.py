@@ -84,3 +84,16 @@ def test_asking_for_a_model_the_database_lacks_names_the_models_it_has(tmp_path)
         db.add_lesions([("u", Lesion("L"), {"embedding": [1.0, 2.0], "model": "descriptor-v1(x)"})])
         with pytest.raises(InputError, match="descriptor-v1"):
             VectorIndex.for_database(db, "model:mine")
+
+
+def test_an_hnsw_index_can_be_asked_for_and_survives_a_reload(tmp_path):
+    vecs = clustered(2000)
+    index = VectorIndex(model="m", dim=8, kind="hnsw").build(np.arange(1, 2001), vecs)
+    assert index.kind == "hnsw"
+    _, ids = index.search(vecs[100], 1)
+    assert ids[0, 0] == 101
+    path = index.save(tmp_path / "h.faiss")
+    again = VectorIndex.load(path, model="m", dim=8)
+    assert again.kind == "hnsw" and again.count == 2000
+    again.add(np.array([2001]), vecs[:1] + 100)
+    assert again.search(vecs[0] + 100, 1)[1][0, 0] == 2001
