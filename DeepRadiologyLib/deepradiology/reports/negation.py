@@ -86,6 +86,11 @@ _STOP = re.compile(r"(?:[;:]|\(|\)|\b(?:but|however|although|though|whereas|whil
                    r"is|are|was|were|has|have|remains?|persists?|appears?|seems?|demonstrates?|shows?)\b)")
 
 
+# Doubt reaches further than denial: "may be due to atelectasis", "could be compatible with pneumonia".
+_UNC_STOP = re.compile(r"(?:[;:]|\b(?:but|however|although|though|whereas|except|otherwise|there is|there are|"
+                       r"is seen|are seen|is noted|are noted|is present|are present)\b)")
+
+
 def _spans(pattern: re.Pattern, text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in pattern.finditer(text)]
 
@@ -97,9 +102,9 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def _reaches_forward(text: str, cue_end: int, mention_start: int) -> bool:
+def _reaches_forward(text: str, cue_end: int, mention_start: int, stop: re.Pattern = _STOP) -> bool:
     """True if nothing between a cue and a later mention ends the cue's scope."""
-    return cue_end <= mention_start and _STOP.search(text, cue_end, mention_start) is None
+    return cue_end <= mention_start and stop.search(text, cue_end, mention_start) is None
 
 
 def _reaches_back(text: str, mention_end: int, cue_start: int) -> bool:
@@ -132,7 +137,7 @@ def classify_sentence(sentence: str, mentions: list[Mention]) -> list[int]:
         if re.search(r"\b(?:not|no|without)\b", inside):
             results.append(NEGATIVE)
             continue
-        if any(_reaches_forward(text_no_mentions, e, m.start) for s, e in unc_before) or \
+        if any(_reaches_forward(text_no_mentions, e, m.start, _UNC_STOP) for s, e in unc_before) or \
                 any(_reaches_back(text_no_mentions, m.end, s) for s, e in unc_after):
             results.append(UNCERTAIN)
         elif any(_reaches_forward(text_no_mentions, e, m.start) for s, e in neg_before) or \
