@@ -17,15 +17,27 @@ def a_tab_state():
     return server.state
 
 
-def _run(coroutine):
-    return asyncio.run(coroutine)
+def _run(scenario):
+    """Run ``scenario()`` on an event loop in its own thread (the "UI thread"), as trame's loop runs.
+
+    Its own thread, because Playwright's sync API may already run a loop in the test's thread.
+    """
+    outcome = {}
+
+    def ui_thread():
+        outcome["thread"] = threading.get_ident()
+        outcome["value"] = asyncio.run(scenario())
+
+    thread = threading.Thread(target=ui_thread)
+    thread.start()
+    thread.join(60)
+    return outcome
 
 
 def test_a_job_runs_in_another_thread_and_its_result_comes_back_on_the_ui_thread(a_tab_state):
     from deepradiology_web.jobs import JobRunner
 
     busy_calls, results = [], []
-    ui_thread = threading.get_ident()
 
     def work(progress):
         progress(0.5, "halfway")
@@ -38,7 +50,7 @@ def test_a_job_runs_in_another_thread_and_its_result_comes_back_on_the_ui_thread
             await asyncio.sleep(0.01)
         return runner
 
-    _run(scenario())
+    ui_thread = _run(scenario)["thread"]
     worker_thread, done_thread = results[0]
     assert worker_thread != ui_thread and done_thread == ui_thread
     assert busy_calls == [True, False]
@@ -67,7 +79,7 @@ def test_cancel_stops_the_job_at_its_next_progress_report(a_tab_state):
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.05)
 
-    _run(scenario())
+    _run(scenario)
     assert done == [] and len(steps) < 1000
     assert a_tab_state.job_running is False and a_tab_state.job_message == "cancelled"
 
@@ -87,7 +99,7 @@ def test_a_failing_job_shows_its_error_and_frees_the_runner(a_tab_state):
         while runner.running or not errors:
             await asyncio.sleep(0.01)
 
-    _run(scenario())
+    _run(scenario)
     assert errors == ["study 2: holds no CT"]
     assert a_tab_state.job_error == "study 2: holds no CT" and a_tab_state.job_running is False
 
@@ -106,5 +118,5 @@ def test_a_second_job_is_refused_while_one_runs(a_tab_state):
             await asyncio.sleep(0.01)
         return refused
 
-    assert _run(scenario())
+    assert _run(scenario)["value"]
     assert "still running" in a_tab_state.job_error
