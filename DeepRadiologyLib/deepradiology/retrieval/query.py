@@ -10,7 +10,7 @@ within one standard unit), which is the cue that dominated the match.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -167,7 +167,7 @@ def find_similar(db: LesionDatabase, lesion: Lesion, *, image: Image | None = No
 
     embedder = embedder or DescriptorEmbedder()
     if lesion.normalized_location is None and image is not None and lesion.centre_lps is not None:
-        lesion.normalized_location = normalized_location(image, lesion.centre_lps)[0]
+        lesion = replace(lesion, normalized_location=normalized_location(image, lesion.centre_lps)[0])
     models = db.embedding_models()
     if embedder.name not in models:
         raise InputError(db.path, f"has no embeddings of {embedder.name!r} (it has: {', '.join(models) or 'none'}); "
