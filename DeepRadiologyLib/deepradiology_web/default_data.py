@@ -18,11 +18,13 @@ from pathlib import Path
 from deepradiology.errors import InputError
 
 __all__ = ["CaseImage", "Case", "embedded_default_case", "case_from_inputs", "shared_ct_path",
-           "DEFAULT_PHANTOM_SEED", "SHARED_CT"]
+           "DEFAULT_PHANTOM_SEED", "SHARED_CT", "SHARED_CXR"]
 
 DEFAULT_PHANTOM_SEED = 0
 #: The real CT inside the shared data folder (TotalSegmentator example, Apache-2.0).
 SHARED_CT = "ct/totalsegmentator/example_ct.nii.gz"
+#: A real chest film inside the shared data folder (NIH ChestX-ray14), for the chest X-ray panel.
+SHARED_CXR = "cxr/nih/00000001_000.png"
 
 
 @dataclass
@@ -76,16 +78,18 @@ class Case:
                    data.get("lesion_database", ""))
 
 
-def shared_ct_path(shared_data: str | Path | None = None) -> Path | None:
-    """The real CT when a shared data folder is configured and holds it, else None.
+def shared_ct_path(shared_data: str | Path | None = None, relative: str = SHARED_CT) -> Path | None:
+    """A file of the shared data folder (the real CT by default) when the folder is configured and
+    holds it, else None.
 
     Args:
         shared_data: the folder given on the command line; falls back to ``$DEEPRADIOLOGY_SHARED_DATA``.
+        relative: the file's path inside the folder.
     """
     folder = shared_data or os.environ.get("DEEPRADIOLOGY_SHARED_DATA")
     if not folder:
         return None
-    path = Path(folder) / SHARED_CT
+    path = Path(folder) / relative
     return path if path.is_file() else None
 
 
@@ -128,8 +132,13 @@ def embedded_default_case(folder: str | Path, *, spacing=(0.8, 0.8, 2.5), shared
     if real_ct is not None:
         images.append(CaseImage(name="Real abdominal CT (TotalSegmentator example)", path=str(real_ct),
                                 kind="ct", patient="shared-data-ct"))
+    real_cxr = shared_ct_path(shared_data, SHARED_CXR)
+    if real_cxr is not None:
+        images.append(CaseImage(name="Real chest X-ray (NIH ChestX-ray14 00000001_000)", path=str(real_cxr),
+                                kind="radiograph", patient="nih-00000001"))
+    extras = [what for what, found in (("the real example CT", real_ct), ("a real chest X-ray", real_cxr)) if found]
     return Case(images, description="Synthetic patient with three phantom CT studies"
-                + (" and the real example CT" if real_ct else ""), lesion_database=str(database))
+                + (" plus " + " and ".join(extras) if extras else ""), lesion_database=str(database))
 
 
 def _marked_lesions(study, *, patient: str) -> list:
