@@ -58,6 +58,8 @@ class NetworkConfig:
         self.channels = tuple(int(c) for c in self.channels)
         if len(self.channels) < 2 or min(self.channels) < 1:
             raise ModelError(f"a network needs at least two depths of positive channels, got {self.channels}")
+        if self.arch == "dynunet" and len(self.channels) < 3:
+            raise ModelError(f"the 3D U-Net needs at least three depths of channels, got {self.channels}")
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -91,7 +93,8 @@ class DeepSupervisedUNet(PancreasNet):
         from monai.networks.nets import DynUNet
 
         depth = len(channels)
-        self.deep_supervision_heads = max(1, min(2, depth - 2))
+        # MONAI needs fewer heads than upsampling layers: one head at depth 3, two from depth 4.
+        self.deep_supervision_heads = min(2, depth - 2)
         self.net = DynUNet(spatial_dims=3, in_channels=1, out_channels=1, kernel_size=[3] * depth,
                            strides=[1] + [2] * (depth - 1), upsample_kernel_size=[2] * (depth - 1),
                            filters=list(channels), norm_name="instance", deep_supervision=True,

@@ -1,0 +1,243 @@
+"""PancreasSegment: automatic pancreas segmentation in abdominal CT, with its volume and a confidence map.
+
+The Widget only wires the UI to the Logic. The work is done out of process by
+`deepradiology_mrml.logic.pancreas.PancreasSegmentLogic` (shared with the web app), which runs
+``PythonSlicer -m deepradiology pancreas segment`` so that Slicer stays responsive, and adds a segment
+and a probability volume only when the run succeeded.
+"""
+
+from typing import Annotated
+
+import slicer
+import vtk
+from slicer.i18n import tr as _
+from slicer.i18n import translate
+from slicer.parameterNodeWrapper import Choice, parameterNodeWrapper
+from slicer.ScriptedLoadableModule import (
+    ScriptedLoadableModule,
+    ScriptedLoadableModuleLogic,
+    ScriptedLoadableModuleTest,
+    ScriptedLoadableModuleWidget,
+)
+from slicer.util import VTKObservationMixin
+
+
+class PancreasSegment(ScriptedLoadableModule):
+    def __init__(self, parent):
+        ScriptedLoadableModule.__init__(self, parent)
+        self.parent.title = _("PancreasSegment")
+        self.parent.categories = [translate("qSlicerAbstractCoreModule", "DeepRadiology")]
+        self.parent.dependencies = []
+        self.parent.contributors = ["DeepRadiology developers"]
+        self.parent.helpText = _(
+            "Choose an abdominal CT and press Apply. The pancreas is located at low resolution, segmented at "
+            "full resolution, and shown as a segment with its probability as a colour layer; its volume (mL) "
+            "and a confidence flag (low when the probabilities are undecided or the volume is implausible) "
+            "appear in the panel. No model ships with DeepRadiology: train one with 'deepradiology pancreas "
+            "train' on MSD Task07 or NIH Pancreas-CT, or import one with 'deepradiology models import'.")
+        self.parent.acknowledgementText = _(
+            "Methods: Roth et al., DeepOrgan (MICCAI 2015) and spatial aggregation of holistically-nested "
+            "networks (MedIA 2018); Cai et al., pancreas segmentation with a convolutional LSTM (MICCAI 2017); "
+            "Isensee et al., nnU-Net (Nature Methods 2021), through MONAI's DynUNet.")
+
+
+@parameterNodeWrapper
+class PancreasSegmentParameterNode:
+    """inputVolume: the CT; device: where the network runs."""
+
+    inputVolume: slicer.vtkMRMLScalarVolumeNode
+    device: Annotated[str, Choice(["cpu", "cuda"])] = "cpu"
+
+
+class PancreasSegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
+    def __init__(self, parent=None) -> None:
+        ScriptedLoadableModuleWidget.__init__(self, parent)
+        VTKObservationMixin.__init__(self)
+        self.logic = None
+        self._parameterNode = None
+        self._parameterNodeGuiTag = None
+        self._running = False
+
+    def setup(self) -> None:
+        ScriptedLoadableModuleWidget.setup(self)
+        uiWidget = slicer.util.loadUI(self.resourcePath("UI/PancreasSegment.ui"))
+        self.layout.addWidget(uiWidget)
+        self.ui = slicer.util.childWidgetVariables(uiWidget)
+        uiWidget.setMRMLScene(slicer.mrmlScene)
+        self.logic = PancreasSegmentLogic()
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
+        self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
+        self.ui.cancelButton.connect("clicked(bool)", self.onCancelButton)
+        self.initializeParameterNode()
+        self._fillModels()
+
+    def cleanup(self) -> None:
+        self.removeObservers()
+
+    def enter(self) -> None:
+        self.initializeParameterNode()
+        self._fillModels()
+
+    def exit(self) -> None:
+        if self._parameterNode:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+            self._parameterNodeGuiTag = None
+
+    def onSceneStartClose(self, caller, event) -> None:
+        self.setParameterNode(None)
+
+    def onSceneEndClose(self, caller, event) -> None:
+        if self.parent.isEntered:
+            self.initializeParameterNode()
+
+    def initializeParameterNode(self) -> None:
+        self.setParameterNode(self.logic.getParameterNode())
+        if not self._parameterNode.inputVolume:
+            first = slicer.mrmlScene.GetFirstNodeByClass("vtkMRMLScalarVolumeNode")
+            if first:
+                self._parameterNode.inputVolume = first
+
+    def setParameterNode(self, inputParameterNode) -> None:
+        if self._parameterNode:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+            self.removeObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateButtons)
+        self._parameterNode = inputParameterNode
+        if self._parameterNode:
+            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
+            self.addObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateButtons)
+        self._updateButtons()
+
+    def _fillModels(self) -> None:
+        """List the installed pancreas models; say plainly when there is none."""
+        with slicer.util.tryWithErrorDisplay(_("Cannot list the installed models."), waitCursor=False):
+            names = self.logic.availableModels()
+            current = self.ui.modelComboBox.currentText
+            self.ui.modelComboBox.clear()
+            for name in names:
+                self.ui.modelComboBox.addItem(name)
+            if current in names:
+                self.ui.modelComboBox.setCurrentText(current)
+            self.ui.noModelLabel.visible = not names
+        self._updateButtons()
+
+    def _updateButtons(self, caller=None, event=None) -> None:
+        ready = bool(self._parameterNode and self._parameterNode.inputVolume and self.ui.modelComboBox.count)
+        self.ui.applyButton.enabled = ready and not self._running
+        self.ui.cancelButton.enabled = self._running
+        self.ui.applyButton.toolTip = _("Segment the pancreas") if ready else _(
+            "Select a CT volume and install a pancreas model first")
+
+    def _progress(self, fraction: float, message: str = "") -> None:
+        from deepradiology.progress import Cancelled
+
+        self.ui.progressBar.value = int(round(100 * fraction))
+        self.ui.statusLabel.text = message
+        slicer.app.processEvents()  # the network runs in another process; keep the UI alive
+        if self._cancelRequested:
+            raise Cancelled("cancelled by the user")
+
+    def onCancelButton(self) -> None:
+        self._cancelRequested = True
+
+    def onApplyButton(self) -> None:
+        from deepradiology.progress import Cancelled
+
+        p = self._parameterNode
+        self._running, self._cancelRequested = True, False
+        self._updateButtons()
+        try:
+            with slicer.util.tryWithErrorDisplay(_("Pancreas segmentation failed."), waitCursor=False):
+                try:
+                    outcome = self.logic.process(p.inputVolume, model=self.ui.modelComboBox.currentText,
+                                                 device=p.device, progress=self._progress)
+                except Cancelled:
+                    self.ui.statusLabel.text = _("Cancelled: nothing was added to the scene.")
+                    return
+                self.ui.volumeLabel.text = _("{volume:.1f} mL").format(volume=outcome.volume_ml)
+                self.ui.confidenceLabel.text = outcome.confidence if not outcome.reasons else \
+                    "{}: {}".format(outcome.confidence, "; ".join(outcome.reasons))
+                self.ui.statusLabel.text = _("Done with model {model}.").format(model=outcome.model)
+                probability = slicer.mrmlScene.GetNodeByID(outcome.probability_node_id)
+                slicer.util.setSliceViewerLayers(background=p.inputVolume, foreground=probability,
+                                                 foregroundOpacity=0.4)
+        finally:
+            self._running = False
+            self.ui.progressBar.value = 0
+            self._updateButtons()
+
+
+class PancreasSegmentLogic(ScriptedLoadableModuleLogic):
+    """Slicer's side of the Logic: dependencies on first use, then the shared Logic does the work."""
+
+    def __init__(self) -> None:
+        ScriptedLoadableModuleLogic.__init__(self)
+        self.shared = None
+
+    def getParameterNode(self):
+        return PancreasSegmentParameterNode(super().getParameterNode())
+
+    def _shared(self):
+        from deepradiology_mrml.slicer_setup import ensure_python_dependencies
+
+        ensure_python_dependencies("torch")
+        from deepradiology_mrml.logic.pancreas import PancreasSegmentLogic as SharedLogic
+
+        if self.shared is None or self.shared.scene is not slicer.mrmlScene:
+            self.shared = SharedLogic(slicer.mrmlScene)
+        return self.shared
+
+    def availableModels(self) -> list:
+        from deepradiology_mrml.logic.pancreas import PancreasSegmentLogic as SharedLogic
+
+        return SharedLogic.available_models()
+
+    def process(self, volumeNode, *, model=None, device: str = "cpu", progress=None):
+        """Segment the pancreas of ``volumeNode``; returns a `PancreasOutcome` (node IDs, mL, confidence)."""
+        return self._shared().segment(volumeNode, model=model or None, device=device, progress=progress)
+
+
+class PancreasSegmentTest(ScriptedLoadableModuleTest):
+    """Trains a small checkpoint on the phantom in the test, then segments through the Logic; a cancelled
+    run leaves the scene as it was."""
+
+    def setUp(self):
+        slicer.mrmlScene.Clear()
+
+    def runTest(self):
+        self.setUp()
+        self.test_phantom_pancreas_is_segmented_and_a_cancel_leaves_nothing()
+
+    def test_phantom_pancreas_is_segmented_and_a_cancel_leaves_nothing(self):
+        import tempfile
+        from pathlib import Path
+
+        import numpy as np
+
+        from deepradiology.pancreas.testing import train_small_phantom_model
+        from deepradiology.progress import Cancelled
+        from deepradiology_mrml.volumes import image_to_volume_node
+
+        self.delayDisplay("Training a small pancreas model on the phantom (about a minute)")
+        with tempfile.TemporaryDirectory() as tmp:
+            checkpoint, study = train_small_phantom_model(Path(tmp))
+            volume = image_to_volume_node(slicer.mrmlScene, study.ct, "phantom CT")
+            logic = PancreasSegmentLogic()
+            nodes = slicer.mrmlScene.GetNumberOfNodes()
+
+            def cancel_at_once(fraction, message=""):
+                raise Cancelled("test cancel")
+
+            with self.assertRaises(Cancelled):
+                logic.process(volume, model=str(checkpoint), progress=cancel_at_once)
+            self.assertEqual(slicer.mrmlScene.GetNumberOfNodes(), nodes)
+
+            outcome = logic.process(volume, model=str(checkpoint))
+            seg = slicer.mrmlScene.GetNodeByID(outcome.segmentation_node_id)
+            prob = slicer.mrmlScene.GetNodeByID(outcome.probability_node_id)
+            self.assertIsNotNone(seg.GetSegmentation().GetSegmentIdBySegmentName("pancreas"))
+            self.assertEqual(slicer.util.arrayFromVolume(prob).shape, study.ct.array.shape)
+            self.assertIn(outcome.confidence, ("high", "low"))
+            truth_ml = float(np.count_nonzero(study.organs.array == 5)) * study.ct.voxel_volume_ml
+            self.assertGreater(outcome.volume_ml, 0.3 * truth_ml)
+        self.delayDisplay("Test passed")
