@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .errors import InputError
+from .io.jsonfile import read_json
 
 __all__ = ["Lesion", "LESION_TYPES", "save_lesions", "load_lesions"]
 
@@ -124,11 +125,6 @@ def save_lesions(lesions: list[Lesion], path: str | Path, *, force: bool = False
 def load_lesions(path: str | Path) -> list[Lesion]:
     """Read lesions from a JSON list (or a single lesion object)."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"not a JSON file ({exc})") from None
+    data = read_json(path)
     records = data if isinstance(data, list) else [data]
     return [Lesion.from_dict(r, source=str(path)) for r in records]

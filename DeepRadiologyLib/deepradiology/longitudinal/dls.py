@@ -20,7 +20,6 @@ accuracies are comparable only as "which listed lesion did each method point at"
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import defaultdict
@@ -31,6 +30,7 @@ import numpy as np
 
 from ..deeplesion import DLInfoRow
 from ..errors import InputError
+from ..io.jsonfile import read_json
 
 __all__ = ["DLSWeights", "DLIndex", "load_tracking_pairs", "match_study_pair", "dlt_snapped_choice",
            "evaluate_tracking_pairs"]
@@ -89,12 +89,7 @@ class DLIndex:
 def load_tracking_pairs(path: str | Path) -> dict[str, dict]:
     """Read a DLT pair file (``{"0001": {"source": ..., "target": ..., ...}, ...}``)."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"not a JSON file ({exc})") from None
+    data = read_json(path)
     needed = ("source recist slice", "source recist coordinate", "target recist slice", "target recist coordinate")
     if not isinstance(data, dict) or not data:
         raise InputError(path, "expected a JSON object of tracking pairs keyed by pair id")

@@ -22,6 +22,7 @@ import numpy as np
 from ..errors import InputError
 from ..image import Image
 from ..progress import ProgressCallback, report
+from ..io.jsonfile import read_json
 
 __all__ = ["StudyAlignment", "register_follow_up", "identity_alignment", "save_alignment", "load_alignment",
            "UNREGISTERED_CONFIDENCE"]
@@ -107,12 +108,7 @@ def save_alignment(alignment: StudyAlignment, path: str | Path, *, force: bool =
 
 def load_alignment(path: str | Path) -> StudyAlignment:
     path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"not a JSON file ({exc})") from None
+    data = read_json(path)
     return StudyAlignment.from_dict(data, source=str(path))
 
 

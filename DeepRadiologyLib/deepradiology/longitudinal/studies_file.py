@@ -15,23 +15,14 @@ become the marked lesions and its CT files the volumes.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..errors import InputError
 from ..lesion import Lesion, load_lesions
 from .study import Study
+from ..io.jsonfile import read_json
 
 __all__ = ["read_studies_file"]
-
-
-def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"not a JSON file ({exc})") from None
 
 
 def _phantom_studies(data: dict, folder: Path, *, load_volumes: bool) -> list[Study]:
@@ -55,7 +46,7 @@ def read_studies_file(path: str | Path, *, load_volumes: bool = True) -> list[St
         InputError: missing or malformed file, a study without an id, unreadable lesion or volume files.
     """
     path = Path(path)
-    data = _read_json(path)
+    data = read_json(path)
     folder = path.parent
     if isinstance(data, dict) and "organ_labels" in data and "studies" in data:
         return _phantom_studies(data, folder, load_volumes=load_volumes)
