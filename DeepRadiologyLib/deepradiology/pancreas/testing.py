@@ -51,8 +51,12 @@ def write_msd_folder(folder: str | Path, cases: dict[str, tuple[object, object]]
     return folder
 
 
-def train_small_phantom_model(folder: str | Path, *, seed: int = 0, **overrides):
+def train_small_phantom_model(folder: str | Path, *, seed: int = 0, progress=None, **overrides):
     """Train `SMALL_PHANTOM_CONFIG` on one phantom study written under ``folder``.
+
+    Args:
+        progress: passed to `train_pancreas` (fraction, "it ... loss ..." messages).
+        overrides: `TrainConfig` fields to change (arch, iterations ...).
 
     Returns:
         (checkpoint path, the phantom study) — the study's ``ct`` and ``organs`` (pancreas = 5).
@@ -65,5 +69,6 @@ def train_small_phantom_model(folder: str | Path, *, seed: int = 0, **overrides)
     label = study.organs.with_array((study.organs.array == ORGAN_LABELS["pancreas"]).astype(np.uint8))
     data = write_msd_folder(folder / "Task07_Phantom", {"phantom_000": (study.ct, label)})
     config = TrainConfig(**{**SMALL_PHANTOM_CONFIG, "name": "pancreas-phantom-test", **overrides})
-    path, _ = train_pancreas(data, config=config, output=folder / "pancreas-phantom-test.pt", force=True)
+    path, _ = train_pancreas(data, config=config, output=folder / "pancreas-phantom-test.pt", force=True,
+                             progress=progress)
     return path, study
