@@ -53,3 +53,12 @@ def test_the_real_backbones_map_a_film_to_an_s_by_s_transition_layer(backbone, c
 def test_an_unknown_pooling_is_refused():
     with pytest.raises(ValueError, match="pooling"):
         build_network(backbone="small", pooling="median")
+
+
+def test_the_inference_benchmark_times_the_network_against_its_peers():
+    from deepradiology.cxr.benchmark import inference_benchmark
+
+    result = inference_benchmark(size=64, batch=2, repeats=1)
+    for name in ("chestxray8_with_heatmaps", "chestxray8_scores_only", "monai_densenet121"):
+        assert result[name]["seconds_per_film"] > 0 and result[name]["films_per_second_batch"] > 0
+    assert result["ratio_time_vs_monai_densenet121"] > 0

@@ -14,14 +14,18 @@ import time
 __all__ = ["inference_benchmark"]
 
 
-def _time(fn, repeats: int) -> float:
-    fn()  # warm-up: first-call allocations
-    times = []
+def _interleaved(runs: dict, x, repeats: int) -> dict[str, float]:
+    """Median seconds of each run on ``x``, the runs taken in turn (A, B, C, A, B, C ...) so that load
+    from other jobs on a shared machine falls on all of them alike."""
+    for fn in runs.values():
+        fn(x)  # warm-up: first-call allocations
+    times = {name: [] for name in runs}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, fn in runs.items():
+            start = time.perf_counter()
+            fn(x)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def inference_benchmark(*, size: int = 1024, batch: int = 4, repeats: int = 3, threads: int = 1,
@@ -46,10 +50,10 @@ def inference_benchmark(*, size: int = 1024, batch: int = 4, repeats: int = 3, t
     out = {"benchmark": "cxr_inference", "size": size, "batch": batch, "threads": threads, "backbone": backbone,
            "machine": f"{platform.machine()} {platform.processor() or ''}".strip(), "torch": torch.__version__}
     with torch.inference_mode():
-        for name, fn in runs.items():
-            single = _time(lambda: fn(one), repeats)
-            batched = _time(lambda: fn(many), max(1, repeats - 1))
-            out[name] = {"seconds_per_film": round(single, 3), "films_per_second_batch": round(batch / batched, 3)}
+        single = _interleaved(runs, one, repeats)
+        batched = _interleaved(runs, many, max(1, repeats - 1))
+    for name in runs:
+        out[name] = {"seconds_per_film": round(single[name], 3), "films_per_second_batch": round(batch / batched[name], 3)}
     ref = out["chestxray8_with_heatmaps"]
     for peer in ("chestxray8_scores_only", "monai_densenet121"):
         out[f"ratio_time_vs_{peer}"] = round(ref["seconds_per_film"] / out[peer]["seconds_per_film"], 3)
