@@ -136,10 +136,13 @@ class DeepRadiologyApp:
                                   id="open-file", classes="my-1")
                     self._build_panels(html, v3)
             with layout.content:
-                with v3.VOverlay(model_value=("job_running",), contained=True, persistent=True,
-                                 scrim="black", opacity=0.25, classes="align-center justify-center"):
-                    html.Div("{{ job_title }}...", classes="text-h6 text-white")
-                self.viewer.place_views(layout)
+                with html.Div(style="position: relative; width: 100%; height: 100%;"):
+                    self.viewer.place_views(layout)
+                    # Covers the views (only) while a job may change the scene: they do not render then.
+                    with html.Div(v_if="job_running", id="views-busy",
+                                  style="position: absolute; inset: 0; z-index: 10; background: rgba(0,0,0,0.35);"
+                                        " display: flex; align-items: center; justify-content: center;"):
+                        html.Div("{{ job_title }}...", classes="text-h6 text-white")
             with layout.footer:
                 html.Div("Research software; not for diagnostic use.", classes="text-caption")
 

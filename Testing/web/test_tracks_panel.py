@@ -41,3 +41,18 @@ def test_matching_fills_the_tracks_table_chart_and_response(a_browser, a_default
         save_screenshot(page, "tracks-panel")
     finally:
         page.close()
+
+
+def test_matching_shows_progress_and_cancel_stops_it_without_results(a_browser, a_default_patient_server):
+    page = open_tab(a_browser, a_default_patient_server.url)
+    try:
+        open_panel(page, "tracks")
+        page.locator("#tracks-run").click()
+        page.locator("#job-bar").wait_for(state="visible", timeout=30_000)
+        assert "Matching lesions across studies" in page.locator("#job-bar").inner_text()
+        page.locator("#job-cancel").click()
+        page.locator("#job-bar").wait_for(state="hidden", timeout=60_000)
+        assert page.locator("#tracks-table tbody tr").count() == 0
+        assert page.locator("#job-error").is_hidden()
+    finally:
+        page.close()
