@@ -58,12 +58,16 @@ def test_a_short_training_run_lowers_the_loss_improves_retrieval_and_saves_a_che
     config = TrainConfig(iterations=60, lr_drop_at=1000, sequences_per_batch=8, lr=0.01, refinement_rounds=1,
                          refinement_iterations=20, device="cpu",
                          arch={"widths": [8, 16, 32, 32, 64], "embed_per_scale": 16})
+    from deepradiology.retrieval.train import phantom_training_set
+
+    held_out = phantom_training_set(range(40, 43), n_studies=1, patch_px=32)     # patients never trained on
     try:
-        result = train_lesion_embedding(ts, config)
+        result = train_lesion_embedding(ts, config, held_out=held_out)
     finally:
         torch.set_num_threads(threads)
     first, last = np.mean(result.losses[:10]), np.mean(result.losses[-10:])
     assert last < 0.8 * first
+    assert result.before["measured_on"] == "held-out"
     assert result.after["mean_error"] < result.before["mean_error"]
     assert len(result.pseudo_label_accuracy) == 2
 

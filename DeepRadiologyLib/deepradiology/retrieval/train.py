@@ -271,9 +271,14 @@ def _pseudo_labels(features: np.ndarray, ts: TrainingSet) -> np.ndarray:
     return labels
 
 
-def train_lesion_embedding(ts: TrainingSet, config: TrainConfig | None = None, *,
+def train_lesion_embedding(ts: TrainingSet, config: TrainConfig | None = None, *, held_out: TrainingSet | None = None,
                            progress: ProgressCallback | None = None, log=None) -> TrainResult:
     """Train the network of `network.LesionEmbeddingNet` on ``ts`` (module docstring for the recipe).
+
+    Args:
+        held_out: lesions of other patients, never trained on, on which the retrieval errors before and
+            after training are measured (``result.before`` / ``result.after``); without it they are
+            measured on the training lesions themselves (a check of the code path, not of accuracy).
 
     Under ``torchrun`` (WORLD_SIZE > 1) the process group is set up here (NCCL on CUDA, Gloo on CPU).
     """
@@ -299,7 +304,9 @@ def train_lesion_embedding(ts: TrainingSet, config: TrainConfig | None = None, *
     if world > 1:
         model = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
     t0 = time.perf_counter()
-    before = retrieval_scores(embed_training_set(net, ts), ts)
+    judged = held_out if held_out is not None else ts
+    before = retrieval_scores(embed_training_set(net, judged), judged)
+    before["measured_on"] = "held-out" if held_out is not None else "training lesions"
     labels = _pseudo_labels(ts.descriptors, ts)
     pseudo_acc = [float(np.mean(labels == ts.types))]
     losses: list[float] = []
@@ -333,7 +340,8 @@ def train_lesion_embedding(ts: TrainingSet, config: TrainConfig | None = None, *
             if log is not None and rank == 0 and (it % 50 == 0 or it == iterations - 1):
                 log(f"round {r} iteration {it}: loss {losses[-1]:.4f}")
             report(progress, done / total, f"loss {losses[-1]:.4f}")
-    after = retrieval_scores(embed_training_set(net, ts), ts)
+    after = retrieval_scores(embed_training_set(net, judged), judged)
+    after["measured_on"] = before["measured_on"]
     net.eval()
     return TrainResult(net=net, losses=losses, before=before, after=after, seconds=time.perf_counter() - t0,
                        config=config, pseudo_label_accuracy=pseudo_acc)
