@@ -44,7 +44,9 @@ class StudyList:
         self.studies: list[OpenStudy] = []
         for info in case.images:
             image = read_image(info.path)
-            self.studies.append(OpenStudy(info, image_to_volume_node(scene, image, info.name)))
+            node = image_to_volume_node(scene, image, info.name)
+            _use_reading_window(node, info, image)
+            self.studies.append(OpenStudy(info, node))
         state.studies = [{"title": s.info.name, "value": i} for i, s in enumerate(self.studies)]
         state.study_index = 0 if self.studies else None
         state.change("study_index")(self._on_index)
@@ -54,6 +56,7 @@ class StudyList:
         from deepradiology_mrml.volumes import image_to_volume_node
 
         study = OpenStudy(info, image_to_volume_node(scene, image, info.name))
+        _use_reading_window(study.node, info, image)
         self.studies.append(study)
         with self._state:
             self._state.studies = [{"title": s.info.name, "value": i} for i, s in enumerate(self.studies)]
@@ -89,3 +92,17 @@ class StudyList:
         if study is not None:
             for listener in self._listeners:
                 listener(study)
+
+
+#: Window width and level (HU) CT opens with: the abdominal soft-tissue window radiologists read in.
+SOFT_TISSUE_WINDOW = (400.0, 40.0)
+
+
+def _use_reading_window(node, info: CaseImage, image) -> None:
+    """Open CT in the soft-tissue window unless the file names its own window (DICOM 0028,1050/1051)."""
+    if info.kind != "ct" or image.meta.get("window_center"):
+        return
+    display = node.GetDisplayNode()
+    if display is not None and display.IsA("vtkMRMLScalarVolumeDisplayNode"):
+        display.AutoWindowLevelOff()
+        display.SetWindowLevel(*SOFT_TISSUE_WINDOW)
