@@ -56,6 +56,9 @@ def train_synthetic(*, n_train: int = 320, n_val: int = 100, n_test: int = 100, 
     train = synthetic_films(n_train, seed=seed * 3 + 1, size=size)
     val = synthetic_films(n_val, seed=seed * 3 + 2, size=size)
     test = synthetic_films(n_test, seed=seed * 3 + 3, size=size)
+    import torch
+
+    torch.manual_seed(seed)  # the same seed gives the same initial weights, so the same model
     network = build_network(**config)
     result = train_network(network, _films_dataset(train, shift=max(1, size // 32), seed=seed), epochs=epochs,
                            batch_size=batch_size, lr=lr, seed=seed, progress=progress)
@@ -106,6 +109,9 @@ def train_chestxray14(folder: str | Path, *, size: int = 512, epochs: int = 10, 
         raise InputError(folder, f"too few images to train: {len(train)} training, {len(val)} validation films")
     config = dict({"backbone": "densenet121", "transition_channels": 1024, "pooling": "lse", "lse_r": 10.0},
                   **(network_config or {}), num_classes=len(FINDINGS))
+    import torch
+
+    torch.manual_seed(seed)
     network = build_network(**config)
     result = train_network(network, _file_dataset(train, images, size), epochs=epochs, batch_size=batch_size,
                            lr=lr, seed=seed, workers=workers, progress=progress)
