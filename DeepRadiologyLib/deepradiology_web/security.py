@@ -7,6 +7,9 @@ The rules (issue 8):
 * with a token, every HTTP request and every websocket must carry it (``?token=`` once, after which
   the browser keeps it in a same-site cookie, or an ``Authorization: Bearer`` header); anything else
   gets ``403`` and no data;
+* without a token (loopback only), a request must also name this machine in its ``Host`` header, so a
+  web page elsewhere cannot reach the server through DNS rebinding (a name of theirs that resolves to
+  127.0.0.1);
 * logs never hold patient data: no image paths, no query strings, no DICOM tags. Only counts, timings
   and session numbers are logged, and aiohttp's access log (which would print paths) is switched off.
 
@@ -82,6 +85,17 @@ class AccessPolicy:
             return True
         return bool(presented) and hmac.compare_digest(presented.encode(), self.token.encode())
 
+    def accepts_host(self, host_header: str) -> bool:
+        """Without a token, only requests addressed to this machine by a loopback name or address."""
+        if self.token:
+            return True
+        host = host_header.strip()
+        if host.startswith("["):  # [::1]:8080
+            host = host[1:host.find("]")] if "]" in host else host
+        elif host.count(":") == 1:
+            host = host.split(":", 1)[0]
+        return is_loopback(host) or host == self.host
+
     def presented_token(self, request) -> str | None:
         """The token an aiohttp ``request`` carries: query, then bearer header, then cookie."""
         if TOKEN_QUERY in request.query:
@@ -102,6 +116,8 @@ def token_middleware(policy: AccessPolicy):
 
     @web.middleware
     async def check_token(request, handler):
+        if not policy.accepts_host(request.headers.get("Host", "")):
+            return web.Response(status=403, text="this server answers only to its own address\n")
         presented = policy.presented_token(request)
         if not policy.accepts(presented):
             return web.Response(status=403, text="access token required\n")

@@ -165,7 +165,8 @@ class SessionBroker:
         async with aiohttp.ClientSession() as client:
             while time.monotonic() < deadline:
                 if not session.alive:
-                    session.failure = "the viewer process stopped while starting (see the server's console)"
+                    session.failure = ("the viewer process stopped while starting (start the server with --verbose "
+                                       "to see why)")
                     break
                 try:
                     async with client.get(url, headers={WORKER_SECRET_HEADER: session.secret}) as r:

@@ -114,3 +114,15 @@ def test_with_the_token_the_browser_gets_the_views(a_browser, a_server_with_a_to
         save_screenshot(page, "token-protected-session")
     finally:
         page.close()
+
+
+def test_without_a_token_a_request_for_another_host_name_is_refused(a_small_ct):
+    """A page elsewhere cannot reach the loopback server through a name of its own (DNS rebinding)."""
+    server = start_server(str(a_small_ct))
+    try:
+        status, body, _ = _get(server.url, headers={"Host": "attacker.example:8080"})
+        assert status == 403 and len(body) < 100
+        status, _, headers = _get(server.url)
+        assert status == 302 and headers["Location"].startswith("/tab/")
+    finally:
+        server.stop()
