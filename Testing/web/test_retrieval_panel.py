@@ -33,5 +33,11 @@ def test_clicking_a_liver_lesion_lists_similar_lesions_with_thumbnails(a_browser
         assert page.evaluate("() => Array.from(document.querySelectorAll('.retrieval-thumbnail'))"
                              ".every(img => img.naturalWidth > 0)")
         save_screenshot(page, "retrieval-panel")
+
+        # The neighbour lies in a study open in this tab: one click shows it there.
+        follow_up = "Phantom study 2" if "study S1" in first else "Phantom study 3"
+        neighbours.first.click()
+        page.wait_for_function("n => document.querySelector('.v-select__selection-text')?.innerText.includes(n)",
+                               arg=follow_up)
     finally:
         page.close()
