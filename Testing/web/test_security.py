@@ -4,6 +4,7 @@ data to a request without the token."""
 from __future__ import annotations
 
 import subprocess
+import threading
 import sys
 import urllib.error
 import urllib.request
@@ -126,3 +127,36 @@ def test_without_a_token_a_request_for_another_host_name_is_refused(a_small_ct):
         assert status == 302 and headers["Location"].startswith("/tab/")
     finally:
         server.stop()
+
+
+def test_a_tab_worker_answers_only_requests_forwarded_by_the_broker():
+    import asyncio
+
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from deepradiology_web.security import WORKER_SECRET_HEADER, worker_secret_middleware
+
+    async def scenario():
+        app = web.Application(middlewares=[worker_secret_middleware("s3cret-of-this-tab")])
+        app.router.add_get("/index.html", lambda request: web.Response(text="the viewer"))
+        async with TestClient(TestServer(app)) as client:
+            without = await client.get("/index.html")
+            wrong = await client.get("/index.html", headers={WORKER_SECRET_HEADER: "guess"})
+            right = await client.get("/index.html", headers={WORKER_SECRET_HEADER: "s3cret-of-this-tab"})
+            return without.status, wrong.status, right.status, await right.text()
+
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.update(r=asyncio.run(scenario())))
+    thread.start()
+    thread.join(30)
+    assert outcome["r"] == (403, 403, 200, "the viewer")
+
+
+def test_a_tab_worker_refuses_to_start_without_the_broker_secret(tmp_path):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "DEEPRADIOLOGY_WORKER_SECRET"}
+    run = subprocess.run([sys.executable, "-m", "deepradiology_web.app", "--port", "0", "--case",
+                          str(tmp_path / "case.json")], capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 2 and "deepradiology serve" in run.stderr
