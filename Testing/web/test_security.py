@@ -4,8 +4,8 @@ data to a request without the token."""
 from __future__ import annotations
 
 import subprocess
-import threading
 import sys
+import threading
 import urllib.error
 import urllib.request
 
