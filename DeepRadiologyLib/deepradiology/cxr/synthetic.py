@@ -6,7 +6,7 @@ lung fields with rib shadows, a heart, noise; and four findings drawn the way th
 
 * ``Cardiomegaly``: the heart's width beyond half of the chest's (box: the heart);
 * ``Effusion``: a bright layer with a meniscus filling one lung base (box: the layer);
-* ``Mass``: a round bright opacity in one lung, 8-12 % of the film's width (box: the opacity);
+* ``Mass``: a round bright opacity in one lung, 11-15 % of the film's width (box: the opacity);
 * ``Pneumothorax``: a dark band without lung markings along one lung apex/edge (box: the band).
 
 Each finding is present with probability ``prevalence``, independently. Arrays are (rows, cols),
@@ -96,7 +96,7 @@ def synthetic_film(rng: np.random.Generator, *, size: int = 128, prevalence: flo
         boxes["Effusion"] = (xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1)
     if labels[2]:
         cy, cx, ry, rx = lungs[rng.integers(0, 2)]
-        r = rng.uniform(0.04, 0.06) * s
+        r = rng.uniform(0.055, 0.075) * s
         for _ in range(20):  # a place well inside the lung, above any effusion
             ny, nx = cy + rng.uniform(-0.6, 0.2) * ry, cx + rng.uniform(-0.6, 0.6) * rx
             if _ellipse(np.array(ny), np.array(nx), cy, cx, ry * 0.8, rx * 0.8):
