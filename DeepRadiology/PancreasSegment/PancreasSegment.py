@@ -57,6 +57,7 @@ class PancreasSegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self._parameterNode = None
         self._parameterNodeGuiTag = None
         self._running = False
+        self._cancelRequested = False
 
     def setup(self) -> None:
         ScriptedLoadableModuleWidget.setup(self)

@@ -113,7 +113,7 @@ def test_the_logic_adds_a_pancreas_segment_and_a_coloured_probability_volume_ove
     monkeypatch.setenv("DEEPRADIOLOGY_MODELS", models_env["DEEPRADIOLOGY_MODELS"])
     from deepradiology.frames import lps_to_ras
     from deepradiology.io import read_volume
-    from deepradiology_mrml.logic.pancreas import PancreasSegmentLogic
+    from deepradiology_mrml.logic.pancreas import PROBABILITY_COLORMAPS, PancreasSegmentLogic
     from deepradiology_mrml.segmentations import segmentation_to_labelmap
     from deepradiology_mrml.volumes import image_to_volume_node
 
@@ -130,7 +130,8 @@ def test_the_logic_adds_a_pancreas_segment_and_a_coloured_probability_volume_ove
     centroid_ras = lps_to_ras(_world_centroid_lps(labels))
     assert np.linalg.norm(centroid_ras - lps_to_ras(_world_centroid_lps(gold))) < 6.0
     assert outcome.volume_ml == pytest.approx(float((labels.array > 0).sum()) * 0.027, rel=0.02)
-    assert prob.GetDisplayNode().GetColorNodeID() is not None and prob.GetImageData().GetScalarRange()[1] <= 1.0
+    assert prob.GetDisplayNode().GetColorNodeID() in PROBABILITY_COLORMAPS
+    assert prob.GetImageData().GetScalarRange()[1] <= 1.0
     assert seg.GetAttribute("DeepRadiology.PancreasConfidence") == outcome.confidence
 
 

@@ -34,9 +34,10 @@ __all__ = ["PancreasSegmentLogic", "PancreasOutcome", "SEGMENT_NAME", "PANCREAS_
 SEGMENT_NAME = "pancreas"
 #: Slicer's GenericAnatomyColors pancreas colour.
 PANCREAS_COLOR = (249 / 255, 180 / 255, 111 / 255)
-#: Colour maps for the probability layer, first available wins (Slicer's perceptual maps, then its rainbow).
-PROBABILITY_COLORMAPS = ("vtkMRMLColorTableNodeFileInferno.txt", "vtkMRMLColorTableNodeFilePlasma.txt",
-                         "vtkMRMLColorTableNodeFileColdToHotRainbow.txt", "vtkMRMLColorTableNodeRainbow")
+#: Colour maps for the probability layer, first available wins: Slicer's perceptual file tables (in the
+#: application), then the procedural PET heat map (also in the slicer-core wheel), then the rainbow.
+PROBABILITY_COLORMAPS = ("vtkMRMLColorTableNodeFileInferno.txt", "vtkMRMLColorTableNodeFileColdToHotRainbow.txt",
+                         "vtkMRMLPETProceduralColorNodePET-Heat", "vtkMRMLColorTableNodeRainbow")
 #: Node attributes where the figures are kept, so a saved scene remembers them.
 VOLUME_ATTRIBUTE = "DeepRadiology.PancreasVolumeML"
 CONFIDENCE_ATTRIBUTE = "DeepRadiology.PancreasConfidence"
