@@ -7,6 +7,7 @@ findings and worklist tables. Without an installed model the image part says how
 report part works regardless.
 """
 
+import qt
 import slicer
 import vtk
 from slicer.i18n import tr as _
@@ -129,7 +130,7 @@ class CXRTriageWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         slicer.app.processEvents()
 
     def onLoadFilm(self) -> None:
-        path = slicer.qt.QFileDialog.getOpenFileName(self.parent, _("Chest film"), "",
+        path = qt.QFileDialog.getOpenFileName(self.parent, _("Chest film"), "",
                                                       "Films (*.png *.jpg *.jpeg *.dcm *.dicom);;All files (*)")
         if not path:
             return
@@ -163,12 +164,12 @@ class CXRTriageWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def onLabelReport(self) -> None:
         with slicer.util.tryWithErrorDisplay(_("The report could not be labelled."), waitCursor=True):
-            labels, table = self.logic.labelReport(self.ui.reportTextEdit.plainText,
+            labels, table = self.logic.labelReport(self.ui.reportTextEdit.toPlainText(),
                                                    volumeNode=self._parameterNode.inputVolume)
             self._showReport(labels, table)
 
     def onLoadReport(self) -> None:
-        path = slicer.qt.QFileDialog.getOpenFileName(self.parent, _("Report"), "", "Reports (*.txt *.xml);;All files (*)")
+        path = qt.QFileDialog.getOpenFileName(self.parent, _("Report"), "", "Reports (*.txt *.xml);;All files (*)")
         if not path:
             return
         with slicer.util.tryWithErrorDisplay(_("The report could not be read."), waitCursor=True):
@@ -228,8 +229,9 @@ class CXRTriageLogic(ScriptedLoadableModuleLogic):
 
     def process(self, volumeNode, *, model: str = "", progress=None):
         """Score ``volumeNode``; returns the `FilmScore` and keeps the findings table in ``findingsTable``."""
-        score = self._shared(model).run(volumeNode, progress=progress, table_node=self.findingsTable)
-        self.findingsTable = slicer.mrmlScene.GetFirstNodeByName(f"{volumeNode.GetName()} findings")
+        shared = self._shared(model)
+        score = shared.run(volumeNode, progress=progress, table_node=self.findingsTable)
+        self.findingsTable = shared.findings_table_node
         return score
 
     def showFinding(self, volumeNode, finding: str, *, heatmapNode=None):
@@ -303,6 +305,8 @@ class CXRTriageTest(ScriptedLoadableModuleTest):
             heat, rois = logic.showFinding(node, "Effusion")
             self.assertGreater(len(rois), 0)
             labels, table = logic.labelReport("No pleural effusion.", volumeNode=node)
-            rows = slicer.util.dataframeFromTable(table)
-            self.assertIn("report does not assert", " ".join(rows["disagreement"].astype(str)))
+            from deepradiology_mrml.tables import table_to_records
+
+            rows = {r["finding"]: r for r in table_to_records(table)}
+            self.assertIn("report does not assert", rows["Effusion"]["disagreement"])
         self.delayDisplay("Test passed")

@@ -109,3 +109,13 @@ def test_real_ct_slices_are_refused(shared_data):
     for png in sorted((shared_data / "deeplesion" / "images_png").glob("*/*.png")):
         with pytest.raises(InputError, match="CT slice"):
             prepare_film(png)
+
+
+def test_a_jpeg_film_reads_like_its_png(shared_data, tmp_path):
+    from PIL import Image
+
+    png = shared_data / "cxr" / "nih" / "00027426_000.png"
+    jpeg = tmp_path / "film.jpg"
+    Image.open(png).convert("L").save(jpeg, quality=95)
+    a, b = prepare_film(png), prepare_film(jpeg)
+    assert a.array.shape == b.array.shape and float(np.abs(a.array - b.array).mean()) < 0.02

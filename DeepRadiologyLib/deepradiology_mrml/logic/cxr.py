@@ -68,6 +68,8 @@ class CXRTriageLogic:
         self._model = model if hasattr(model, "predict") else None
         self._films: dict[str, object] = {}
         self.scores: dict[str, object] = {}
+        #: The findings table last filled by `run` or a report (for a front end to show).
+        self.findings_table_node = None
 
     # -- the model ----------------------------------------------------------------------------------
     @property
@@ -162,8 +164,10 @@ class CXRTriageLogic:
         points = self.model.operating_points if score is not None else {}
         rows = compare_image_and_report(score, report_labels, operating_points=points)
         name = f"{volume_node.GetName()} findings" if volume_node is not None else "Report findings"
-        return records_to_table(self.scene, rows, name, node=table_node,
-                                columns=["finding", "probability", "operating_point", "flagged", "report", "disagreement"])
+        self.findings_table_node = records_to_table(
+            self.scene, rows, name, node=table_node,
+            columns=["finding", "probability", "operating_point", "flagged", "report", "disagreement"])
+        return self.findings_table_node
 
     # -- heatmaps and boxes ----------------------------------------------------------------------------
     def show_finding(self, volume_node, finding: str, *, heatmap_node=None, threshold: float = 0.7):
