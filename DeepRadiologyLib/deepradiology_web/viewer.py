@@ -51,6 +51,8 @@ class ViewerManager:
 
     def _on_layout(self, viewer_layout, **_):
         if viewer_layout in LAYOUTS:
+            # The views change size with the layout: fit their images again once they have it.
+            self._fitted.clear()
             self._layouts.set_layout(viewer_layout)
 
     def slice_views(self):
