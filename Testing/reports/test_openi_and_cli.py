@@ -115,3 +115,15 @@ def test_the_labeler_reaches_its_accuracy_on_the_openi_dev_reports(shared_data, 
     assert scores["reports_scored"] >= 3000
     assert scores["micro_talk8_normal"]["f1"] >= 0.92
     assert scores["micro_all"]["f1"] >= 0.90
+
+
+def test_chexpert_s_headerless_sample_reports_are_read_one_per_row(shared_data, tmp_path, capsys):
+    from deepradiology.cli import main
+
+    out = tmp_path / "labels.csv"
+    assert main(["reports", "label", str(shared_data / "reports" / "chexpert_samples" / "sample_reports.csv"),
+                 "-o", str(out), "--uncertain"]) == 0
+    rows = list(csv.DictReader(open(out, newline="")))
+    assert [r["filename"] for r in rows] == ["row1", "row2", "row3", "row4"]
+    assert rows[0]["normal"] == "1" and rows[1]["Effusion"] == "1" and rows[2]["Atelectasis"] == "-1"
+    capsys.readouterr()

@@ -98,10 +98,26 @@ def _iter_tgz(path: Path) -> Iterator[Report | ReportProblem]:
         yield report_from_openi_xml(data, name=name)
 
 
+def _iter_headerless(path: Path) -> Iterator[Report | ReportProblem]:
+    """CheXpert's ``sample_reports.csv`` layout: one column, no header, one report per row."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        for n, row in enumerate(csv.reader(handle), start=1):
+            text = (row[0] if row else "").strip()
+            if not text:
+                yield ReportProblem(f"row{n}", f"{path} row {n}", "has an empty report")
+            else:
+                yield Report(f"row{n}", text, f"{path} row {n}")
+
+
 def _iter_csv(path: Path, text_column: str | None) -> Iterator[Report | ReportProblem]:
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
+        if text_column is None and len(header) == 1 and header[0].lower().strip() not in TEXT_COLUMNS + _ID_COLUMNS \
+                and len(header[0].split()) > 2:
+            # A single column whose "header" is a sentence: the file has no header.
+            yield from _iter_headerless(path)
+            return
         lower = {h.lower().strip(): h for h in header}
         if text_column is not None:
             if text_column not in header:
