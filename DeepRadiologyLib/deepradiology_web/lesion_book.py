@@ -38,5 +38,12 @@ class LesionBook:
         for listener in self._listeners:
             listener(study)
 
+    def remove(self, study, lesion_id: str) -> None:
+        """Forget a lesion measured on ``study`` (the radiologist undid it)."""
+        kept = [les for les in self._lesions.get(study.node_id, []) if les.lesion_id != lesion_id]
+        self._lesions[study.node_id] = kept
+        for listener in self._listeners:
+            listener(study)
+
     def on_change(self, listener: Callable[[object], None]) -> None:
         self._listeners.append(listener)

@@ -37,8 +37,19 @@ def test_clicking_a_liver_lesion_draws_its_axes_and_fills_the_table(a_browser, a
         wait_until(lambda: count_pixels_like(page, RECIST_YELLOW) > yellow_before + 30, timeout_s=30)
         save_screenshot(page, "recist-panel")
 
+        # The measured lesion joins the study's lesions for matching over time; undo takes it back.
+        open_panel(page, "tracks")
+        marked = _marked_lesions(page)
+        open_panel(page, "recist")
         page.locator("#recist-undo").click()
         page.locator("#recist-table tbody tr").first.wait_for(state="detached")
         assert "L1 removed" in page.locator("#recist-last").inner_text()
+        open_panel(page, "tracks")
+        wait_until(lambda: _marked_lesions(page) == marked - 1, timeout_s=10)
     finally:
         page.close()
+
+
+def _marked_lesions(page) -> int:
+    """The number of marked lesions the tracks panel will match ("3 studies of this patient, N marked lesions")."""
+    return int(page.locator("#tracks-summary").inner_text().split(", ")[1].split()[0])

@@ -71,6 +71,9 @@ class RECISTPanel:
             with self._ws.state as state:
                 state.recist_last = exc.problem
             return
+        study = self._study_of.pop(removed, None)
+        if study is not None:  # the tracks panel must not match a lesion the radiologist took back
+            self._ws.lesions.remove(study, removed)
         with self._ws.state as state:
             state.recist_last = f"{removed} removed"
         self._show_table()
