@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    from deepradiology.reports import LABEL_COLUMNS, TALK_FINDINGS, label_report, read_reports, score_labels
+    from deepradiology.reports import LABEL_COLUMNS, label_report, read_reports, score_labels
     from deepradiology.reports.labeler import check_report_text
     from deepradiology.reports.mentions import find_mentions, split_sentences
     from deepradiology.reports.vocabulary import FINDINGS, NORMAL, OTHER

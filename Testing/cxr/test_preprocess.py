@@ -10,7 +10,7 @@ from deepradiology.errors import InputError
 
 
 def write_dicom(path, pixels, *, photometric="MONOCHROME2", modality="DX", view="PA", window=None, with_pixels=True):
-    pydicom = pytest.importorskip("pydicom")
+    pytest.importorskip("pydicom")
     from pydicom.dataset import FileDataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
