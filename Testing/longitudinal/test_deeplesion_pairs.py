@@ -52,3 +52,23 @@ def test_dev_pairs_are_identified_at_least_as_well_as_dlt_snapped():
     assert set(first) == {"file_name", "measurement_coordinates"} and len(first["measurement_coordinates"]) == 8
     assert list(names[first["file_name"]].recist) == first["measurement_coordinates"]
     json.dumps(predictions)
+
+
+def test_a_copy_of_the_source_lesion_in_another_series_of_its_study_does_not_take_its_match():
+    # Series 1 and 2 of study 1 both list lesion a (same mm position: the series share the scanner
+    # frame). Competing as two lesions, the copy would take t1 and push a onto t2.
+    a = row("a", 1, 100, (0.5, 0.5, 0.49))
+    copy = DLInfoRow(**{**a.__dict__, "series": 2, "file_name": "000007_01_02_010_copy.png",
+                        "normalized_location": (0.5, 0.5, 0.50)})
+    t1 = row("t1", 2, 100, (0.5, 0.5, 0.50))
+    t2 = row("t2", 2, 140, (0.53, 0.5, 0.50))
+    assert match_study_pair(a, [a, copy], [t1, t2])[0] is t1
+
+
+def test_a_target_series_of_the_source_study_is_read_in_the_shared_mm_frame():
+    # Same study, another series: two records 0.001 apart in normalised location, but only one lies
+    # where the source lesion is in the study's mm frame.
+    a = row("a", 1, 100, (0.5, 0.5, 0.5))
+    near = DLInfoRow(**{**row("near", 1, 101, (0.5, 0.5, 0.501)).__dict__, "series": 2})
+    far = DLInfoRow(**{**row("far", 1, 130, (0.5, 0.5, 0.5)).__dict__, "series": 2})
+    assert match_study_pair(a, [a, near, far], [near, far])[0] is near
