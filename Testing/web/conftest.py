@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -22,7 +23,10 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = REPO / "docs" / "screenshots"
+#: Where browser tests save their screenshots: the README's pictures when DEEPRADIOLOGY_UPDATE_SCREENSHOTS=1,
+#: otherwise a scratch folder, so that a test run leaves the checkout unchanged.
+SCREENSHOTS = (REPO / "docs" / "screenshots" if os.environ.get("DEEPRADIOLOGY_UPDATE_SCREENSHOTS") == "1"
+               else Path(os.environ.get("DEEPRADIOLOGY_SCREENSHOT_DIR", tempfile.gettempdir())) / "deepradiology-screenshots")
 #: Coarse phantom voxels keep start-up short on the shared CI cores; the pictures stay readable.
 TEST_PHANTOM_SPACING = "1.2,1.2,3.0"
 VIEWPORT = {"width": 1400, "height": 860}
@@ -146,7 +150,7 @@ def centre_views_on(page, lps_mm) -> None:
 
 
 def save_screenshot(page, name: str) -> Path:
-    """Save the page as ``docs/screenshots/<name>.png`` (linked from the README)."""
+    """Save the page as ``<SCREENSHOTS>/<name>.png`` (``docs/screenshots`` is linked from the README)."""
     import io
 
     from PIL import Image as PILImage
