@@ -109,3 +109,13 @@ def test_an_implausible_volume_or_undecided_probabilities_lower_the_confidence()
     _, reasons = confidence_reasons(probability=vague, mask=mask, volume_ml=60.0, discarded_voxels=0,
                                     touches_edge=False)
     assert any("mean probability" in r for r in reasons) and any("undecided" in r for r in reasons)
+
+
+def test_a_ct_too_large_for_the_memory_allowed_is_refused_before_any_network_runs(a_coarse_phantom_patient):
+    from deepradiology.errors import InputError
+
+    messages = []
+    with pytest.raises(InputError, match=r"needs about \d+\.\d GiB of memory .* only 0\.0 GiB is available"):
+        segment_pancreas(a_coarse_phantom_patient.studies[0].ct, model=_random_model(),
+                         memory_limit_bytes=10 * 2 ** 20, progress=lambda f, m="": messages.append(m))
+    assert messages == ["checking the CT"]

@@ -47,3 +47,27 @@ def test_the_hnn_with_slice_lstm_trains_and_loads_through_the_same_interface(tmp
     assert model.arch == "hnn-bclstm" and model.card.name == "pancreas-hnn-test"
     assert losses[-1] < losses[0]
     assert np.isfinite(model.card.metrics["validation_dice_mean"])
+
+
+def test_training_runs_under_torchrun_with_two_processes(tmp_path):
+    """Two CPU processes (gloo): each samples its own patches, DDP averages gradients, rank 0 writes."""
+    import json
+    import subprocess
+    import sys
+
+    from deepradiology.phantom import generate_phantom
+    from deepradiology.pancreas.testing import write_msd_folder
+
+    study = generate_phantom(0, n_studies=1, spacing=(1.6, 1.6, 4.0)).studies[0]
+    data = write_msd_folder(tmp_path / "Task07", {"phantom_000": (
+        study.ct, study.organs.with_array((study.organs.array == 5).astype(np.uint8)))})
+    done = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+         "-m", "deepradiology", "pancreas", "train", str(data), "-o", str(tmp_path / "ddp.pt"),
+         "--spacing", "3.2,3.2,4", "--coarse-spacing", "6.4,6.4,8", "--patch", "16,32,48",
+         "--coarse-patch", "16,24,32", "--channels", "4,8,16,32", "--coarse-channels", "4,8,16",
+         "--iterations", "10", "--threads", "1"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    outputs = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert len(outputs) == 1 and outputs[0]["checkpoint"].endswith("ddp.pt")   # only rank 0 reports
+    assert (tmp_path / "ddp.pt").is_file() and (tmp_path / "ddp.pt.card.json").is_file()
