@@ -119,3 +119,17 @@ def test_a_ct_too_large_for_the_memory_allowed_is_refused_before_any_network_run
         segment_pancreas(a_coarse_phantom_patient.studies[0].ct, model=_random_model(),
                          memory_limit_bytes=10 * 2 ** 20, progress=lambda f, m="": messages.append(m))
     assert messages == ["checking the CT"]
+
+
+@pytest.mark.gpu
+def test_on_cuda_with_mixed_precision_the_result_matches_the_cpu_one(a_coarse_phantom_patient):
+    whole = a_coarse_phantom_patient.studies[0].ct
+    ct = whole.__class__(whole.array[16:40], spacing=whole.spacing, origin=whole.index_to_lps((0, 0, 16)),
+                         direction=whole.direction, modality="CT")
+    cpu = segment_pancreas(ct, model=_random_model())
+    model = _random_model()
+    gpu_model = PancreasModel.from_state({f"{p}.{k}": v for p, net in (("fine", model.fine), ("coarse", model.coarse))
+                                          for k, v in net.state_dict().items()}, model.card, device="cuda")
+    gpu = segment_pancreas(ct, model=gpu_model)
+    assert gpu.device.startswith("cuda")
+    assert np.allclose(gpu.probability.array, cpu.probability.array, atol=0.02)   # float16 autocast
