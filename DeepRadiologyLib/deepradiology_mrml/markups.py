@@ -14,6 +14,8 @@ import numpy as np
 from deepradiology.errors import InputError
 from deepradiology.frames import lps_to_ras, ras_to_lps
 
+from .scene import remove_node
+
 __all__ = ["add_recist_lines", "recist_from_lines", "recist_line_pairs", "add_fiducial", "fiducial_lps",
            "set_line_lps", "SHORT_AXIS_REFERENCE", "RECIST_ROLE_ATTRIBUTE"]
 
@@ -80,7 +82,7 @@ def add_recist_lines(scene, name: str, long_lps, short_lps, *, color=(1.0, 0.85,
         nodes[0].SetNodeReferenceID(SHORT_AXIS_REFERENCE, nodes[1].GetID())
     except Exception:
         for node in nodes:
-            scene.RemoveNode(node)
+            remove_node(scene, node)
         raise
     return nodes[0], nodes[1]
 

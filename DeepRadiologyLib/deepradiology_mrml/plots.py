@@ -13,6 +13,7 @@ import numpy as np
 
 from deepradiology.errors import InputError
 
+from .scene import remove_node
 from .segmentations import default_color
 
 __all__ = ["add_line_plot", "plot_series_values"]
@@ -79,7 +80,7 @@ def add_line_plot(scene, name: str, series: Mapping[str, tuple[Sequence[float], 
             chart.AddAndObservePlotSeriesNodeID(plot.GetID())
     except Exception:
         for node in made:
-            scene.RemoveNode(node)
+            remove_node(scene, node)
         raise
     return chart
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import tempfile
 from typing import Any
 
-__all__ = ["MODULE_LOGICS", "create_scene", "get_scene", "close_scene", "adopt_scene", "module_logic", "in_slicer"]
+__all__ = ["MODULE_LOGICS", "create_scene", "get_scene", "close_scene", "adopt_scene", "module_logic", "in_slicer", "remove_node"]
 
 #: Module logics registered by `create_scene`: name in the application logic -> class name in ``slicer``.
 #: Markups registers the markups node and storage classes (without it, lines are not saved);
@@ -154,6 +154,25 @@ def module_logic(scene, name: str):
             if logic is not None:
                 return logic
     raise KeyError(f"no {name!r} module logic is registered for this scene (make it with create_scene())")
+
+
+def remove_node(scene, node) -> None:
+    """Take a data node out of ``scene`` with its display and storage nodes.
+
+    A bare ``scene.RemoveNode`` leaves those helpers behind as orphans that would be saved with the
+    scene. Does nothing for None or a node no longer in the scene.
+    """
+    if node is None or scene.GetNodeByID(node.GetID()) is None:
+        return
+    helpers = []
+    for count, nth in (("GetNumberOfDisplayNodes", "GetNthDisplayNode"),
+                       ("GetNumberOfStorageNodes", "GetNthStorageNode")):
+        if hasattr(node, count):
+            helpers += [getattr(node, nth)(n) for n in range(getattr(node, count)())]
+    scene.RemoveNode(node)
+    for helper in helpers:
+        if helper is not None and scene.GetNodeByID(helper.GetID()) is not None:
+            scene.RemoveNode(helper)
 
 
 def close_scene(scene) -> None:

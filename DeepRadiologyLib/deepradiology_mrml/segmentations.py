@@ -16,6 +16,7 @@ import numpy as np
 from deepradiology.errors import InputError
 from deepradiology.image import Image
 
+from .scene import remove_node
 from .volumes import image_to_labelmap_node, image_to_volume_node, volume_node_to_image
 
 __all__ = ["labelmap_to_segmentation", "segmentation_to_labelmap", "add_segment_from_mask", "remove_segment",
@@ -114,11 +115,7 @@ def _import(node, label_image: Image, names: Mapping[int, str], colors: Mapping[
             raise InputError(label_image.source or node.GetName(), "Slicer could not import the label image")
     finally:
         for temp in temporary:
-            # RemoveNode leaves a volume's display node behind; take it out too so no stray node remains.
-            display = temp.GetDisplayNode() if temp.IsA("vtkMRMLDisplayableNode") else None
-            scene.RemoveNode(temp)
-            if display is not None:
-                scene.RemoveNode(display)
+            remove_node(scene, temp)
     segmentation = node.GetSegmentation()
     new_ids = [segment_id for segment_id, _ in _segments(node) if segment_id not in before]
     by_name = {segmentation.GetSegment(segment_id).GetName(): segment_id for segment_id in new_ids}
@@ -198,7 +195,7 @@ def labelmap_to_segmentation(scene, label_image: Image, segment_names: Mapping[i
         _import(node, label_image, names, rgb)
     except Exception:
         if created:
-            scene.RemoveNode(node)
+            remove_node(scene, node)
         raise
     return node
 
@@ -213,7 +210,7 @@ def _set_reference_geometry(node, label_image: Image, reference_volume) -> None:
     try:
         node.SetReferenceImageGeometryParameterFromVolumeNode(temp)
     finally:
-        scene.RemoveNode(temp)
+        remove_node(scene, temp)
 
 
 def add_segment_from_mask(node, mask_image: Image, name: str, color: Sequence[float] | None = None, *,
@@ -332,7 +329,7 @@ def segmentation_to_labelmap(node, reference_volume, *, segment_names: Sequence[
                 out[exported_array != 0] = value_of[batch[0]]
     finally:
         for temp in temporary:
-            scene.RemoveNode(temp)
+            remove_node(scene, temp)
     return reference.with_array(out, modality="", source=node.GetName(), meta={})
 
 

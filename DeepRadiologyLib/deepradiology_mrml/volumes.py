@@ -15,6 +15,8 @@ from deepradiology.errors import InputError
 from deepradiology.frames import LPS_TO_RAS
 from deepradiology.image import Image
 
+from .scene import remove_node
+
 __all__ = ["image_to_volume_node", "image_to_labelmap_node", "volume_node_to_image", "ijk_to_ras_of_node",
            "MODALITY_ATTRIBUTE"]
 
@@ -99,7 +101,7 @@ def image_to_volume_node(scene, image: Image, name: str, *, node=None, labelmap:
         _apply_window(node, image)
     except Exception:
         if created:  # a failure leaves no half-made node behind
-            scene.RemoveNode(node)
+            remove_node(scene, node)
         raise
     return node
 

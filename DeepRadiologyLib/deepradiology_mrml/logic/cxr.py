@@ -16,6 +16,7 @@ import numpy as np
 
 from deepradiology.errors import InputError, ModelError
 from deepradiology.progress import ProgressCallback, report
+from deepradiology_mrml.scene import remove_node
 
 __all__ = ["CXRTriageLogic", "HEATMAP_COLOR_NODE_ID", "compare_image_and_report"]
 
@@ -217,7 +218,7 @@ class CXRTriageLogic:
                   for i in range(self.scene.GetNumberOfNodesByClass("vtkMRMLMarkupsROINode"))]
         for node in doomed:
             if node.GetAttribute("DeepRadiology.CXRBoxOf") == volume_node.GetID():
-                self.scene.RemoveNode(node)
+                remove_node(self.scene, node)
 
     # -- reports -------------------------------------------------------------------------------------------
     def label_report_text(self, text: str, *, volume_node=None, table_node=None):

@@ -31,6 +31,7 @@ from deepradiology.longitudinal.recist11 import target_diameter_mm
 from deepradiology.longitudinal.study import Study
 from deepradiology.longitudinal.tracking import TrackingResult, track_lesions
 from deepradiology.progress import ProgressCallback
+from deepradiology_mrml.scene import remove_node
 
 __all__ = ["LongitudinalMatchLogic", "StudyInput", "DATE_ATTRIBUTE"]
 
@@ -187,8 +188,7 @@ class LongitudinalMatchLogic:
                                   y_title="diameter (mm)")
         except Exception:
             for node in made:
-                if node is not None:
-                    self.scene.RemoveNode(node)
+                remove_node(self.scene, node)
             raise
         self._remove_plot()
         self.tracks_table, self.response_table, self.plot_chart = tracks, response, chart
@@ -197,8 +197,7 @@ class LongitudinalMatchLogic:
 
     def _remove_plot(self) -> None:
         for node in self._plot_nodes:
-            if node is not None and node.GetScene() is self.scene:
-                self.scene.RemoveNode(node)
+            remove_node(self.scene, node)
         self._plot_nodes = []
 
 

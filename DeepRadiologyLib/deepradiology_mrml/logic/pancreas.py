@@ -27,6 +27,7 @@ from pathlib import Path
 
 from deepradiology.errors import DeepRadiologyError, InputError
 from deepradiology.progress import Cancelled, ProgressCallback, report
+from deepradiology_mrml.scene import remove_node
 
 __all__ = ["PancreasSegmentLogic", "PancreasOutcome", "SEGMENT_NAME", "PANCREAS_COLOR", "PROBABILITY_COLORMAPS",
            "default_python"]
@@ -66,19 +67,6 @@ class PancreasOutcome:
     model: str
     summary: dict = field(default_factory=dict)
 
-
-def _remove_node(scene, node) -> None:
-    if node is None or scene.GetNodeByID(node.GetID()) is None:
-        return
-    helpers = []
-    for count, nth in (("GetNumberOfDisplayNodes", "GetNthDisplayNode"),
-                       ("GetNumberOfStorageNodes", "GetNthStorageNode")):
-        if hasattr(node, count):
-            helpers += [getattr(node, nth)(n) for n in range(getattr(node, count)())]
-    scene.RemoveNode(node)
-    for helper in helpers:
-        if helper is not None and scene.GetNodeByID(helper.GetID()) is not None:
-            scene.RemoveNode(helper)
 
 
 class PancreasSegmentLogic:
@@ -238,7 +226,7 @@ class PancreasSegmentLogic:
                 node.SetAttribute(CONFIDENCE_ATTRIBUTE, summary["confidence"])
         except BaseException:
             for node in made:
-                _remove_node(self.scene, node)
+                remove_node(self.scene, node)
             raise
         report(progress, 1.0, "done")
         return PancreasOutcome(seg.GetID(), prob_node.GetID(), float(summary["volume_ml"]), summary["confidence"],

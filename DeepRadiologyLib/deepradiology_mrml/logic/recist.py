@@ -25,6 +25,7 @@ from deepradiology.errors import InputError
 from deepradiology.frames import ras_to_lps
 from deepradiology.lesion import Lesion
 from deepradiology.progress import ProgressCallback
+from deepradiology_mrml.scene import remove_node
 
 __all__ = ["RECISTAssistLogic", "MeasuredLesion", "TABLE_NAME", "SEGMENTATION_NAME", "TABLE_COLUMNS"]
 
@@ -58,20 +59,6 @@ def _cropped_mask(image, mask: np.ndarray):
     return Image(box, spacing=image.spacing, origin=tuple(origin), direction=image.direction,
                  source=f"{image.source} lesion mask")
 
-
-def _remove_node(scene, node) -> None:
-    """Remove a node with its display and storage nodes (a bare RemoveNode leaves those behind)."""
-    if node is None or scene.GetNodeByID(node.GetID()) is None:
-        return
-    helpers = []
-    for count, nth in (("GetNumberOfDisplayNodes", "GetNthDisplayNode"),
-                       ("GetNumberOfStorageNodes", "GetNthStorageNode")):
-        if hasattr(node, count):
-            helpers += [getattr(node, nth)(n) for n in range(getattr(node, count)())]
-    scene.RemoveNode(node)
-    for helper in helpers:
-        if helper is not None and scene.GetNodeByID(helper.GetID()) is not None:
-            scene.RemoveNode(helper)
 
 
 class RECISTAssistLogic:
@@ -183,7 +170,7 @@ class RECISTAssistLogic:
             if made_segment and not made_segmentation and self.segmentation_node is not None:
                 self.segmentation_node.GetSegmentation().RemoveSegment(made_segment)
             for node in reversed(made_nodes):
-                _remove_node(self.scene, node)
+                remove_node(self.scene, node)
             if made_segmentation:
                 self.segmentation_node = None
             if made_table:
@@ -282,7 +269,7 @@ class RECISTAssistLogic:
         for node, tag in entry.observers:
             node.RemoveObserver(tag)
         for node_id in (entry.long_node_id, entry.short_node_id):
-            _remove_node(self.scene, self.scene.GetNodeByID(node_id))
+            remove_node(self.scene, self.scene.GetNodeByID(node_id))
         if self.segmentation_node is not None:
             segmentation = self.segmentation_node.GetSegmentation()
             if segmentation.GetSegment(entry.segment_id) is not None:

@@ -17,6 +17,7 @@ from deepradiology.errors import InputError
 from deepradiology.frames import ras_to_lps
 from deepradiology.lesion import Lesion
 from deepradiology.progress import ProgressCallback, report
+from deepradiology_mrml.scene import remove_node
 
 __all__ = ["LesionRetrievalLogic", "RetrievalResult"]
 
@@ -233,7 +234,7 @@ class LesionRetrievalLogic:
             if lesion.long_axis_lps is not None and lesion.short_axis_lps is not None:
                 lines = add_recist_lines(self.scene, name, lesion.long_axis_lps, lesion.short_axis_lps)
         except Exception:
-            self.scene.RemoveNode(node)        # no half-made result
+            remove_node(self.scene, node)      # no half-made result
             raise
         return node, lines
 
