@@ -65,14 +65,14 @@ def current_block(cmake_text: str) -> str | None:
 def update(lib_dir: Path = LIB_DIR) -> bool:
     """Rewrite the block in ``lib_dir/CMakeLists.txt``; True when it changed."""
     cmake = lib_dir / "CMakeLists.txt"
-    text = cmake.read_text()
+    text = cmake.read_text(encoding="utf-8")
     old = current_block(text)
     if old is None:
         raise SystemExit(f"{cmake}: the generated-block markers are missing")
     new = generated_block(package_files(lib_dir))
     if new == old:
         return False
-    cmake.write_text(text.replace(old, new))
+    cmake.write_text(text.replace(old, new), encoding="utf-8")
     return True
 
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         print("updated DeepRadiologyLib/CMakeLists.txt" if update() else "DeepRadiologyLib/CMakeLists.txt is up to date")
         return 0
-    if current_block((LIB_DIR / "CMakeLists.txt").read_text()) != generated_block(package_files()):
+    if current_block((LIB_DIR / "CMakeLists.txt").read_text(encoding="utf-8")) != generated_block(package_files()):
         print("DeepRadiologyLib/CMakeLists.txt is stale: run python DeepRadiologyLib/list_package_files.py --write")
         return 1
     print("DeepRadiologyLib/CMakeLists.txt is up to date")

@@ -182,15 +182,15 @@ def a_made_up_extension(tmp_path):
     module = tmp_path / "DeepRadiology" / "Alpha"
     for rel in ("Alpha.py", "AlphaLib/__init__.py", "Resources/Icons/Alpha.png", "Resources/UI/Alpha.ui"):
         (module / rel).parent.mkdir(parents=True, exist_ok=True)
-        (module / rel).write_text("x")
-    (module / "CMakeLists.txt").write_text(_MODULE_CMAKE)
-    (tmp_path / "CMakeLists.txt").write_text(_TOP)
+        (module / rel).write_text("x", encoding="utf-8")
+    (module / "CMakeLists.txt").write_text(_MODULE_CMAKE, encoding="utf-8")
+    (tmp_path / "CMakeLists.txt").write_text(_TOP, encoding="utf-8")
     lib = tmp_path / "DeepRadiologyLib"
     for rel in ("deepradiology/__init__.py", "deepradiology_mrml/__init__.py"):
         (lib / rel).parent.mkdir(parents=True, exist_ok=True)
-        (lib / rel).write_text("")
+        (lib / rel).write_text("", encoding="utf-8")
     tool = _list_package_files_module(REPO / "DeepRadiologyLib")
-    (lib / "CMakeLists.txt").write_text(tool.generated_block(tool.package_files(lib)) + "\n")
+    (lib / "CMakeLists.txt").write_text(tool.generated_block(tool.package_files(lib)) + "\n", encoding="utf-8")
     return tmp_path
 
 
@@ -204,8 +204,8 @@ def test_a_complete_made_up_extension_passes(a_made_up_extension):
 
 def test_an_icon_left_out_of_the_module_cmakelists_is_caught(a_made_up_extension):
     module = a_made_up_extension / "DeepRadiology" / "Alpha"
-    (module / "Resources" / "Icons" / "Extra.png").write_text("x")
-    (module / "AlphaLib" / "presets.json").write_text("{}")
+    (module / "Resources" / "Icons" / "Extra.png").write_text("x", encoding="utf-8")
+    (module / "AlphaLib" / "presets.json").write_text("{}", encoding="utf-8")
     assert unlisted_module_files(module) == [
         "Alpha: AlphaLib/presets.json is not listed in its CMakeLists.txt",
         "Alpha: Resources/Icons/Extra.png is not listed in its CMakeLists.txt"]
@@ -220,7 +220,7 @@ def test_a_listed_file_that_was_deleted_is_caught(a_made_up_extension):
 def test_a_module_folder_not_added_to_the_top_level_cmakelists_is_caught(a_made_up_extension):
     beta = a_made_up_extension / "DeepRadiology" / "Beta"
     beta.mkdir()
-    (beta / "CMakeLists.txt").write_text("set(MODULE_NAME Beta)\n")
+    (beta / "CMakeLists.txt").write_text("set(MODULE_NAME Beta)\n", encoding="utf-8")
     problems = subdirectory_problems(a_made_up_extension)
     assert problems == ["CMakeLists.txt: DeepRadiology/Beta is not added (put add_subdirectory(DeepRadiology/Beta) "
                         "above ## NEXT_MODULE)"]
@@ -230,13 +230,13 @@ def test_a_module_folder_not_added_to_the_top_level_cmakelists_is_caught(a_made_
 def test_a_module_folder_without_cmakelists_is_caught(a_made_up_extension):
     gamma = a_made_up_extension / "DeepRadiology" / "Gamma"
     gamma.mkdir()
-    (gamma / "Gamma.py").write_text("")
+    (gamma / "Gamma.py").write_text("", encoding="utf-8")
     assert unlisted_module_files(gamma) == ["Gamma: has no CMakeLists.txt"]
 
 
 def test_a_new_core_file_missing_from_the_lib_cmakelists_is_caught(a_made_up_extension):
     lib = a_made_up_extension / "DeepRadiologyLib"
-    (lib / "deepradiology" / "recist.py").write_text("")
+    (lib / "deepradiology" / "recist.py").write_text("", encoding="utf-8")
     (lib / "deepradiology_mrml" / "__init__.py").unlink()
     assert lib_list_problems(lib) == [
         "DeepRadiologyLib/CMakeLists.txt does not list deepradiology/recist.py "

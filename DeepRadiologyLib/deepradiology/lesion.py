@@ -118,7 +118,7 @@ def save_lesions(lesions: list[Lesion], path: str | Path, *, force: bool = False
     from .io.write import prepare_output
 
     path = prepare_output(path, force=force)
-    path.write_text(json.dumps([lesion.to_dict() for lesion in lesions], indent=2))
+    path.write_text(json.dumps([lesion.to_dict() for lesion in lesions], indent=2), encoding="utf-8")
     return path
 
 

@@ -153,6 +153,6 @@ def run_demo(folder: str | Path, *, seed: int = 0, spacing=(0.8, 0.8, 2.5), forc
         "reports": {"examples": EXAMPLE_REPORTS, "positive_labels": labelled},
         "pancreas": _pancreas_status(),
     }
-    outputs["summary"].write_text(json.dumps(summary, indent=2, default=str))
+    outputs["summary"].write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     report(progress, 1.0, "done")
     return summary

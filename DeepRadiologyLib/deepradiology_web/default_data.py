@@ -68,12 +68,12 @@ class Case:
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.write_text(json.dumps({"description": self.description, "lesion_database": self.lesion_database,
-                                    "images": [asdict(im) for im in self.images]}, indent=1))
+                                    "images": [asdict(im) for im in self.images]}, indent=1), encoding="utf-8")
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> Case:
-        data = json.loads(Path(path).read_text())
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
         return cls([CaseImage(**im) for im in data["images"]], data.get("description", ""),
                    data.get("lesion_database", ""))
 

@@ -42,7 +42,7 @@ def test_nan_voxels_are_refused(tmp_path):
 
 def test_an_unknown_format_is_named(tmp_path):
     odd = tmp_path / "scan.xyz"
-    odd.write_text("x")
+    odd.write_text("x", encoding="utf-8")
     with pytest.raises(InputError, match="unknown image format"):
         io.read_image(odd)
 
@@ -98,25 +98,25 @@ def test_a_2d_image_is_refused_where_a_volume_is_needed():
 
 def test_writing_never_overwrites_without_force(tmp_path):
     target = tmp_path / "mine.nii.gz"
-    target.write_text("the user's own file")
+    target.write_text("the user's own file", encoding="utf-8")
     with pytest.raises(OutputExistsError, match="--force"):
         io.write_image(Image(np.zeros((2, 2, 2))), target)
-    assert target.read_text() == "the user's own file"
+    assert target.read_text(encoding="utf-8") == "the user's own file"
     io.write_image(Image(np.zeros((2, 2, 2))), target, force=True)
     assert io.read_image(target).size == (2, 2, 2)
 
 
 def test_malformed_dl_info_rows_are_skipped_and_counted(tmp_path):
-    source = shared_file("deeplesion/DL_info_test.csv").read_text().splitlines()
+    source = shared_file("deeplesion/DL_info_test.csv").read_text(encoding="utf-8").splitlines()
     broken = source[:4]
     broken[2] = broken[2].replace('"0.488281, 0.488281, 5"', '"0.488281, 5"', 1).replace(
         '"0.314453, 0.314453, 5"', '"oops"', 1)
-    (tmp_path / "DL_info.csv").write_text("\n".join(broken) + "\n")
+    (tmp_path / "DL_info.csv").write_text("\n".join(broken) + "\n", encoding="utf-8")
     rows, report = read_dl_info(tmp_path / "DL_info.csv")
     assert len(rows) == 2 and report.count == 1 and report.skipped[0][0] == 3
 
 
 def test_a_csv_without_deeplesion_columns_is_refused(tmp_path):
-    (tmp_path / "other.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "other.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(InputError, match="missing columns"):
         read_dl_info(tmp_path / "other.csv")

@@ -16,7 +16,7 @@ def test_the_phantom_command_writes_studies_and_truth(tmp_path, capsys):
     assert main(["phantom", "-o", str(tmp_path), "--studies", "2", "--spacing", "3,3,6", "--seed", "4"]) == 0
     written = json.loads(capsys.readouterr().out)
     assert set(written) >= {"ground_truth", "S0_ct", "S1_lesions"}
-    truth = json.loads((tmp_path / "ground_truth.json").read_text())
+    truth = json.loads((tmp_path / "ground_truth.json").read_text(encoding="utf-8"))
     assert truth["seed"] == 4 and len(truth["studies"]) == 2
 
 

@@ -40,7 +40,7 @@ def test_malformed_records_are_refused(bad):
 
 def test_saving_refuses_to_overwrite_the_users_file(tmp_path):
     path = tmp_path / "lesions.json"
-    path.write_text("[]")
+    path.write_text("[]", encoding="utf-8")
     with pytest.raises(OutputExistsError):
         save_lesions([a_lesion()], path)
-    assert json.loads(path.read_text()) == []
+    assert json.loads(path.read_text(encoding="utf-8")) == []

@@ -99,7 +99,7 @@ def test_the_ct_looks_like_an_abdomen_in_hounsfield_units(a_phantom_patient):
 def test_written_files_reread_with_the_truth_json(tmp_path):
     phantom = generate_phantom(2, n_studies=2, spacing=(2, 2, 5))
     paths = write_phantom(phantom, tmp_path)
-    truth = json.loads(paths["ground_truth"].read_text())
+    truth = json.loads(paths["ground_truth"].read_text(encoding="utf-8"))
     assert [s["study_id"] for s in truth["studies"]] == ["S0", "S1"]
     ct = io.read_image(tmp_path / truth["studies"][1]["files"]["ct"])
     assert np.array_equal(ct.array, phantom.studies[1].ct.array)

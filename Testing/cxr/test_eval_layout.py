@@ -23,8 +23,8 @@ def write_chestxray14_folder(folder, films):
         scale = 1024 / film.array.shape[0]
         for finding, (x, y, w, h) in film.boxes.items():
             boxes.append(f"{image},{finding},{x * scale},{y * scale},{w * scale},{h * scale}")
-    (folder / "Data_Entry_2017.csv").write_text("\n".join(rows) + "\n")
-    (folder / "BBox_List_2017.csv").write_text("\n".join(boxes) + "\n")
+    (folder / "Data_Entry_2017.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (folder / "BBox_List_2017.csv").write_text("\n".join(boxes) + "\n", encoding="utf-8")
 
 
 def test_eval_reads_the_chestxray14_layout_and_scores_boxes(an_untrained_cxr_model, tmp_path, capsys):

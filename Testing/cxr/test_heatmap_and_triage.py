@@ -47,7 +47,7 @@ def test_triage_scores_real_films_and_lists_bad_inputs_last_with_reasons(an_untr
     assert main(args) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["scored"] == 3 and summary["failed"] == 2
-    rows = list(csv.DictReader(open(out, newline="")))
+    rows = list(csv.DictReader(open(out, newline="", encoding="utf-8")))
     assert [r["status"] for r in rows][-2:] == ["failed", "failed"]
     reasons = {r["file"].split("/")[-1]: r["notes"] for r in rows}
     assert "CT" in reasons["CT_small.dcm"] and "cannot be read" in reasons["broken.png"]

@@ -43,7 +43,7 @@ def test_the_trained_checkpoint_triages_the_real_nih_films(a_synthetic_cxr_model
     assert main(["cxr", "triage", str(shared_data / "cxr" / "nih"), "--model", str(path), "-o", str(out)]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["scored"] == 4 and "synthetic" in summary["trained_on"]
-    rows = list(csv.DictReader(open(out, newline="")))
+    rows = list(csv.DictReader(open(out, newline="", encoding="utf-8")))
     urgencies = [float(r["urgency"]) for r in rows if r["flagged"]]
     assert urgencies == sorted(urgencies, reverse=True)
     pngs = list((tmp_path / "worklist_heatmaps").glob("*.png"))

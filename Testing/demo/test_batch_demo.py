@@ -15,7 +15,7 @@ def test_the_demo_measures_matches_retrieves_labels_and_saves_a_scene(tmp_path):
     from deepradiology_mrml.scene import close_scene
 
     summary = run_demo(tmp_path, spacing=(1.0, 1.0, 3.0))
-    assert json.loads((tmp_path / "summary.json").read_text())["patient"] == summary["patient"]
+    assert json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))["patient"] == summary["patient"]
 
     recist = summary["recist"]
     assert recist["lesions_measured"] == 17, "every lesion of the three studies is clicked"
@@ -38,7 +38,7 @@ def test_the_demo_measures_matches_retrieves_labels_and_saves_a_scene(tmp_path):
 def test_the_demo_does_not_overwrite_an_earlier_run_without_force(tmp_path):
     from deepradiology_mrml.demo import run_demo
 
-    (tmp_path / "summary.json").write_text("{}")
+    (tmp_path / "summary.json").write_text("{}", encoding="utf-8")
     with pytest.raises(OutputExistsError):
         run_demo(tmp_path)
-    assert (tmp_path / "summary.json").read_text() == "{}"
+    assert (tmp_path / "summary.json").read_text(encoding="utf-8") == "{}"

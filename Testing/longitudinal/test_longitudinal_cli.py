@@ -16,19 +16,19 @@ def _lesion(lid, x, d, patient="P1"):
 
 
 def _studies(tmp_path, second_patient="P1"):
-    (tmp_path / "s1.json").write_text(json.dumps([_lesion("b1", 1, 12, second_patient), _lesion("b2", 81, 21, second_patient)]))
+    (tmp_path / "s1.json").write_text(json.dumps([_lesion("b1", 1, 12, second_patient), _lesion("b2", 81, 21, second_patient)]), encoding="utf-8")
     data = {"studies": [
         {"study_id": "S1", "date": "2024-03-01", "lesions": "s1.json"},
         {"study_id": "S0", "date": "2024-01-01", "lesions": [_lesion("a1", 0, 20), _lesion("a2", 80, 30)]}]}
     path = tmp_path / "studies.json"
-    path.write_text(json.dumps(data))
+    path.write_text(json.dumps(data), encoding="utf-8")
     return path
 
 
 def test_match_writes_tracks_with_response_in_date_order(tmp_path, capsys):
     out = tmp_path / "tracks.json"
     assert main(["longitudinal", "match", str(_studies(tmp_path)), "-o", str(out), "--no-register"]) == 0
-    tracks = json.loads(out.read_text())
+    tracks = json.loads(out.read_text(encoding="utf-8"))
     assert tracks["studies"] == ["S0", "S1"]
     assert sorted(sorted(t["lesions"]["S0"] + t["lesions"]["S1"]) for t in tracks["tracks"]) == [["a1", "b1"], ["a2", "b2"]]
     assert tracks["response"][1]["overall_response"] == "PR"  # 50 mm -> 33 mm: 34 % smaller
@@ -38,7 +38,7 @@ def test_match_writes_tracks_with_response_in_date_order(tmp_path, capsys):
 
 def test_match_refuses_to_overwrite_and_refuses_other_patients(tmp_path, capsys):
     out = tmp_path / "tracks.json"
-    out.write_text("{}")
+    out.write_text("{}", encoding="utf-8")
     assert main(["longitudinal", "match", str(_studies(tmp_path)), "-o", str(out), "--no-register"]) == 2
     assert "already exists" in capsys.readouterr().err
     assert main(["longitudinal", "match", str(_studies(tmp_path, "P2")), "-o", str(tmp_path / "t2.json"),
@@ -56,18 +56,18 @@ def test_eval_phantom_prints_precision_recall_and_recist(capsys):
 def test_eval_dls_prints_accuracy_beside_dlt_and_writes_predictions(tmp_path, capsys):
     from ..conftest import shared_file
 
-    pairs = json.loads(shared_file("deeplesion/dlt/test_dev.json").read_text())
+    pairs = json.loads(shared_file("deeplesion/dlt/test_dev.json").read_text(encoding="utf-8"))
     subset = tmp_path / "pairs.json"
-    subset.write_text(json.dumps(dict(list(pairs.items())[:40])))
+    subset.write_text(json.dumps(dict(list(pairs.items())[:40])), encoding="utf-8")
     out = tmp_path / "predictions.json"
     csv = str(shared_file("deeplesion/DL_info_test.csv"))
     assert main(["longitudinal", "eval-dls", str(subset), "--dl-info", csv, "-o", str(out)]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["pairs"] == 40 and 0.0 <= summary["identification_accuracy"] <= 1.0
     assert summary["dlt_snapped_accuracy"] is not None and "DLT searched the raw images" in summary["note"]
-    assert len(json.loads(out.read_text())) == 40
+    assert len(json.loads(out.read_text(encoding="utf-8"))) == 40
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"0001": {"source": "x"}}))
+    bad.write_text(json.dumps({"0001": {"source": "x"}}), encoding="utf-8")
     assert main(["longitudinal", "eval-dls", str(bad), "--dl-info", csv, "-o", str(tmp_path / "p2.json")]) == 2
     assert "not a DLT tracking-pair file" in capsys.readouterr().err
 
@@ -81,10 +81,10 @@ def test_match_reads_a_phantom_folder_and_stores_then_reuses_the_alignment(tmp_p
             "--alignments", str(tmp_path / "al"), "--force"]
     assert main(args) == 0
     stored = tmp_path / "al" / "S1_to_S0.json"
-    assert stored.exists() and json.loads(stored.read_text())["converged"]
+    assert stored.exists() and json.loads(stored.read_text(encoding="utf-8"))["converged"]
     before = stored.stat().st_mtime_ns
     assert main(args) == 0
     assert stored.stat().st_mtime_ns == before
-    tracks = json.loads((tmp_path / "t.json").read_text())
-    assert tracks["alignments"][1]["matrix_lps"] == json.loads(stored.read_text())["matrix_lps"]
+    tracks = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))
+    assert tracks["alignments"][1]["matrix_lps"] == json.loads(stored.read_text(encoding="utf-8"))["matrix_lps"]
     capsys.readouterr()

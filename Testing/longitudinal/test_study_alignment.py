@@ -43,7 +43,7 @@ def test_the_alignment_is_a_4x4_lps_matrix_in_json_and_reads_back_identically(tm
     m[:3, 3] = (3.0, -4.0, 12.5)
     al = StudyAlignment("S0", "S1", m.tolist(), True, "rigid+affine", 1.0, -0.5, "ok")
     path = save_alignment(al, tmp_path / "S1_to_S0.json")
-    data = json.loads(path.read_text())
+    data = json.loads(path.read_text(encoding="utf-8"))
     assert data["frame"] == "LPS" and np.asarray(data["matrix_lps"]).shape == (4, 4)
     again = load_alignment(path)
     assert np.allclose(again.matrix, m) and again.follow_up == "S1"
@@ -52,7 +52,7 @@ def test_the_alignment_is_a_4x4_lps_matrix_in_json_and_reads_back_identically(tm
 
 def test_a_broken_alignment_file_is_refused_by_name(tmp_path):
     path = tmp_path / "bad.json"
-    path.write_text(json.dumps({"baseline": "S0", "follow_up": "S1", "matrix_lps": [[1, 0], [0, 1]]}))
+    path.write_text(json.dumps({"baseline": "S0", "follow_up": "S1", "matrix_lps": [[1, 0], [0, 1]]}), encoding="utf-8")
     with pytest.raises(InputError, match="bad.json.*4x4"):
         load_alignment(path)
 

@@ -13,13 +13,13 @@ from deepradiology.models import TASKS, load_catalogue, validate_catalogue
 
 
 def _raw() -> dict:
-    return json.loads(resources.files("deepradiology.models").joinpath("catalogue.json").read_text())
+    return json.loads(resources.files("deepradiology.models").joinpath("catalogue.json").read_text(encoding="utf-8"))
 
 
 def test_the_catalogue_validates_against_its_schema_and_covers_every_task():
     import jsonschema
 
-    schema = json.loads(resources.files("deepradiology.models").joinpath("catalogue.schema.json").read_text())
+    schema = json.loads(resources.files("deepradiology.models").joinpath("catalogue.schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.Draft202012Validator(schema).validate(_raw())
     assert sorted(slot.task for slot in load_catalogue()) == sorted(TASKS)

@@ -68,7 +68,7 @@ def test_a_card_that_belongs_to_another_file_is_refused(tmp_path, a_saved_checkp
 
     other = save_checkpoint(tmp_path / "other.pt", a_small_state_dict,
                             ModelCard(name="other", task="pancreas-segmentation", version="9"))
-    card_path(a_saved_checkpoint).write_text(card_path(other).read_text())
+    card_path(a_saved_checkpoint).write_text(card_path(other).read_text(encoding="utf-8"), encoding="utf-8")
     # The sidecar's size and sha256 now describe the other file: refused before loading.
     with pytest.raises(ModelError, match="it was not loaded"):
         load_checkpoint(a_saved_checkpoint, task="pancreas-segmentation")

@@ -76,7 +76,7 @@ def test_a_bundle_must_be_named_mrb(a_scene, tmp_path):
 
 def test_loading_a_file_that_is_not_a_bundle_says_so(tmp_path):
     path = tmp_path / "notes.mrb"
-    path.write_text("not a zip")
+    path.write_text("not a zip", encoding="utf-8")
     with pytest.raises(InputError, match="not a Slicer scene bundle"):
         load_mrb(path)
     with pytest.raises(InputError, match="no such file"):

@@ -19,7 +19,7 @@ def test_the_requirements_installed_in_slicer_are_those_of_pyproject():
         pytest.skip("tomllib needs Python 3.11")
     import tomllib
 
-    project = tomllib.loads(PYPROJECT.read_text())["project"]
+    project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
     stale = "update REQUIREMENTS in DeepRadiologyLib/deepradiology_mrml/slicer_setup.py to match pyproject.toml"
     assert list(REQUIREMENTS[""]) == project["dependencies"], stale
     for extra in ("torch", "retrieval"):

@@ -85,7 +85,7 @@ def test_a_folder_in_neither_layout_is_refused_naming_both(tmp_path):
 
 def test_a_broken_dataset_json_is_refused(tmp_path):
     (tmp_path / "dataset.json").write_text(json.dumps({"training": [{"image": "./imagesTr/x.nii.gz",
-                                                                      "label": "./labelsTr/x.nii.gz"}]}))
+                                                                      "label": "./labelsTr/x.nii.gz"}]}), encoding="utf-8")
     with pytest.raises(InputError, match="listed in dataset.json but missing"):
         find_cases(tmp_path)
 

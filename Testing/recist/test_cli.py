@@ -33,7 +33,7 @@ def test_measure_at_a_ras_point_writes_the_lesion_and_its_mask(phantom_ct_file, 
     code = main(["recist", "measure", str(path), "--point", ",".join(f"{v:.2f}" for v in ras),
                  "-o", str(out), "--mask", str(mask)])
     assert code == 0
-    record = json.loads(out.read_text())
+    record = json.loads(out.read_text(encoding="utf-8"))
     assert record["lesion_id"] == "L1"
     assert record["long_axis_mm"] == pytest.approx(truth["long_axis_mm"], abs=max(1.6, 0.05 * truth["long_axis_mm"]))
     assert record["volume_ml"] == pytest.approx(truth["volume_ml"], rel=0.15)
@@ -46,13 +46,13 @@ def test_measure_at_a_ras_point_writes_the_lesion_and_its_mask(phantom_ct_file, 
 def test_measure_refuses_to_overwrite_without_force(phantom_ct_file, tmp_path, capsys):
     path, study = phantom_ct_file
     out = tmp_path / "lesion.json"
-    out.write_text("{}")
+    out.write_text("{}", encoding="utf-8")
     ijk = study.lesions[0]["centre_ijk"]
     code = main(["recist", "measure", str(path), "--point", f"{ijk[0]},{ijk[1]},{study.lesions[0]['key_slice']}",
                  "--frame", "ijk", "-o", str(out)])
     assert code == 2
     assert "already exists" in capsys.readouterr().err
-    assert out.read_text() == "{}"
+    assert out.read_text(encoding="utf-8") == "{}"
 
 
 def test_a_click_in_air_exits_2_and_writes_nothing(phantom_ct_file, tmp_path, capsys):
@@ -86,7 +86,7 @@ def test_eval_deeplesion_prints_the_summary_keys(tmp_path, capsys):
                  "--images", str(shared_file("deeplesion/images_png")), "-o", str(out)])
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed == json.loads(out.read_text())
+    assert printed == json.loads(out.read_text(encoding="utf-8"))
     assert {"lesions", "mean_abs_error_long_mm", "mean_abs_error_short_mm", "mean_dice_vs_recist_ellipse",
             "per_lesion"} <= printed.keys()
 

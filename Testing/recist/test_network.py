@@ -57,7 +57,7 @@ def write_deeplesion_layout(phantom, root):
                          fmt([*lo, *hi]), fmt([truth["long_axis_mm"] / sx, truth["short_axis_mm"] / sx]),
                          "0.5, 0.5, 0.5", 4, 0, f"{k + 1}, {k + 1}", fmt(study.ct.spacing),
                          fmt(study.ct.array.shape[1:][::-1]), "-175, 275", "F", 50, 1])
-    with open(root / "DL_info.csv", "w", newline="") as fh:
+    with open(root / "DL_info.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)
         writer.writerows(rows)
@@ -119,7 +119,7 @@ def test_the_train_command_writes_a_checkpoint_and_its_card_and_refuses_to_overw
     summary = json.loads(capsys.readouterr().out)
     assert summary["steps"] == 2
     assert summary["lesions"] == sum(len(s.lesions) for s in a_coarse_phantom_patient.studies)
-    card = json.loads((tmp_path / "cascade.pt.card.json").read_text())
+    card = json.loads((tmp_path / "cascade.pt.card.json").read_text(encoding="utf-8"))
     assert card["task"] == "recist-segmentation" and len(card["sha256"]) == 64
     assert card["input_spec"]["patch"] == [32, 32]
     assert main(args) == 2

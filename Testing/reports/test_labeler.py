@@ -93,7 +93,7 @@ def test_the_labels_agree_with_the_chexpert_samples(shared_data):
     same_name = {"Cardiomegaly": "Cardiomegaly", "Edema": "Edema", "Consolidation": "Consolidation",
                  "Pneumonia": "Pneumonia", "Atelectasis": "Atelectasis", "Pneumothorax": "Pneumothorax",
                  "Pleural Effusion": "Effusion"}
-    rows = list(csv.DictReader(open(folder / "labeled_reports.csv", newline="")))
+    rows = list(csv.DictReader(open(folder / "labeled_reports.csv", newline="", encoding="utf-8")))
     assert len(rows) == 4
     for row in rows:
         ours = labels(row["Reports"])

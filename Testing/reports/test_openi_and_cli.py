@@ -43,11 +43,11 @@ def test_an_unusable_openi_file_becomes_a_problem_with_its_reason(xml, why):
 
 def write_batch(folder):
     folder.mkdir()
-    (folder / "1.xml").write_text(openi_xml("CXR1", "Small right pleural effusion.", "Effusion."))
-    (folder / "2.xml").write_text(openi_xml("CXR2", None, None, comparison="Chest 2012."))
-    (folder / "3.xml").write_text(openi_xml("CXR3", "Heart normal. No pneumothorax.", "No acute disease."))
-    (folder / "4.xml").write_text(openi_xml("CXR4", "Pas d'épanchement, cœur de taille normale, poumons clairs.", None))
-    (folder / "5.xml").write_text("<not xml")
+    (folder / "1.xml").write_text(openi_xml("CXR1", "Small right pleural effusion.", "Effusion."), encoding="utf-8")
+    (folder / "2.xml").write_text(openi_xml("CXR2", None, None, comparison="Chest 2012."), encoding="utf-8")
+    (folder / "3.xml").write_text(openi_xml("CXR3", "Heart normal. No pneumothorax.", "No acute disease."), encoding="utf-8")
+    (folder / "4.xml").write_text(openi_xml("CXR4", "Pas d'épanchement, cœur de taille normale, poumons clairs.", None), encoding="utf-8")
+    (folder / "5.xml").write_text("<not xml", encoding="utf-8")
     return folder
 
 
@@ -57,14 +57,14 @@ def test_the_cli_labels_a_folder_and_lists_the_reports_it_could_not_label(tmp_pa
     assert main(["reports", "label", str(folder), "-o", str(out)]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["labelled"] == 2 and summary["failed"] == 3
-    rows = list(csv.DictReader(open(out, newline="")))
+    rows = list(csv.DictReader(open(out, newline="", encoding="utf-8")))
     assert list(rows[0]) == ["filename", "Atelectasis", "Cardiomegaly", "Effusion", "Infiltration", "Mass",
                              "Nodule", "Pneumonia", "Pneumothorax", "Consolidation", "Edema", "Emphysema",
                              "Fibrosis", "Pleural_Thickening", "Hernia", "normal"]
     by_id = {r["filename"]: r for r in rows}
     assert by_id["CXR1"]["Effusion"] == "1" and by_id["CXR1"]["normal"] == "0"
     assert by_id["CXR3"]["normal"] == "1" and by_id["CXR3"]["Pneumothorax"] == "0"
-    problems = {r["filename"]: r["problem"] for r in csv.DictReader(open(summary["problems_file"], newline=""))}
+    problems = {r["filename"]: r["problem"] for r in csv.DictReader(open(summary["problems_file"], newline="", encoding="utf-8"))}
     assert "comparison" in problems["CXR2"] and "English" in problems["CXR4"] and "XML" in problems["CXR5"]
 
 
@@ -77,16 +77,16 @@ def test_the_cli_refuses_to_overwrite_and_reads_a_tgz_and_a_csv(tmp_path, capsys
     assert main(["reports", "label", str(archive), "-o", str(out)]) == 0
     assert main(["reports", "label", str(archive), "-o", str(out)]) == 2  # exists, no --force
     table = tmp_path / "reports.csv"
-    table.write_text('id,report\nA,"Cannot exclude pneumonia."\nB,\n')
+    table.write_text('id,report\nA,"Cannot exclude pneumonia."\nB,\n', encoding="utf-8")
     assert main(["reports", "label", str(table), "-o", str(tmp_path / "u.csv"), "--uncertain"]) == 0
-    rows = list(csv.DictReader(open(tmp_path / "u.csv", newline="")))
+    rows = list(csv.DictReader(open(tmp_path / "u.csv", newline="", encoding="utf-8")))
     assert [r["filename"] for r in rows] == ["A"] and rows[0]["Pneumonia"] == "-1"
     capsys.readouterr()
 
 
 def test_a_csv_without_a_text_column_is_refused_by_name(tmp_path):
     table = tmp_path / "t.csv"
-    table.write_text("id,notes\n1,x\n")
+    table.write_text("id,notes\n1,x\n", encoding="utf-8")
     with pytest.raises(InputError, match="no report text column"):
         list(read_reports(table))
 
@@ -96,7 +96,7 @@ def test_eval_prints_per_finding_and_micro_scores(tmp_path, capsys):
     pred = tmp_path / "labels.csv"
     main(["reports", "label", str(folder), "-o", str(pred)])
     gold = tmp_path / "gold.csv"
-    gold.write_text(open(pred).read().replace("CXR3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1", "CXR3,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0"))
+    gold.write_text(open(pred).read().replace("CXR3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1", "CXR3,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0"), encoding="utf-8")
     capsys.readouterr()
     assert main(["reports", "eval", "--pred", str(pred), "--gold", str(gold)]) == 0
     scores = json.loads(capsys.readouterr().out)
@@ -123,7 +123,7 @@ def test_chexpert_s_headerless_sample_reports_are_read_one_per_row(shared_data, 
     out = tmp_path / "labels.csv"
     assert main(["reports", "label", str(shared_data / "reports" / "chexpert_samples" / "sample_reports.csv"),
                  "-o", str(out), "--uncertain"]) == 0
-    rows = list(csv.DictReader(open(out, newline="")))
+    rows = list(csv.DictReader(open(out, newline="", encoding="utf-8")))
     assert [r["filename"] for r in rows] == ["row1", "row2", "row3", "row4"]
     assert rows[0]["normal"] == "1" and rows[1]["Effusion"] == "1" and rows[2]["Atelectasis"] == "-1"
     capsys.readouterr()

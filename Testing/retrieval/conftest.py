@@ -110,7 +110,7 @@ def fake_deeplesion(tmp_path_factory):
                 "Image_size": f"{study.ct.size[0]}, {study.ct.size[1]}", "DICOM_windows": "-175, 275",
                 "Patient_gender": "F", "Patient_age": 60, "Train_Val_Test": 3})
     dl_info = root / "DL_info.csv"
-    with dl_info.open("w", newline="") as fh:
+    with dl_info.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)

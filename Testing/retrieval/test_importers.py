@@ -39,13 +39,13 @@ def test_an_interrupted_deeplesion_import_resumes_without_duplicates(tmp_path, d
 
 def test_malformed_deeplesion_rows_are_skipped_counted_and_reported(tmp_path, dl_info_test):
     dl_info = dl_info_test
-    with open(dl_info, newline="") as fh:
+    with open(dl_info, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         fields, rows = reader.fieldnames, [r for _, r in zip(range(10), reader)]
     rows[3]["Spacing_mm_px_"] = "0.7, abc, 5"
     rows[6]["Measurement_coordinates"] = "1, 2, 3"
     bad = tmp_path / "DL_info_bad.csv"
-    with bad.open("w", newline="") as fh:
+    with bad.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
@@ -61,7 +61,7 @@ def test_a_recist_table_imports_and_its_bad_rows_are_reported(tmp_path, a_coarse
     study = a_coarse_phantom_patient.studies[0]
     t = study.lesions[0]
     table = tmp_path / "recist.csv"
-    with table.open("w", newline="") as fh:
+    with table.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["lesion_id", "patient", "study", "long_axis_mm", "short_axis_mm", "lesion_type",
                     "long_axis_lps", "short_axis_lps"])

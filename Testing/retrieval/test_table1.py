@@ -20,7 +20,7 @@ def test_the_location_baseline_of_table_1_is_reproduced_within_about_one_point(d
     assert main(["retrieval", "eval-deeplesion", "--dl-info", str(dl_info_test), "--features", "location",
                  "-o", str(out)]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed == json.loads(out.read_text())
+    assert printed == json.loads(out.read_text(encoding="utf-8"))
     assert printed["n"] == 4927
     for key, paper in PAPER_LOCATION_BASELINE.items():
         assert printed[key] == pytest.approx(paper, abs=1.1), key

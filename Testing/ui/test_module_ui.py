@@ -118,8 +118,8 @@ _UI_TEXT = """<?xml version="1.0" encoding="UTF-8"?>
 def _made_up_module(root: Path, code: str) -> Path:
     module = root / "DeepRadiology" / "Alpha"
     (module / "Resources" / "UI").mkdir(parents=True)
-    (module / "Resources" / "UI" / "Alpha.ui").write_text(_UI_TEXT)
-    (module / "Alpha.py").write_text(code)
+    (module / "Resources" / "UI" / "Alpha.ui").write_text(_UI_TEXT, encoding="utf-8")
+    (module / "Alpha.py").write_text(code, encoding="utf-8")
     return module
 
 
@@ -137,6 +137,6 @@ def test_a_widget_name_missing_from_the_ui_file_is_caught(qt_app, tmp_path):
 def test_a_broken_ui_file_is_caught(qt_app, tmp_path):
     module = _made_up_module(tmp_path, "")
     broken = module / "Resources" / "UI" / "Alpha.ui"
-    broken.write_text(_UI_TEXT[: len(_UI_TEXT) // 2])
+    broken.write_text(_UI_TEXT[: len(_UI_TEXT) // 2], encoding="utf-8")
     with pytest.raises(AssertionError, match="not well-formed XML"):
         object_names(broken)

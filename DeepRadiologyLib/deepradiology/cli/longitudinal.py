@@ -92,7 +92,7 @@ def run_match(args: argparse.Namespace) -> int:
         for al in result.alignments[1:]:
             if al.follow_up not in known and al.method != "identity":
                 save_alignment(al, folder / f"{al.follow_up}_to_{al.baseline}.json", force=True)
-    out.write_text(json.dumps(result.to_dict(), indent=2))
+    out.write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
     summary = {"tracks": len(result.tracks), "studies": result.studies, "output": str(out),
                "response": {r.study: r.overall_response for r in result.response}, "warnings": result.warnings}
     print(json.dumps(summary))
@@ -108,7 +108,7 @@ def run_eval_dls(args: argparse.Namespace) -> int:
     pairs = load_tracking_pairs(args.pairs)
     rows, _ = read_dl_info(args.dl_info)
     predictions, summary = evaluate_tracking_pairs(pairs, rows)
-    out.write_text(json.dumps(predictions, indent=1))
+    out.write_text(json.dumps(predictions, indent=1), encoding="utf-8")
     print(json.dumps(summary))
     return 0
 

@@ -98,7 +98,7 @@ def _emit(result: dict, output: str | None, force: bool) -> None:
     if output:
         from ..io import prepare_output
 
-        prepare_output(output, force=force).write_text(text + "\n")
+        prepare_output(output, force=force).write_text(text + "\n", encoding="utf-8")
     print(text)
 
 
@@ -155,7 +155,7 @@ def run_measure(args: argparse.Namespace) -> int:
                        lesion_id=args.id, propagate=False if args.no_3d else None,
                        max_diameter_mm=args.max_diameter or MAX_DIAMETER_MM, method=args.method)
     record = m.lesion.to_dict()
-    prepare_output(args.output, force=args.force).write_text(json.dumps(record, indent=2) + "\n")
+    prepare_output(args.output, force=args.force).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     if args.mask:
         if m.volume is not None:
             mask = m.volume.mask

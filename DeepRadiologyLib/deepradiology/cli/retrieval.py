@@ -274,7 +274,7 @@ def run_eval(args: argparse.Namespace) -> int:
     metrics = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in metrics.items()}
     metrics.update({"features": args.features, "skipped_rows": rep.count})
     if out_path is not None:
-        out_path.write_text(json.dumps(metrics, indent=2))
+        out_path.write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     print(json.dumps(metrics))
     return 0
 

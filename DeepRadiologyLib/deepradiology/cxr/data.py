@@ -121,7 +121,7 @@ def official_split(folder: str | Path) -> tuple[set[str], set[str]] | None:
     a, b = folder / "train_val_list.txt", folder / "test_list.txt"
     if not (a.is_file() and b.is_file()):
         return None
-    read = lambda p: {line.strip() for line in p.read_text().splitlines() if line.strip()}
+    read = lambda p: {line.strip() for line in p.read_text(encoding="utf-8").splitlines() if line.strip()}
     return read(a), read(b)
 
 

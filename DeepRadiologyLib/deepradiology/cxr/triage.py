@@ -149,7 +149,7 @@ def write_worklist(scores: list[FilmScore], path: str | Path, *, labels: list[st
                 PILImage.fromarray(heatmap_overlay(film, heat, boxes=boxes)).save(png)
                 row["heatmap_png"] = str(png)
         rows.append(row)
-    with open(path, "w", newline="") as handle:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["rank", "file"])
         writer.writeheader()
         writer.writerows(rows)

@@ -18,7 +18,7 @@ def read_json(path: str | Path):
     """
     path = Path(path)
     try:
-        return json.loads(path.read_text())
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except IsADirectoryError:

@@ -102,7 +102,7 @@ def save_alignment(alignment: StudyAlignment, path: str | Path, *, force: bool =
     from ..io.write import prepare_output
 
     path = prepare_output(path, force=force)
-    path.write_text(json.dumps(alignment.to_dict(), indent=2))
+    path.write_text(json.dumps(alignment.to_dict(), indent=2), encoding="utf-8")
     return path
 
 

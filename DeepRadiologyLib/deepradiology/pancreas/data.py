@@ -79,7 +79,7 @@ def read_msd_task07(root: str | Path) -> list[PancreasCase]:
     root = Path(root)
     spec_path = root / "dataset.json"
     try:
-        spec = json.loads(spec_path.read_text())
+        spec = json.loads(spec_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(spec_path, f"cannot be read as the Decathlon dataset.json: {exc}") from None
     cases = []

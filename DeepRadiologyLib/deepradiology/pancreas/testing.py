@@ -47,7 +47,7 @@ def write_msd_folder(folder: str | Path, cases: dict[str, tuple[object, object]]
     spec = {"name": "Pancreas", "modality": {"0": "CT"}, "labels": {"0": "background", "1": "pancreas",
                                                                   "2": "cancer"},
             "numTraining": len(training), "training": training, "test": []}
-    (folder / "dataset.json").write_text(json.dumps(spec, indent=2))
+    (folder / "dataset.json").write_text(json.dumps(spec, indent=2), encoding="utf-8")
     return folder
 
 

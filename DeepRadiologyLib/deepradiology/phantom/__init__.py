@@ -96,5 +96,5 @@ def write_phantom(phantom: Phantom, folder: str | Path, *, force: bool = False) 
         write_image(s.organs, paths[f"{sid}_organs"], force=True)
         write_image(s.lesions_map, paths[f"{sid}_lesions"], force=True)
         entry["files"] = {k: paths[f"{sid}_{k}"].name for k in ("ct", "organs", "lesions")}
-    paths["ground_truth"].write_text(json.dumps(truth, indent=2))
+    paths["ground_truth"].write_text(json.dumps(truth, indent=2), encoding="utf-8")
     return paths

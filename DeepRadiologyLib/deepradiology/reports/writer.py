@@ -36,7 +36,7 @@ def write_label_csv(results: Iterable[ReportLabels], path: str | Path, *, uncert
         prepare_output(problems_path, force=force)  # raises OutputExistsError with the name
     failed = []
     labelled = 0
-    with open(path, "w", newline="") as handle:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(("filename",) + LABEL_COLUMNS)
         for result in results:
@@ -47,7 +47,7 @@ def write_label_csv(results: Iterable[ReportLabels], path: str | Path, *, uncert
             values = result.labels if uncertain else result.binary()
             writer.writerow((result.report_id,) + tuple(values[c] for c in LABEL_COLUMNS))
     if failed:
-        with open(problems_path, "w", newline="") as handle:
+        with open(problems_path, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(("filename", "source", "problem"))
             for result in failed:

@@ -60,7 +60,7 @@ def synthetic_dl_info(source: str | Path, target: str | Path, *, rows: int) -> P
         reader = csv.DictReader(fh)
         fields, base = reader.fieldnames, list(reader)
     target = Path(target)
-    with target.open("w", newline="") as fh:
+    with target.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields)
         writer.writeheader()
         for n in range(rows):
@@ -88,7 +88,7 @@ def _latencies(search, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _rss_mb() -> float:
     """Current resident memory of this process in MB (Linux), else the peak."""
     try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        pages = int(Path("/proc/self/statm").read_text(encoding="utf-8").split()[1])
         return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
     except (OSError, ValueError):
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -247,7 +247,7 @@ def lesion_from_record(record: dict, *, source: str = "") -> Lesion:
 
 def _read_records(path: Path) -> list[dict]:
     if path.suffix.lower() == ".json":
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_text(encoding="utf-8"))
         return data if isinstance(data, list) else [data]
     with path.open(newline="", encoding="utf-8-sig") as fh:
         sample = fh.read(4096)

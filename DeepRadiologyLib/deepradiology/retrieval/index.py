@@ -196,7 +196,7 @@ class VectorIndex:
         meta = {"format": _FORMAT, "model": self.model, "dim": self.dim, "kind": self.kind, "count": self.count,
                 "last_id": self.last_id, "trained_on": self.trained_on, "nprobe": self.nprobe}
         side_tmp = path.with_name(path.name + ".json.tmp")
-        side_tmp.write_text(json.dumps(meta, indent=1))
+        side_tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
         tmp.replace(path)
         side_tmp.replace(Path(f"{path}.json"))
         return path
@@ -210,7 +210,7 @@ class VectorIndex:
         if not path.is_file() or not side.is_file():
             raise InputError(path, "no vector index here (it is rebuilt from the database when missing)")
         try:
-            meta = json.loads(side.read_text())
+            meta = json.loads(side.read_text(encoding="utf-8"))
             index = faiss.read_index(str(path))
         except (OSError, RuntimeError, json.JSONDecodeError) as exc:
             raise InputError(path, f"the vector index cannot be read ({exc})") from None
