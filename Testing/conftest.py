@@ -47,6 +47,18 @@ def a_coarse_phantom_patient():
     return generate_phantom(1, n_studies=3, spacing=(1.6, 1.6, 4.0))
 
 
+@pytest.fixture
+def a_scene():
+    """A fresh, properly set-up MRML scene (`deepradiology_mrml.scene.create_scene`) on the slicer-core
+    wheel, closed after the test; skips where the wheel is missing."""
+    pytest.importorskip("slicer", reason="MRML tests need the slicer-core wheel (pip install slicer-core)")
+    from deepradiology_mrml.scene import close_scene, create_scene
+
+    scene = create_scene()
+    yield scene
+    close_scene(scene)
+
+
 def pytest_collection_modifyitems(config, items):
     try:
         import torch

@@ -10,15 +10,6 @@ from deepradiology.errors import InputError, ModelError  # noqa: E402
 
 
 @pytest.fixture
-def a_scene():
-    from deepradiology_mrml.scene import close_scene, create_scene
-
-    scene = create_scene()
-    yield scene
-    close_scene(scene)
-
-
-@pytest.fixture
 def no_installed_models(tmp_path, monkeypatch):
     monkeypatch.setenv("DEEPRADIOLOGY_MODELS", str(tmp_path / "no_models"))
 

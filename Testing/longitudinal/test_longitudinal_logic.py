@@ -12,15 +12,6 @@ from deepradiology.frames import lps_to_ras  # noqa: E402
 from deepradiology.longitudinal.phantom_eval import phantom_lesion  # noqa: E402
 
 
-@pytest.fixture
-def a_scene():
-    from deepradiology_mrml.scene import close_scene, create_scene
-
-    scene = create_scene()
-    yield scene
-    close_scene(scene)
-
-
 def _inputs(scene, phantom):
     from deepradiology_mrml.tables import lesions_to_table
     from deepradiology_mrml.volumes import image_to_volume_node

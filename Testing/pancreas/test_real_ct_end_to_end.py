@@ -98,16 +98,6 @@ def test_the_cli_segments_the_real_ct_on_its_grid_and_over_the_reference_in_worl
     assert again.returncode == 2 and "already exists" in again.stderr
 
 
-@pytest.fixture
-def a_scene():
-    pytest.importorskip("slicer", reason="the Logic tests need the slicer-core wheel")
-    from deepradiology_mrml.scene import close_scene, create_scene
-
-    scene = create_scene()
-    yield scene
-    close_scene(scene)
-
-
 def test_the_logic_adds_a_pancreas_segment_and_a_coloured_probability_volume_over_the_reference(
         trained, models_env, monkeypatch, a_scene):
     monkeypatch.setenv("DEEPRADIOLOGY_MODELS", models_env["DEEPRADIOLOGY_MODELS"])

@@ -12,15 +12,6 @@ from deepradiology.frames import lps_to_ras  # noqa: E402
 from deepradiology.recist import NoLesionError  # noqa: E402
 
 
-@pytest.fixture
-def a_scene():
-    from deepradiology_mrml.scene import close_scene, create_scene
-
-    scene = create_scene()
-    yield scene
-    close_scene(scene)
-
-
 @pytest.fixture(scope="module")
 def study(a_coarse_phantom_patient):
     return a_coarse_phantom_patient.studies[0]

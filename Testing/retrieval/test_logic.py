@@ -11,15 +11,6 @@ from deepradiology.errors import InputError  # noqa: E402
 from deepradiology.frames import lps_to_ras  # noqa: E402
 
 
-@pytest.fixture
-def a_scene():
-    from deepradiology_mrml.scene import close_scene, create_scene
-
-    scene = create_scene()
-    yield scene
-    close_scene(scene)
-
-
 @pytest.fixture(scope="module")
 def a_new_patient():
     """A phantom patient who is not in the database (seed 15)."""
