@@ -1,6 +1,6 @@
 """The talk's Table 1 (Yan et al., CVPR 2018): retrieval, clustering and classification over DeepLesion.
 
-Definitions (worked out in docs/adr/0005-lesion-retrieval-table1-metrics.md, where the location
+Definitions (worked out in docs/adr/0004-lesion-retrieval-table1-metrics.md, where the location
 baseline is reproduced):
 
 - Retrieval: for every query lesion, its top-5 neighbours among the OTHER evaluated lesions (the query
