@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -40,3 +42,26 @@ def test_a_module_file_imports_only_names_the_packages_have(path):
             except ImportError:
                 missing.append(f"{module}.{name}")
     assert not missing, f"{path.name} imports names that do not exist: {missing}"
+
+
+_SHARED_USE = re.compile(r"(?:self\._shared\([^)]*\)|self\.shared|(?<![\w.])shared)\.([A-Za-z_]\w*)")
+_SHARED_CLASS = re.compile(r"from (deepradiology_mrml\.logic\.\w+) import (\w+) as SharedLogic")
+
+
+@pytest.mark.parametrize("path", MODULE_FILES, ids=lambda p: p.stem)
+def test_a_module_file_calls_only_what_its_shared_logic_has(path):
+    """``self.shared.<name>`` / ``self._shared().<name>`` must be a method, property or attribute of the
+    shared Logic class the module wraps (attributes: assigned as ``self.<name> =`` in that class)."""
+    pytest.importorskip("slicer", reason="the bridge needs the slicer-core wheel")
+    text = path.read_text(encoding="utf-8")
+    found = _SHARED_CLASS.search(text)
+    if found is None:
+        pytest.skip(f"{path.name} wraps no shared Logic")
+    cls = getattr(importlib.import_module(found.group(1)), found.group(2))
+    source = inspect.getsource(cls)
+    logic_part = text.split(f"class {path.stem}Logic", 1)[-1].split(f"class {path.stem}Test", 1)[0]
+    used = set(_SHARED_USE.findall(logic_part))
+    assert used, f"{path.name}: found no use of its shared Logic to check"
+    unknown = sorted(n for n in used if not hasattr(cls, n) and f"self.{n} =" not in source
+                     and f"self.{n}:" not in source)
+    assert not unknown, f"{path.name} uses {unknown} that {cls.__name__} does not have"
