@@ -8,7 +8,6 @@ The Widget only wires the UI to the Logic; the work is done by
 from typing import Annotated
 
 import slicer
-import vtk
 from slicer.i18n import tr as _
 from slicer.i18n import translate
 from slicer.parameterNodeWrapper import Choice, WithinRange, parameterNodeWrapper
@@ -19,6 +18,8 @@ from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModuleWidget,
 )
 from slicer.util import VTKObservationMixin
+
+from deepradiology_mrml.slicer_widget import ParameterNodeGuiMixin
 
 #: The point list the place widget drops the click into.
 CLICK_NODE_NAME = "Retrieval click"
@@ -61,13 +62,11 @@ class LesionRetrievalParameterNode:
     maxSizeMm: Annotated[float, WithinRange(0.0, 400.0)] = 400.0
 
 
-class LesionRetrievalWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
+class LesionRetrievalWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VTKObservationMixin):
     def __init__(self, parent=None) -> None:
         ScriptedLoadableModuleWidget.__init__(self, parent)
         VTKObservationMixin.__init__(self)
         self.logic = None
-        self._parameterNode = None
-        self._parameterNodeGuiTag = None
         self._results = []
 
     def setup(self) -> None:
@@ -92,21 +91,13 @@ class LesionRetrievalWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self._updateButtons()
 
     def cleanup(self) -> None:
-        self.removeObservers()
+        super().cleanup()
         if self.logic:
             self.logic.reset()
 
     def enter(self) -> None:
         self.initializeParameterNode()
         self._clickNode()
-
-    def exit(self) -> None:
-        if self._parameterNode:
-            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-            self._parameterNodeGuiTag = None
-
-    def onSceneStartClose(self, caller, event) -> None:
-        self.setParameterNode(None)
 
     def onSceneEndClose(self, caller, event) -> None:
         if self.parent.isEntered:
@@ -120,16 +111,6 @@ class LesionRetrievalWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             if first:
                 self._parameterNode.inputVolume = first
         self.ui.databasePathLineEdit.currentPath = self._parameterNode.databasePath
-
-    def setParameterNode(self, inputParameterNode) -> None:
-        if self._parameterNode:
-            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-            self.removeObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateButtons)
-        self._parameterNode = inputParameterNode
-        if self._parameterNode:
-            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
-            self.addObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateButtons)
-        self._updateButtons()
 
     def _clickNode(self) -> None:
         click = slicer.mrmlScene.GetFirstNodeByName(CLICK_NODE_NAME)

@@ -17,6 +17,8 @@ from slicer.ScriptedLoadableModule import (
 )
 from slicer.util import VTKObservationMixin
 
+from deepradiology_mrml.slicer_widget import ParameterNodeGuiMixin
+
 #: Slice views that show the studies side by side when a track is selected (baseline first).
 SLICE_VIEWS = ("Red", "Yellow", "Green")
 
@@ -46,13 +48,11 @@ class LongitudinalMatchParameterNode:
     forcePatient: bool = False
 
 
-class LongitudinalMatchWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
+class LongitudinalMatchWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VTKObservationMixin):
     def __init__(self, parent=None) -> None:
         ScriptedLoadableModuleWidget.__init__(self, parent)
         VTKObservationMixin.__init__(self)
         self.logic = None
-        self._parameterNode = None
-        self._parameterNodeGuiTag = None
         self._studies = []   # (volume node, lesion table node, date text)
 
     def setup(self) -> None:
@@ -76,19 +76,11 @@ class LongitudinalMatchWidget(ScriptedLoadableModuleWidget, VTKObservationMixin)
         self.initializeParameterNode()
         self._updateButtons()
 
-    def cleanup(self) -> None:
-        self.removeObservers()
-
     def enter(self) -> None:
         self.initializeParameterNode()
 
-    def exit(self) -> None:
-        if self._parameterNode:
-            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-            self._parameterNodeGuiTag = None
-
     def onSceneStartClose(self, caller, event) -> None:
-        self.setParameterNode(None)
+        super().onSceneStartClose(caller, event)
         self._studies = []
         self.logic.reset()
 
@@ -99,13 +91,6 @@ class LongitudinalMatchWidget(ScriptedLoadableModuleWidget, VTKObservationMixin)
 
     def initializeParameterNode(self) -> None:
         self.setParameterNode(self.logic.getParameterNode())
-
-    def setParameterNode(self, inputParameterNode) -> None:
-        if self._parameterNode:
-            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-        self._parameterNode = inputParameterNode
-        if self._parameterNode:
-            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
 
     # --- studies list -------------------------------------------------------------------------
     def onAddStudy(self) -> None:
@@ -138,7 +123,7 @@ class LongitudinalMatchWidget(ScriptedLoadableModuleWidget, VTKObservationMixin)
                 table.setItem(row, column, qt.QTableWidgetItem(text))
         self._updateButtons()
 
-    def _updateButtons(self) -> None:
+    def _updateButtons(self, caller=None, event=None) -> None:
         self.ui.applyButton.enabled = len(self._studies) >= 2
         self.ui.applyButton.toolTip = (_("Match every lesion across the studies and compute the RECIST 1.1 response.")
                                        if len(self._studies) >= 2 else _("Add at least two studies."))

@@ -9,7 +9,6 @@ and a probability volume only when the run succeeded.
 from typing import Annotated
 
 import slicer
-import vtk
 from slicer.i18n import tr as _
 from slicer.i18n import translate
 from slicer.parameterNodeWrapper import Choice, parameterNodeWrapper
@@ -20,6 +19,8 @@ from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModuleWidget,
 )
 from slicer.util import VTKObservationMixin
+
+from deepradiology_mrml.slicer_widget import ParameterNodeGuiMixin
 
 
 class PancreasSegment(ScriptedLoadableModule):
@@ -49,13 +50,11 @@ class PancreasSegmentParameterNode:
     device: Annotated[str, Choice(["cpu", "cuda"])] = "cpu"
 
 
-class PancreasSegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
+class PancreasSegmentWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VTKObservationMixin):
     def __init__(self, parent=None) -> None:
         ScriptedLoadableModuleWidget.__init__(self, parent)
         VTKObservationMixin.__init__(self)
         self.logic = None
-        self._parameterNode = None
-        self._parameterNodeGuiTag = None
         self._running = False
         self._cancelRequested = False
 
@@ -73,20 +72,9 @@ class PancreasSegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.initializeParameterNode()
         self._fillModels()
 
-    def cleanup(self) -> None:
-        self.removeObservers()
-
     def enter(self) -> None:
         self.initializeParameterNode()
         self._fillModels()
-
-    def exit(self) -> None:
-        if self._parameterNode:
-            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-            self._parameterNodeGuiTag = None
-
-    def onSceneStartClose(self, caller, event) -> None:
-        self.setParameterNode(None)
 
     def onSceneEndClose(self, caller, event) -> None:
         if self.parent.isEntered:
@@ -98,16 +86,6 @@ class PancreasSegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             first = slicer.mrmlScene.GetFirstNodeByClass("vtkMRMLScalarVolumeNode")
             if first:
                 self._parameterNode.inputVolume = first
-
-    def setParameterNode(self, inputParameterNode) -> None:
-        if self._parameterNode:
-            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-            self.removeObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateButtons)
-        self._parameterNode = inputParameterNode
-        if self._parameterNode:
-            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
-            self.addObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateButtons)
-        self._updateButtons()
 
     def _fillModels(self) -> None:
         """List the installed pancreas models; say plainly when there is none."""

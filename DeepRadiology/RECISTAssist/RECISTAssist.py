@@ -8,7 +8,6 @@ The Widget only wires the UI to the Logic; the work is done by
 from typing import Annotated
 
 import slicer
-import vtk
 from slicer.i18n import tr as _
 from slicer.i18n import translate
 from slicer.parameterNodeWrapper import Choice, WithinRange, parameterNodeWrapper
@@ -19,6 +18,8 @@ from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModuleWidget,
 )
 from slicer.util import VTKObservationMixin
+
+from deepradiology_mrml.slicer_widget import ParameterNodeGuiMixin
 
 #: Names of the helper markups the panel places (a point for the click, an ROI for the box).
 CLICK_NODE_NAME = "RECIST click"
@@ -54,13 +55,11 @@ class RECISTAssistParameterNode:
     method: Annotated[str, Choice(["adaptive", "auto", "model"])] = "adaptive"
 
 
-class RECISTAssistWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
+class RECISTAssistWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VTKObservationMixin):
     def __init__(self, parent=None) -> None:
         ScriptedLoadableModuleWidget.__init__(self, parent)
         VTKObservationMixin.__init__(self)
         self.logic = None
-        self._parameterNode = None
-        self._parameterNodeGuiTag = None
 
     def setup(self) -> None:
         ScriptedLoadableModuleWidget.setup(self)
@@ -80,20 +79,12 @@ class RECISTAssistWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self._helperNodes()
         self._updateButtons()
 
-    def cleanup(self) -> None:
-        self.removeObservers()
-
     def enter(self) -> None:
         self.initializeParameterNode()
         self._helperNodes()
 
-    def exit(self) -> None:
-        if self._parameterNode:
-            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-            self._parameterNodeGuiTag = None
-
     def onSceneStartClose(self, caller, event) -> None:
-        self.setParameterNode(None)
+        super().onSceneStartClose(caller, event)
         self.logic.reset()
 
     def onSceneEndClose(self, caller, event) -> None:
@@ -107,16 +98,6 @@ class RECISTAssistWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             first = slicer.mrmlScene.GetFirstNodeByClass("vtkMRMLScalarVolumeNode")
             if first:
                 self._parameterNode.inputVolume = first
-
-    def setParameterNode(self, inputParameterNode) -> None:
-        if self._parameterNode:
-            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-            self.removeObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateButtons)
-        self._parameterNode = inputParameterNode
-        if self._parameterNode:
-            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
-            self.addObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateButtons)
-        self._updateButtons()
 
     def _helperNodes(self) -> None:
         """The point list and ROI the place widgets drop into; a placed point measures at once."""
