@@ -31,6 +31,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--force", action="store_true", help="overwrite the output file")
     m.set_defaults(func=run_match)
 
+    r = cmds.add_parser("response", help="RECIST 1.1 response at each time point of an assessment file",
+                        description="RECIST 1.1 (Eisenhauer et al. 2009) from an assessment JSON: "
+                                    '{"time_points": [{"date", "targets": [{"id", "organ", "node", "long_mm", '
+                                    '"short_mm", "status"}], "non_targets": [{"id", "organ", "node", "short_mm", '
+                                    '"status"}], "new_lesions": [{"id", "organ", "equivocal"}]}]}; the first time point '
+                                    "is the baseline. Target status: present, absent, not_evaluated; non-target status: "
+                                    "present, absent, unequivocal_progression, not_evaluated. Prints "
+                                    '{"time_points": [{"date", "target_response", "non_target_response", "overall", '
+                                    '"sum_mm", "nadir_mm", "reasons"}]} (diameters in mm). See '
+                                    "deepradiology.longitudinal.engine for the rules.")
+    r.add_argument("assessment", help="assessment JSON (first time point = baseline, oldest first)")
+    r.add_argument("-o", "--output", help="also write the response JSON here")
+    r.add_argument("--force", action="store_true", help="overwrite the output file")
+    r.set_defaults(func=run_response)
+
     e = cmds.add_parser("eval-dls", help="DeepLesion tracking pairs: identification accuracy beside DLT's")
     e.add_argument("pairs", help="DLT pair file (test_dev.json, valid.json)")
     e.add_argument("--dl-info", required=True, help="DL_info.csv (or DL_info_test.csv) listing the candidates")
@@ -96,6 +111,21 @@ def run_match(args: argparse.Namespace) -> int:
     summary = {"tracks": len(result.tracks), "studies": result.studies, "output": str(out),
                "response": {r.study: r.overall_response for r in result.response}, "warnings": result.warnings}
     print(json.dumps(summary))
+    return 0
+
+
+def run_response(args: argparse.Namespace) -> int:
+    from ..io.write import prepare_output
+    from ..longitudinal.assessment import output_dict, read_assessment
+    from ..longitudinal.engine import evaluate
+
+    out = prepare_output(args.output, force=args.force) if args.output else None
+    result = json.dumps(output_dict(evaluate(read_assessment(args.assessment)).time_points), indent=2)
+    if out is not None:          # written beside its name and renamed: never a half-written file
+        tmp = out.with_name(f".{out.name}.partial")
+        tmp.write_text(result + "\n", encoding="utf-8")
+        tmp.replace(out)
+    print(result)
     return 0
 
 
