@@ -9,7 +9,7 @@ pytest.importorskip("slicer", reason="the Logic tests need the slicer-core wheel
 
 from deepradiology.errors import InputError  # noqa: E402
 from deepradiology.frames import lps_to_ras  # noqa: E402
-from deepradiology.longitudinal.phantom_eval import phantom_lesion  # noqa: E402
+from deepradiology.longitudinal.phantom_eval import phantom_studies  # noqa: E402
 
 
 def _inputs(scene, phantom):
@@ -19,10 +19,12 @@ def _inputs(scene, phantom):
     from deepradiology_mrml.logic.longitudinal import DATE_ATTRIBUTE, StudyInput
 
     out = []
+    # The reader's records, with an "absent" record for the lesion that vanished (else: not evaluated).
+    read = {st.study_id: st.lesions for st in phantom_studies(phantom, with_images=False)}
     for s in reversed(phantom.studies):      # given out of order: the Logic sorts by DICOM date
         node = image_to_volume_node(scene, s.ct, s.plan.study_id)
         node.SetAttribute(DATE_ATTRIBUTE, s.plan.date.replace("-", ""))
-        lesions = [phantom_lesion(t, patient=phantom.plan.patient_id, study=s.plan.study_id) for t in s.lesions]
+        lesions = read[s.plan.study_id]
         out.append(StudyInput(node, lesions_to_table(scene, lesions, f"{s.plan.study_id} lesions")))
     return out
 
@@ -40,6 +42,9 @@ def test_logic_matches_the_phantom_series_and_writes_tables_plot_and_response(a_
     for row in rows:       # every track holds one phantom lesion per study it is seen in
         ids = [row[f"{s} lesion"] for s in result.studies if row[f"{s} lesion"]]
         assert len({i.split("-")[1] for i in ids}) == 1
+    # The vanished lesion reads "absent" (gone) after its baseline, not "not_evaluated", in the table.
+    vanished = [row for row in rows if row["S0 lesion"] and not row["S1 lesion"] and not row["S2 lesion"]]
+    assert len(vanished) == 1 and vanished[0]["S1 status"] == vanished[0]["S2 status"] == "absent"
     response = table_to_records(logic.response_table)
     assert [r["overall response"] for r in response][0] == "baseline"
     curves = plot_series_values(logic.plot_chart)
