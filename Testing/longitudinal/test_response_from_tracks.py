@@ -115,3 +115,17 @@ def test_an_absent_mark_must_name_an_earlier_lesion():
     ok = Lesion("Z", patient="P", extra={"status": "absent", "same_as": "A"})
     result = track_lesions([Study("S0", [a], patient="P"), Study("S1", [ok], patient="P")], register=False)
     assert result.response[1].overall_response == "CR" and result.statuses == {result.targets[0]: {"S1": "absent"}}
+
+
+def test_the_per_organ_limit_uses_the_given_organ_and_a_guessed_one_counts_as_unknown():
+    def liver(lid, x, guessed):
+        extra = {"location_source": "hu"} if guessed else {}
+        return Lesion(lid, patient="P", long_axis_lps=((x, 0, 0), (x + 20, 0, 0)), long_axis_mm=20.0 + x / 100,
+                      short_axis_mm=12.0, location="liver", extra=extra)
+
+    for guessed, n_targets in ((False, 2), (True, 3)):
+        lesions = [liver(f"L{n}", 100 * n, guessed) for n in range(3)]
+        result = track_lesions([Study("S0", lesions, patient="P"), Study("S1", lesions, patient="P")], register=False)
+        assert len(result.targets) == n_targets
+        unknown = [r for r in result.response[0].reasons if "organ unknown" in r]
+        assert len(unknown) == (3 if guessed else 0)

@@ -1,7 +1,8 @@
 """RECIST 1.1 response of a tracked series: the tracks become an `Assessment`, which `engine` scores.
 
 Every lesion a track holds at the baseline study is offered to the engine, which picks the targets
-(measurable, largest, at most 5 and 2 per organ; organ = the lesion's ``location``, never guessed)
+(measurable, largest, at most 5 and 2 per organ; organ = the lesion's ``location``, taken as unknown
+when ``extra["location_source"]`` says it was guessed, e.g. from HU)
 and follows the rest as non-targets. At a follow-up a followed track's status is, in this order:
 
 * the status a user set for that track and study (`TrackingResult.statuses`: "absent",
@@ -55,6 +56,17 @@ class TimePointResponse:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+#: ``extra["location_source"]`` values that mark a location as guessed (from HU, shape): not an organ.
+GUESSED_LOCATION = ("hu", "guess", "guessed", "intensity")
+
+
+def _organ(lesion: Lesion) -> str:
+    """The organ the input gives ("" = unknown; the engine says so). A guessed location is no organ."""
+    if str(lesion.extra.get("location_source", "")).lower() in GUESSED_LOCATION:
+        return ""
+    return lesion.location
 
 
 def _track_lesions(track: LesionTrack, study: str, lesions: dict[str, dict[str, Lesion]]) -> list[Lesion]:
@@ -122,9 +134,9 @@ def tracks_to_assessment(tracks: list[LesionTrack], studies: list[str], lesions:
                 long_mm, short_mm = _measure(t, base, tracks, lesions)
                 measured = short_mm if les.is_lymph_node else long_mm
                 if measured is None:      # a lesion without its axes can only be followed qualitatively
-                    tp.non_targets.append(NonTargetEntry(t.track_id, les.location, les.is_lymph_node, short_mm))
+                    tp.non_targets.append(NonTargetEntry(t.track_id, _organ(les), les.is_lymph_node, short_mm))
                 else:
-                    tp.targets.append(TargetEntry(t.track_id, les.location, les.is_lymph_node, long_mm, short_mm))
+                    tp.targets.append(TargetEntry(t.track_id, _organ(les), les.is_lymph_node, long_mm, short_mm))
             points.append(tp)
             continue
         for t in at_base:
@@ -141,7 +153,7 @@ def tracks_to_assessment(tracks: list[LesionTrack], studies: list[str], lesions:
             if t.lesions.get(study) and not t.lesions.get(base) and not t.split_from:
                 les = _track_lesions(t, study, lesions)
                 equivocal = bool(les) and all(bool(x.extra.get("equivocal", False)) for x in les)
-                tp.new_lesions.append(NewLesionEntry(t.track_id, les[0].location if les else "", equivocal))
+                tp.new_lesions.append(NewLesionEntry(t.track_id, _organ(les[0]) if les else "", equivocal))
         points.append(tp)
     return Assessment(points, source="tracks")
 
