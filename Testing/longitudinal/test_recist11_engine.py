@@ -247,6 +247,8 @@ def test_output_has_exactly_the_documented_keys():
     ({"time_points": [{"date": "03/01/2024", "targets": [tgt("T1", 30)]}]}, "YYYY-MM-DD"),
     ({"time_points": [{"date": DATES[0], "targets": [tgt("T1", 30), tgt("T1", 20)]}]}, "listed twice"),
     ({"targets": []}, "time_points"),
+    ({"time_points": [{"date": DATES[0], "targets": [tgt("N1", 30, 20, node=True)]},
+                      {"date": DATES[1], "targets": [tgt("N1", 30, 20, node=False)]}]}, "node=False here"),
 ])
 def test_bad_assessments_are_refused_naming_the_entry(data, words):
     with pytest.raises(InputError, match=words.replace("(", r"\(")):
@@ -259,3 +261,12 @@ def test_a_baseline_target_must_be_present_and_measured():
     with pytest.raises(InputError, match="T1.*must be present"):
         evaluate(assessment_from_dict({"time_points": [{"date": DATES[0],
                                                         "targets": [tgt("T1", 20, status="absent")]}]}))
+
+
+def test_follow_up_entries_may_leave_out_organ_and_node_which_come_from_the_baseline():
+    data = {"time_points": [
+        {"date": DATES[0], "targets": [tgt("N1", 30, 20, node=True, organ="lymph node")]},
+        {"date": DATES[1], "targets": [{"id": "N1", "long_mm": 15, "short_mm": 9, "status": "present"}]}]}
+    # Read as a node: 9 mm short axis is normal -> CR (read as a non-nodal 15 mm lesion it would be PR).
+    assert [tp["overall"] for tp in output_dict(evaluate(assessment_from_dict(data)).time_points)["time_points"]] \
+        == ["baseline", "CR"]

@@ -120,8 +120,11 @@ def _organ(e: dict, where: str, source: str) -> str:
     return organ.strip()
 
 
-def _node(e: dict, where: str, source: str) -> bool:
-    node = e.get("node", False)
+def _node(e: dict, where: str, source: str) -> bool | None:
+    """The entry's node flag; None when not given (a follow-up entry then takes the baseline's)."""
+    node = e.get("node")
+    if node is None:
+        return None
     if not isinstance(node, bool):
         raise InputError(source, f"{where}: 'node' must be true or false, got {node!r}")
     return node
@@ -181,6 +184,8 @@ def _check_series(a: Assessment) -> None:
     """Baseline present, dates strictly increasing, follow-up ids known and consistent with the baseline."""
     source = a.source
     base = a.time_points[0]
+    for e in [*base.targets, *base.non_targets]:
+        e.node = bool(e.node)
     if base.new_lesions:
         raise InputError(source, f"time point 1 ({base.date}) is the baseline: it cannot have new lesions "
                          f"({', '.join(e.id for e in base.new_lesions)}); list them as targets or non-targets")
@@ -194,7 +199,6 @@ def _check_series(a: Assessment) -> None:
                              f"{n} ({prev.date}); list time points oldest first")
     targets = {e.id: e for e in base.targets}
     non_targets = {e.id: e for e in base.non_targets}
-    first_new: dict[str, str] = {}
     for n, tp in enumerate(a.time_points[1:], start=1):
         where = f"time point {n + 1} ({tp.date})"
         for e in tp.targets:
@@ -202,18 +206,19 @@ def _check_series(a: Assessment) -> None:
                 hint = " (it is a baseline non-target)" if e.id in non_targets else ""
                 raise InputError(source, f"{where}: target {e.id!r} is not a baseline target{hint}; "
                                  f"baseline targets are {', '.join(targets) or 'none'}")
-            if e.node != targets[e.id].node:
+            if e.node is not None and e.node != targets[e.id].node:
                 raise InputError(source, f"{where}: target {e.id!r} is node={e.node} here but node="
                                  f"{targets[e.id].node} at baseline")
+            e.node = targets[e.id].node
         for e in tp.non_targets:
             if e.id not in non_targets:
                 hint = " (it is a baseline target)" if e.id in targets else ""
                 raise InputError(source, f"{where}: non-target {e.id!r} is not a baseline non-target{hint}; "
                                  f"baseline non-targets are {', '.join(non_targets) or 'none'}")
+            e.node = non_targets[e.id].node
         for e in tp.new_lesions:
             if e.id in targets or e.id in non_targets:
                 raise InputError(source, f"{where}: new lesion {e.id!r} has the id of a baseline lesion")
-            first_new.setdefault(e.id, tp.date)
 
 
 def assessment_from_dict(data, *, source: str = "assessment") -> Assessment:

@@ -144,14 +144,15 @@ def track_lesions(studies: list[Study], *, register: bool = True, weights: CueWe
                                       "appearance": "learned" if learned else "hu" if appearance else "none"})
     for study, ids in graph.duplicates:
         result.warnings.append(f"{study}: lesions {', '.join(ids)} are closer than T1 and were taken as one lesion")
-    _apply_marks(result, studies, marks)
+    _apply_marks(result, studies, marks, same_records)
     rebuild_response(result)
     report(progress, 1.0, f"{len(graph.tracks)} tracks")
     return result
 
 
-def _apply_marks(result: TrackingResult, studies: list[Study], marks) -> None:
+def _apply_marks(result: TrackingResult, studies: list[Study], marks, same_records) -> None:
     """Status records and statuses carried by measured records become the tracks' per-study statuses."""
+    alias = {(study, other): ids[0] for study, ids in same_records for other in ids[1:]}
     for s in studies:
         for les in s.lesions:
             status = record_status(les)
@@ -159,6 +160,7 @@ def _apply_marks(result: TrackingResult, studies: list[Study], marks) -> None:
                 track = next(t for t in result.tracks if les.lesion_id in t.lesions.get(s.study_id, []))
                 result.statuses.setdefault(track.track_id, {})[s.study_id] = status
     for study, mark, ref_study, ref in marks:
+        ref = alias.get((ref_study, ref), ref)      # a record merged into another one of its study
         track = next((t for t in result.tracks if ref in t.lesions.get(ref_study, [])), None)
         if track is None:      # cannot happen: every kept lesion is in a track
             raise AssertionError(f"{ref_study} {ref} is in no track")
