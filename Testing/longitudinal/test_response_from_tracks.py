@@ -129,3 +129,16 @@ def test_the_per_organ_limit_uses_the_given_organ_and_a_guessed_one_counts_as_un
         assert len(result.targets) == n_targets
         unknown = [r for r in result.response[0].reasons if "organ unknown" in r]
         assert len(unknown) == (3 if guessed else 0)
+
+
+def test_same_lesion_is_centre_inside_the_others_extent_not_merely_near_it():
+    from deepradiology.longitudinal.records import same_lesion
+
+    long_thin = Lesion("A", long_axis_lps=((-20, 0, 0), (20, 0, 0)), short_axis_lps=((0, -5, 0), (0, 5, 0)),
+                       long_axis_mm=40.0, short_axis_mm=10.0)
+    beside = Lesion("B", long_axis_lps=((-4, 12, 0), (4, 12, 0)), short_axis_lps=((0, 9, 0), (0, 15, 0)),
+                    long_axis_mm=8.0, short_axis_mm=6.0)          # 12 mm off across the thin lesion: outside it
+    again = Lesion("C", long_axis_lps=((-15, 2, 6), (17, 2, 6)), short_axis_lps=((1, -2, 6), (1, 6, 6)),
+                   long_axis_mm=32.0, short_axis_mm=8.0)          # the same lesion measured 6 mm higher
+    assert same_lesion(long_thin, beside)[0] is False
+    assert same_lesion(long_thin, again)[0] is True and same_lesion(again, long_thin)[0] is True

@@ -1,8 +1,8 @@
 """One lesion, one record per study: what the matching is given, cleaned of double records and status marks.
 
-Two records of one study are the same lesion when the centre of one lies within the radius (half the
-long axis, mm) of the other (`same_lesion`): a lesion measured again on a study whose reading already
-lists it. They become one record (`one_record_per_lesion`): the first record's id, so links to it
+Two records of one study are the same lesion when the centre of one lies inside the other's extent
+(`same_lesion`: the ellipse of its RECIST axes in plane, half its long axis across slices; mm): a
+lesion measured again on a study whose reading already lists it, maybe on another slice. They become one record (`one_record_per_lesion`): the first record's id, so links to it
 hold, with the last record's measurement (the re-measurement updates the record), and a warning.
 Matching two records of one lesion would otherwise make a duplicate target track, push another
 target out of the five, and put the lesion twice in the sum.
@@ -44,14 +44,37 @@ def _centre(lesion: Lesion) -> np.ndarray | None:
         return None
 
 
+def _inside(centre: np.ndarray, lesion: Lesion) -> bool:
+    """Whether ``centre`` (LPS mm) lies within ``lesion``'s extent: the ellipse of its RECIST axes in plane
+    (semi-axes half the long and short axes), and half its long axis across the slice."""
+    own = _centre(lesion)
+    if own is None or not lesion.long_axis_mm:
+        return False
+    d = np.asarray(centre, dtype=float) - own
+    a = 0.5 * float(lesion.long_axis_mm)
+    b = 0.5 * float(lesion.short_axis_mm or lesion.long_axis_mm)
+    if lesion.long_axis_lps is None or b <= 0:
+        return float(np.linalg.norm(d)) <= a
+    u = np.subtract(*lesion.long_axis_lps[::-1])
+    u = u / (np.linalg.norm(u) or 1.0)
+    if lesion.short_axis_lps is not None:
+        v = np.subtract(*lesion.short_axis_lps[::-1])
+        v = v - u * float(v @ u)
+    else:
+        v = np.cross(u, (0.0, 0.0, 1.0))
+    if np.linalg.norm(v) < 1e-9:
+        return float(np.linalg.norm(d)) <= a
+    v = v / np.linalg.norm(v)
+    w = d - u * float(d @ u) - v * float(d @ v)
+    return (float(d @ u) / a) ** 2 + (float(d @ v) / b) ** 2 + (float(np.linalg.norm(w)) / a) ** 2 <= 1.0 + 1e-9
+
+
 def same_lesion(a: Lesion, b: Lesion) -> tuple[bool, float]:
-    """(whether a and b are one lesion, centre distance in mm): a centre within the larger radius."""
+    """(whether a and b are one lesion, centre distance in mm): either centre inside the other's extent."""
     ca, cb = _centre(a), _centre(b)
     if ca is None or cb is None:
         return False, float("inf")
-    radius = 0.5 * max(float(a.long_axis_mm or 0.0), float(b.long_axis_mm or 0.0))
-    dist = float(np.linalg.norm(ca - cb))
-    return radius > 0 and dist <= radius, dist
+    return _inside(cb, a) or _inside(ca, b), float(np.linalg.norm(ca - cb))
 
 
 def one_record_per_lesion(study: Study) -> tuple[Study, list[tuple[str, list[str]]], list[str]]:
@@ -94,7 +117,7 @@ def one_record_per_lesion(study: Study) -> tuple[Study, list[tuple[str, list[str
         merges.append((study.study_id, [first.lesion_id, *others]))
         dist = min(d for (i, j), d in notes.items() if i in members and j in members)
         warnings.append(f"{study.study_id}: records {', '.join([first.lesion_id, *others])} are one lesion (centres "
-                        f"{dist:.1f} mm apart, within its radius): kept one record {first.lesion_id} with the "
+                        f"{dist:.1f} mm apart, one inside the other): kept one record {first.lesion_id} with the "
                         f"measurement of {last.lesion_id}")
     return replace(study, lesions=kept), merges, warnings
 
