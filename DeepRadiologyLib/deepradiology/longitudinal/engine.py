@@ -11,11 +11,12 @@ Baseline (first time point):
   * the sum adds the long axis of non-nodal targets and the short axis of nodal targets.
 
 Targets at a follow-up: "absent" counts 0 mm, "not_evaluated" (or not listed, or present without its
-measurement) is unknown and never 0 mm. PD: sum >= 20 % and >= 5 mm over the nadir (the smallest
-sum before this time point, baseline included), or a target back after a complete response (overall CR at the last evaluable time point). With a target not
-evaluated the response is NE, unless the evaluated ones alone already make PD. CR: every non-nodal
-target absent and every nodal target < 10 mm short axis. PR: sum >= 30 % below the baseline sum.
-Otherwise SD. Thresholds are inclusive, as the guideline words them.
+measurement) is unknown and never 0 mm. PD: sum >= 20 % and >= 5 mm over the nadir (the smallest sum
+before this time point, baseline included), or a target back after a complete response (overall CR at
+the last evaluable time point). With a target not evaluated the response is NE, unless the evaluated
+ones alone already make PD. CR: every non-nodal target absent and every nodal target < 10 mm short axis.
+PR: sum >= 30 % below the baseline sum. Otherwise SD. Thresholds are inclusive, as the guideline words
+them.
 
 Non-targets: PD on unequivocal progression (or a lesion back after a CR), NE when one is not
 evaluated, CR when all are absent and every node < 10 mm short axis, else Non-CR/Non-PD.

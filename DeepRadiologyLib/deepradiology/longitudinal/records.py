@@ -1,11 +1,12 @@
 """One lesion, one record per study: what the matching is given, cleaned of double records and status marks.
 
 Two records of one study are the same lesion when the centre of one lies inside the other's extent
-(`same_lesion`: the ellipse of its RECIST axes in plane, half its long axis across slices; mm): a
-lesion measured again on a study whose reading already lists it, maybe on another slice. They become one record (`one_record_per_lesion`): the first record's id, so links to it
-hold, with the last record's measurement (the re-measurement updates the record), and a warning.
-Matching two records of one lesion would otherwise make a duplicate target track, push another
-target out of the five, and put the lesion twice in the sum.
+(`same_lesion`: the ellipse of its RECIST axes in plane, half its long axis across slices; mm): a lesion
+measured again on a study whose reading already lists it, maybe on another slice. They become one record
+(`one_record_per_lesion`): the first record's id, so links to it hold, with the last record's
+measurement (the re-measurement updates the record), and a warning. Matching two records of one lesion
+would otherwise make a duplicate target track, push another target out of the five, and put the lesion
+twice in the sum.
 
 A record whose ``extra["status"]`` is "absent" or "not_evaluated" says what became of a lesion
 followed from an earlier study, without a measurement: it is not matched, but given to the track of
