@@ -119,8 +119,10 @@ def run_response(args: argparse.Namespace) -> int:
     from ..longitudinal.assessment import output_dict, read_assessment
     from ..longitudinal.engine import evaluate
 
-    out = prepare_output(args.output, force=args.force) if args.output else None
+    if args.output and Path(args.output).exists() and not args.force:
+        prepare_output(args.output, force=False)          # raises: refuse before any work
     result = json.dumps(output_dict(evaluate(read_assessment(args.assessment)).time_points), indent=2)
+    out = prepare_output(args.output, force=args.force) if args.output else None
     if out is not None:          # written beside its name and renamed: never a half-written file
         tmp = out.with_name(f".{out.name}.partial")
         tmp.write_text(result + "\n", encoding="utf-8")
