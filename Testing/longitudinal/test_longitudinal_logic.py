@@ -94,3 +94,27 @@ def test_logic_refuses_a_single_study_and_makes_no_node(a_scene, a_coarse_phanto
     assert a_scene.GetNumberOfNodes() == before and logic.tracks_table is None
     with pytest.raises(InputError, match="run the matching first"):
         logic.split("T1", from_study="S1")
+
+
+def test_a_target_left_unmarked_is_not_evaluated_until_the_user_marks_it_absent(a_scene, a_coarse_phantom_patient):
+    from deepradiology_mrml.logic.longitudinal import LongitudinalMatchLogic
+    from deepradiology_mrml.tables import table_to_records
+
+    inputs = _inputs(a_scene, a_coarse_phantom_patient)
+    for entry in inputs:                 # drop the reader's "absent" records: the vanished lesion is just unlisted
+        from deepradiology_mrml.tables import lesions_to_table, table_to_lesions
+
+        kept = [les for les in table_to_lesions(entry.lesions) if les.extra.get("status") != "absent"]
+        entry.lesions = lesions_to_table(a_scene, kept, "unmarked")
+    logic = LongitudinalMatchLogic(a_scene)
+    result = logic.run(inputs, register=False)
+    rows = table_to_records(logic.response_table)
+    assert rows[1]["overall response"] == "NE" and rows[1]["target response"] == "NE"
+    gone = next(t for t in result.tracks if list(t.lesions) == ["S0"])
+    assert table_to_records(logic.tracks_table)[result.tracks.index(gone)]["S1 status"] == "not_evaluated"
+    logic.set_status(gone.track_id, "S1", "absent")
+    logic.set_status(gone.track_id, "S2", "absent")
+    rows = table_to_records(logic.response_table)
+    # Seed 1 by hand (test_response_from_tracks): S1 SD, S2 PD (new lesion).
+    assert [r["overall response"] for r in rows] == ["baseline", "SD", "PD"]
+    assert table_to_records(logic.tracks_table)[result.tracks.index(gone)]["S1 status"] == "absent"

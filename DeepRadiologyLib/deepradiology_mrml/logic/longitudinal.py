@@ -25,7 +25,7 @@ import numpy as np
 from deepradiology.errors import InputError
 from deepradiology.frames import lps_to_ras
 from deepradiology.lesion import Lesion
-from deepradiology.longitudinal.corrections import merge_tracks, split_track
+from deepradiology.longitudinal.corrections import merge_tracks, set_status, split_track
 from deepradiology.longitudinal.embedding import lesion_centre_lps
 from deepradiology.longitudinal.recist11 import target_diameter_mm
 from deepradiology.longitudinal.study import Study
@@ -101,6 +101,12 @@ class LongitudinalMatchLogic:
     def merge(self, keep: str, absorb: str) -> None:
         """Join track ``absorb`` into ``keep``; the tables, plot and response follow."""
         merge_tracks(self._require(), keep, absorb)
+        self._write_nodes()
+
+    def set_status(self, track_id: str, study: str, status: str | None) -> None:
+        """Say what a track's lesion is at a study ("absent", "not_evaluated", "unequivocal_progression",
+        None to clear); the tables, plot and response follow. A lesion nobody marked is not evaluated."""
+        set_status(self._require(), track_id, study, status)
         self._write_nodes()
 
     def _require(self) -> TrackingResult:
