@@ -95,7 +95,8 @@ def test_progression_is_measured_from_the_nadir_not_the_baseline():
     # 60: -40 % -> PR (nadir 100). 70: +10 mm (+16.7 %) over nadir 60, -30 % from baseline -> PR.
     # 72: +12 mm = +20 % over nadir 60 -> PD, although 28 % below the baseline.
     assert [tp["overall"] for tp in tps] == ["baseline", "PR", "PR", "PD"]
-    assert [tp["nadir_mm"] for tp in tps] == [100.0, 100.0, 60.0, 60.0]
+    # nadir_mm: the smallest sum so far (this time point included); PD at 72 mm is judged against 60 mm.
+    assert [tp["nadir_mm"] for tp in tps] == [100.0, 60.0, 60.0, 60.0]
 
 
 def test_a_not_evaluated_time_point_does_not_become_the_nadir():
@@ -270,3 +271,12 @@ def test_follow_up_entries_may_leave_out_organ_and_node_which_come_from_the_base
     # Read as a node: 9 mm short axis is normal -> CR (read as a non-nodal 15 mm lesion it would be PR).
     assert [tp["overall"] for tp in output_dict(evaluate(assessment_from_dict(data)).time_points)["time_points"]] \
         == ["baseline", "CR"]
+
+
+def test_dates_are_echoed_as_given_and_ordered_as_dates():
+    data = {"time_points": [{"date": "20240115", "targets": [tgt("T1", 30)]},
+                            {"date": "2024-03-01T10:30", "targets": [tgt("T1", 30)]}]}
+    assert [tp["date"] for tp in output_dict(evaluate(assessment_from_dict(data)).time_points)["time_points"]] == \
+        ["20240115", "2024-03-01T10:30"]
+    with pytest.raises(InputError, match="not a calendar date"):
+        assessment_from_dict({"time_points": [{"date": "2024-02-30", "targets": [tgt("T1", 30)]}]})

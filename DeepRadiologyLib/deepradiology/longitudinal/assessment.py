@@ -36,7 +36,7 @@ __all__ = ["TARGET_STATUSES", "NON_TARGET_STATUSES", "TargetEntry", "NonTargetEn
 
 TARGET_STATUSES = ("present", "absent", "not_evaluated")
 NON_TARGET_STATUSES = ("present", "absent", "unequivocal_progression", "not_evaluated")
-_DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
+_DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})([T ]\d{2}:?\d{2}(:?\d{2}(\.\d+)?)?)?$")
 
 
 @dataclass
@@ -72,11 +72,14 @@ class NewLesionEntry:
 
 @dataclass
 class TimePoint:
+    """One study's reading. ``date`` as given (YYYY-MM-DD or YYYYMMDD, optionally a time after it)."""
+
     date: str
     targets: list[TargetEntry] = field(default_factory=list)
     non_targets: list[NonTargetEntry] = field(default_factory=list)
     new_lesions: list[NewLesionEntry] = field(default_factory=list)
     slice_thickness_mm: float | None = None
+    order_key: str = ""            # the date as YYYY-MM-DD (and time), for the order check
 
 
 @dataclass
@@ -137,23 +140,30 @@ def _status(e: dict, allowed: tuple[str, ...], where: str, source: str) -> str:
     return status
 
 
-def _date(tp: dict, where: str, source: str) -> str:
+def _date(tp: dict, where: str, source: str) -> tuple[str, str]:
+    """(the date as given, its sort key YYYY-MM-DD[ hh:mm:ss])."""
+    import datetime
+
     date = tp.get("date")
-    if not isinstance(date, str) or not _DATE.match(date.strip()):
+    match = _DATE.match(date.strip()) if isinstance(date, str) else None
+    if match is None:
         raise InputError(source, f"{where}: 'date' must be YYYY-MM-DD, got {date!r}")
-    y, m, d = (int(g) for g in _DATE.match(date.strip()).groups())
-    if not (1 <= m <= 12 and 1 <= d <= 31):
-        raise InputError(source, f"{where}: {date!r} is not a calendar date")
-    return f"{y:04d}-{m:02d}-{d:02d}"
+    y, m, d = (int(g) for g in match.groups()[:3])
+    try:
+        datetime.date(y, m, d)
+    except ValueError:
+        raise InputError(source, f"{where}: {date!r} is not a calendar date") from None
+    clock = (match.group(4) or "").strip(" T").replace(":", "")
+    return date.strip(), f"{y:04d}-{m:02d}-{d:02d}" + (f" {clock}" if clock else "")
 
 
 def _time_point(n: int, tp, source: str) -> TimePoint:
     where = _where(n, tp)
     if not isinstance(tp, dict):
         raise InputError(source, f"{where}: must be an object with 'date', 'targets', 'non_targets', 'new_lesions'")
-    date = _date(tp, where, source)
+    date, key = _date(tp, where, source)
     out = TimePoint(date, slice_thickness_mm=_number(tp.get("slice_thickness_mm"), f"{where}: slice_thickness_mm",
-                                                     source))
+                                                     source), order_key=key)
     seen: dict[str, str] = {}
     for key in ("targets", "non_targets", "new_lesions"):
         for e in _entries(tp, key, where, source):
@@ -194,7 +204,7 @@ def _check_series(a: Assessment) -> None:
                          "points do: the baseline is missing")
     for n in range(1, len(a.time_points)):
         prev, tp = a.time_points[n - 1], a.time_points[n]
-        if tp.date <= prev.date:
+        if tp.order_key <= prev.order_key:
             raise InputError(source, f"time point {n + 1} ({tp.date}): dates out of order, not after time point "
                              f"{n} ({prev.date}); list time points oldest first")
     targets = {e.id: e for e in base.targets}

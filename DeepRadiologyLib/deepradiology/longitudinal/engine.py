@@ -44,7 +44,8 @@ _EPS = 1e-9  # round-off must not move a sum that sits exactly on a threshold
 @dataclass
 class TimePointResult:
     """One time point's categories. ``sum_mm`` is None when a target was not evaluated; ``nadir_mm`` is
-    the reference for progression at this time point (smallest sum before it, baseline included)."""
+    the smallest sum so far, this time point's included when it has one (baseline included). PD at a
+    time point is judged against the nadir before it, which ``reasons`` name; ``nadir_before_mm``."""
 
     date: str
     target_response: str | None
@@ -55,6 +56,7 @@ class TimePointResult:
     reasons: list[str] = field(default_factory=list)
     target_diameters_mm: dict[str, float | None] = field(default_factory=dict)   # None = not evaluated
     new_lesions: list[str] = field(default_factory=list)
+    nadir_before_mm: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -305,12 +307,13 @@ def evaluate(assessment: Assessment) -> Evaluation:
             else:
                 reasons.append(f"new lesion {e.id}{where} (unequivocal): PD")
         overall = _overall(target, non_target, new_pd, reasons)
-        out.append(TimePointResult(tp.date, target, non_target, overall,
-                                   None if total is None else round(total, 3),
-                                   round(nadir, 3) if base.targets else None, reasons, diameters,
-                                   [e.id for e in tp.new_lesions]))
         if total is not None:
             sums.append(total)
+        out.append(TimePointResult(tp.date, target, non_target, overall,
+                                   None if total is None else round(total, 3),
+                                   round(min(sums), 3) if base.targets else None, reasons, diameters,
+                                   [e.id for e in tp.new_lesions],
+                                   nadir_before_mm=round(nadir, 3) if base.targets else None))
         if overall != "NE":
             last_overall = overall
     return Evaluation(out, [t.id for t in base.targets], [e.id for e in base.non_targets], base.ignored)

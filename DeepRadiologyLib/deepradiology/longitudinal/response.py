@@ -36,7 +36,11 @@ STATUSES = ("present", "absent", "not_evaluated", "unequivocal_progression")
 
 @dataclass
 class TimePointResponse:
-    """The response at one study. Diameters and sums in mm (None: not evaluated); changes in percent."""
+    """The response at one study. Diameters and sums in mm (None: not evaluated); changes in percent.
+
+    ``nadir_mm`` is the nadir this study is judged against (smallest complete sum before it), so that
+    ``change_from_nadir_pct`` is the figure the 20 % rule reads.
+    """
 
     study: str
     date: str
@@ -186,7 +190,7 @@ def response_over_time(tracks: list[LesionTrack], studies: list[str], lesions: d
     base_sum = ev.time_points[0].sum_mm or 0.0
     out = []
     for n, (study, tp) in enumerate(zip(studies, ev.time_points)):
-        total, nadir = tp.sum_mm, tp.nadir_mm
+        total, nadir = tp.sum_mm, tp.nadir_before_mm if n else tp.nadir_mm
         note = ""
         if n == 0 and not ev.targets:
             note = "no measurable lesion at baseline: response cannot be assessed from target lesions"
