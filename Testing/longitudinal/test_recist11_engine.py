@@ -167,10 +167,11 @@ def test_table_5_non_target_disease_only():
 def test_an_equivocal_new_lesion_is_not_pd_until_confirmed_then_pd_dates_from_its_first_sighting():
     base = ([tgt("T1", 30)], [], [])
     tps = run(base, ([tgt("T1", 29)], [], [{"id": "X1", "organ": "liver", "equivocal": True}]),
+              ([tgt("T1", 29)], [], [{"id": "X1", "organ": "liver", "equivocal": False}]),
               ([tgt("T1", 29)], [], [{"id": "X1", "organ": "liver", "equivocal": False}]))
-    assert [tp["overall"] for tp in tps] == ["baseline", "SD", "PD"]
+    assert [tp["overall"] for tp in tps] == ["baseline", "SD", "PD", "PD"]
     assert any("X1" in r and DATES[1] in r for r in tps[2]["reasons"])          # PD dated from 2024-03-01
-    assert any("X1" in r and "confirmed" in r and DATES[2] in r for r in tps[1]["reasons"])
+    assert sum("X1" in r and "confirmed" in r and DATES[2] in r for r in tps[1]["reasons"]) == 1
     # Still equivocal at the next study: no PD yet.
     assert overall(base, ([tgt("T1", 29)], [], [{"id": "X1", "equivocal": True}]),
                    ([tgt("T1", 29)], [], [{"id": "X1", "equivocal": True}])) == ["baseline", "SD", "SD"]

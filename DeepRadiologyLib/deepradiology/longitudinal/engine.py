@@ -302,8 +302,9 @@ def evaluate(assessment: Assessment) -> Evaluation:
             if first is not None and first < n:
                 reasons.append(f"new lesion {e.id}{where} confirmed: PD, dated from its first sighting "
                                f"{tps[first].date} (equivocal then)")
-                out[first].reasons.append(f"new lesion {e.id} seen here as equivocal was confirmed on {tp.date}: "
-                                          "progression dates from this time point")
+                note = f"new lesion {e.id} seen here as equivocal was confirmed on "
+                if not any(r.startswith(note) for r in out[first].reasons):
+                    out[first].reasons.append(f"{note}{tp.date}: progression dates from this time point")
             else:
                 reasons.append(f"new lesion {e.id}{where} (unequivocal): PD")
         overall = _overall(target, non_target, new_pd, reasons)
