@@ -134,3 +134,15 @@ def test_response_bad_input_is_one_line_naming_file_and_entry_exit_2(tmp_path, c
     assert not out.exists()
     assert main(["longitudinal", "response", str(tmp_path / "missing.json")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_match_writes_the_assessment_that_response_scores_the_same(tmp_path, capsys):
+    out, assessment = tmp_path / "tracks.json", tmp_path / "assessment.json"
+    assert main(["longitudinal", "match", str(_studies(tmp_path)), "-o", str(out), "--no-register",
+                 "--assessment", str(assessment)]) == 0
+    capsys.readouterr()
+    assert main(["longitudinal", "response", str(assessment)]) == 0
+    scored = json.loads(capsys.readouterr().out)["time_points"]
+    # 20 + 30 = 50 mm -> 12 + 21 = 33 mm: -34 %, PR (worked by hand), as in the tracks file.
+    assert [tp["overall"] for tp in scored] == ["baseline", "PR"] and scored[1]["sum_mm"] == 33.0
+    assert [r["overall_response"] for r in json.loads(out.read_text(encoding="utf-8"))["response"]] == ["baseline", "PR"]

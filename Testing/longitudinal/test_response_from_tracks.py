@@ -142,3 +142,13 @@ def test_same_lesion_is_centre_inside_the_others_extent_not_merely_near_it():
                    long_axis_mm=32.0, short_axis_mm=8.0)          # the same lesion measured 6 mm higher
     assert same_lesion(long_thin, beside)[0] is False
     assert same_lesion(long_thin, again)[0] is True and same_lesion(again, long_thin)[0] is True
+
+
+def test_the_tracks_assessment_reads_back_through_the_file_checks_to_the_same_response(a_coarse_phantom_patient):
+    from deepradiology.longitudinal.assessment import assessment_from_dict, output_dict
+    from deepradiology.longitudinal.engine import evaluate
+
+    result = track_lesions(phantom_studies(a_coarse_phantom_patient, with_images=False), register=False)
+    again = output_dict(evaluate(assessment_from_dict(result.assessment_dict())).time_points)["time_points"]
+    assert [tp["overall"] for tp in again] == HAND_OVERALL
+    assert [tp["sum_mm"] for tp in again] == [r.sum_mm for r in result.response]

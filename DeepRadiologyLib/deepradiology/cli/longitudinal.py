@@ -28,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--t2", type=float, default=None, help="inter-study match threshold (match units, default 4.0)")
     m.add_argument("--exclusion", choices=("assignment", "nearest"), default="assignment",
                    help="one match per other study: joint assignment (default) or the paper's nearest rule")
+    m.add_argument("--assessment", help="also write the RECIST assessment the tracks give (the input of "
+                                        "`longitudinal response`), to check or edit and score again")
     m.add_argument("--force", action="store_true", help="overwrite the output file")
     m.set_defaults(func=run_match)
 
@@ -88,6 +90,7 @@ def run_match(args: argparse.Namespace) -> int:
     from ..progress import TqdmProgress
 
     out = prepare_output(args.output, force=args.force)
+    assessment_out = prepare_output(args.assessment, force=args.force) if args.assessment else None
     studies = read_studies_file(args.studies, load_volumes=not args.no_register)
     known = {}
     folder = Path(args.alignments) if args.alignments else None
@@ -108,6 +111,8 @@ def run_match(args: argparse.Namespace) -> int:
             if al.follow_up not in known and al.method != "identity":
                 save_alignment(al, folder / f"{al.follow_up}_to_{al.baseline}.json", force=True)
     out.write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
+    if assessment_out is not None:
+        assessment_out.write_text(json.dumps(result.assessment_dict(), indent=2), encoding="utf-8")
     summary = {"tracks": len(result.tracks), "studies": result.studies, "output": str(out),
                "response": {r.study: r.overall_response for r in result.response}, "warnings": result.warnings}
     print(json.dumps(summary))

@@ -32,7 +32,7 @@ from ..errors import InputError
 from ..io.jsonfile import read_json
 
 __all__ = ["TARGET_STATUSES", "NON_TARGET_STATUSES", "TargetEntry", "NonTargetEntry", "NewLesionEntry",
-           "TimePoint", "Assessment", "assessment_from_dict", "read_assessment", "output_dict"]
+           "TimePoint", "Assessment", "assessment_from_dict", "read_assessment", "output_dict", "assessment_to_dict"]
 
 TARGET_STATUSES = ("present", "absent", "not_evaluated")
 NON_TARGET_STATUSES = ("present", "absent", "unequivocal_progression", "not_evaluated")
@@ -262,3 +262,38 @@ def output_dict(results) -> dict:
                              "non_target_response": r.non_target_response, "overall": r.overall,
                              "sum_mm": r.sum_mm, "nadir_mm": r.nadir_mm, "reasons": list(r.reasons)}
                             for r in results]}
+
+
+def assessment_to_dict(assessment: Assessment, evaluation=None) -> dict:
+    """The assessment as the documented input JSON (what `assessment_from_dict` reads back).
+
+    Args:
+        evaluation: the engine's `Evaluation` of it; when given, each lesion is written in the list of
+            the role the engine gave it at baseline (a demoted target as a non-target, a normal node left
+            out), so that reading the file back gives the same response.
+    """
+    base = assessment.time_points[0]
+    if evaluation is None:
+        chosen, followed = {e.id for e in base.targets}, {e.id for e in base.non_targets}
+    else:
+        chosen, followed = set(evaluation.targets), set(evaluation.non_targets)
+
+    def target(e):
+        return {"id": e.id, "organ": e.organ, "node": bool(e.node), "long_mm": e.long_mm, "short_mm": e.short_mm,
+                "status": e.status}
+
+    def non_target(e):
+        return {"id": e.id, "organ": e.organ, "node": bool(e.node), "short_mm": e.short_mm, "status": e.status}
+
+    points = []
+    for tp in assessment.time_points:
+        t = [target(e) for e in tp.targets if e.id in chosen]
+        nt = [non_target(e) for e in tp.non_targets if e.id in followed and e.id not in chosen]
+        listed = {e["id"] for e in nt}
+        nt += [non_target(e) for e in tp.targets if e.id in followed and e.id not in chosen and e.id not in listed]
+        points.append({"date": tp.date, "targets": t, "non_targets": nt,
+                       "new_lesions": [{"id": e.id, "organ": e.organ, "equivocal": e.equivocal} for e in tp.new_lesions]})
+    out = {"time_points": points}
+    if assessment.slice_thickness_mm:
+        out["slice_thickness_mm"] = assessment.slice_thickness_mm
+    return out

@@ -54,6 +54,17 @@ class TrackingResult:
 
         raise InputError(track_id, f"no such track; tracks are {', '.join(t.track_id for t in self.tracks)}")
 
+    def assessment_dict(self) -> dict:
+        """The RECIST assessment these tracks give, as the JSON ``longitudinal response`` reads (track ids
+        as lesion ids), so a reader can check or edit it and score it again."""
+        from .assessment import assessment_to_dict
+        from .engine import evaluate
+        from .response import tracks_to_assessment
+
+        assessment = tracks_to_assessment(self.tracks, self.studies, self.lesions, dates=self.dates,
+                                          statuses=self.statuses)
+        return assessment_to_dict(assessment, evaluate(assessment))
+
     def to_dict(self) -> dict:
         return {
             "patient": self.patient, "studies": self.studies, "dates": self.dates, "frame": "LPS",
