@@ -36,18 +36,35 @@ class Mention:
         return self.sentence[self.start:self.end]
 
 
-# A sentence ends at a full stop, question mark or exclamation mark followed by space (not inside
-# "e.g." or a decimal number), at a blank line, or before a list number such as "2." or "2)".
+# A sentence ends at a full stop, question mark or exclamation mark followed by space, at a blank
+# line, or before a list number such as "2." or "2)". A full stop that ends an abbreviation ("e.g.",
+# "i.e.", "Dr.", "vs.", "approx.", a single initial) is not a sentence end; a decimal point ("2.5 cm")
+# is never followed by space, so it never is.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\s+(?=\d{1,2}[.)]\s)")
 _LIST_NUMBER = re.compile(r"^\s*\d{1,2}[.)]\s*")
+_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:e\.g|i\.e|cf|dr|drs|mr|mrs|ms|prof|vs|approx|esp|incl|fig|no|nos|st|"
+                           r"resp|etc|viz|ca|min|max|[a-z])\.$")
 
 
 def split_sentences(text: str) -> list[str]:
     """Split report text into lower-cased sentences, list numbers removed, whitespace collapsed."""
     sentences = []
+    pending = ""
     for piece in _SENTENCE_END.split(text.lower()):
+        # A break right after an abbreviation is taken back: the next piece continues the sentence.
+        # ("etc." and "no." may end a sentence, but joining two short clauses costs less than
+        # cutting one in two.)
+        piece = pending + " " + piece if pending else piece
+        if _ABBREVIATION.search(piece.rstrip()) and not piece.rstrip().endswith(("etc.",)):
+            pending = piece.rstrip()
+            continue
+        pending = ""
         piece = _LIST_NUMBER.sub("", piece)
         piece = " ".join(piece.split())
+        if piece.strip(" .,;:"):
+            sentences.append(piece)
+    if pending:
+        piece = " ".join(_LIST_NUMBER.sub("", pending).split())
         if piece.strip(" .,;:"):
             sentences.append(piece)
     return sentences
