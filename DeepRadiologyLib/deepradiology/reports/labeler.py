@@ -108,6 +108,10 @@ def check_report_text(text: str, *, source: str = "") -> None:
         raise InputError(source, "does not look like an English report; the labeler's vocabulary is English")
 
 
+_NORMAL_ORGAN = {f: re.compile(r"\b(?:" + "|".join(ps) + r")\b") for f, ps in NORMAL_ORGAN_STATEMENTS.items()}
+_NORMAL_STUDY = re.compile(r"\b(?:" + "|".join(NORMAL_STATEMENTS) + ")")
+
+
 def label_report(text: str, *, report_id: str = "", check: bool = True) -> ReportLabels:
     """Label one report's text (FINDINGS and IMPRESSION; leave out INDICATION and COMPARISON).
 
@@ -135,12 +139,12 @@ def label_report(text: str, *, report_id: str = "", check: bool = True) -> Repor
             # winning status is the one shown.
             if rank[state.status] > rank[states[mention.finding].status]:
                 states[mention.finding] = state
-        for finding, patterns in NORMAL_ORGAN_STATEMENTS.items():
+        for finding, pattern in _NORMAL_ORGAN.items():
             if states[finding].status == NOT_MENTIONED:
-                found = next((m for p in patterns for m in [re.search(rf"\b{p}\b", sentence)] if m), None)
+                found = pattern.search(sentence)
                 if found:
                     states[finding] = FindingState(NEGATED, sentence, found.group(0), "normal")
-        if not normal_sentence and any(re.search(rf"\b{p}", sentence) for p in NORMAL_STATEMENTS):
+        if not normal_sentence and _NORMAL_STUDY.search(sentence):
             normal_sentence = sentence
     code = {AFFIRMED: POSITIVE, "uncertain": UNCERTAIN, NEGATED: NEGATIVE, NOT_MENTIONED: NEGATIVE}
     for finding, state in states.items():
