@@ -130,3 +130,11 @@ def test_chexpert_no_finding_is_one_or_blank_and_ignores_support_devices():
     assert chexpert_cell(label_chexpert("Right PICC line in place. Lungs are clear.")["No Finding"]) == "1.0"
     found = label_chexpert("Possible left lower lobe pneumonia. No fracture.")
     assert found["No Finding"] is None and found["Pneumonia"] == UNC and found["Fracture"] == NEG
+
+
+def test_front_ends_get_four_distinct_words_and_the_sentence():
+    result = label_report("No pneumothorax. Small effusion. Possible pneumonia.")
+    assert result.display("Pneumothorax") == ("negated", "no pneumothorax.")
+    assert result.display("Effusion") == ("asserted", "small effusion.")
+    assert result.display("Pneumonia") == ("uncertain", "possible pneumonia.")
+    assert result.display("Edema") == ("not mentioned", "")

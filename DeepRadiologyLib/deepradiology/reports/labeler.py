@@ -19,7 +19,11 @@ from .negation import NEGATIVE, POSITIVE, UNCERTAIN, classify_spans, is_differen
 from .openi import Report, ReportProblem
 from .vocabulary import FINDINGS, IGNORE, LABEL_COLUMNS, NORMAL, NORMAL_ORGAN_STATEMENTS, NORMAL_STATEMENTS, OTHER
 
-__all__ = ["ReportLabels", "FindingState", "label_report", "label_reports", "check_report_text"]
+__all__ = ["ReportLabels", "FindingState", "DISPLAY_WORDS", "label_report", "label_reports", "check_report_text"]
+
+
+#: How a front end names each status (the issue's four states).
+DISPLAY_WORDS = {AFFIRMED: "asserted", NEGATED: "negated", "uncertain": "uncertain", NOT_MENTIONED: "not mentioned"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,12 @@ class ReportLabels:
             state = self.states.get(k)
             out[k] = int(v == POSITIVE or (v == UNCERTAIN and state is not None and is_differential(state.cue)))
         return out
+
+    def display(self, finding: str) -> tuple[str, str]:
+        """(state word, deciding sentence) for a front end: "asserted" / "negated" / "uncertain" /
+        "not mentioned", and the sentence that decided it ("" when not mentioned)."""
+        state = self.states.get(finding, FindingState(NOT_MENTIONED))
+        return DISPLAY_WORDS[state.status], state.sentence
 
     def evidence(self, finding: str) -> list[str]:
         """The sentences that mention ``finding``, each with its decision (for a reader to check)."""
