@@ -138,3 +138,14 @@ def test_front_ends_get_four_distinct_words_and_the_sentence():
     assert result.display("Effusion") == ("asserted", "small effusion.")
     assert result.display("Pneumonia") == ("uncertain", "possible pneumonia.")
     assert result.display("Edema") == ("not mentioned", "")
+
+
+def test_the_per_letter_mention_search_finds_exactly_what_the_plain_scan_finds(shared_data):
+    from deepradiology.reports import read_reports
+    from deepradiology.reports.mentions import _find_mentions_scan, find_mentions
+
+    reports = [r for r in read_reports(shared_data / "reports" / "openi_dev_reports.tgz") if hasattr(r, "text")]
+    sentences = [s for r in reports[::10] for s in split_sentences(r.text)]
+    sentences += ["subcutaneous emphysema and a left-sided effusion.", "hyperinflation; no 2nd nodule (3 mm)."]
+    assert len(sentences) > 1000
+    assert all(find_mentions(s) == _find_mentions_scan(s) for s in sentences)
