@@ -94,6 +94,18 @@ def test_differential_diagnoses_count_as_present_in_negbio_zero_one_but_hedges_d
     ("metastatic disease", "Metastatic disease cannot be excluded.", "uncertain"),
     ("diabetes", "History of diabetes.", "affirmed"),
     ("renal cyst", "Simple renal cyst versus hemorrhagic cyst.", "uncertain"),
+    ("pulmonary embolism", "No evidence of pulmonary embolism.", "negated"),
+    ("hydronephrosis", "There is mild left hydronephrosis.", "affirmed"),
+    ("appendicitis", "Findings likely represent acute appendicitis.", "uncertain"),
+    ("free fluid", "The liver is normal; there is no free fluid.", "negated"),
+    ("gallstones", "Gallstones without cholecystitis.", "affirmed"),
+    ("cholecystitis", "Gallstones without cholecystitis.", "negated"),
+    ("stroke", "Rule out stroke.", "uncertain"),
+    ("hemorrhage", "No intracranial hemorrhage, mass effect or midline shift.", "negated"),
+    ("midline shift", "No intracranial hemorrhage, mass effect or midline shift.", "negated"),
+    ("lymphadenopathy", "Lymphadenopathy is not excluded.", "uncertain"),
+    ("meniscal tear", "Possible meniscal tear.", "uncertain"),
+    ("disc herniation", "Resolving disc herniation at L4-5.", "affirmed"),
 ])
 def test_phrase_level_assertion_works_outside_the_chest_vocabulary(phrase, sentence, status):
     assert assert_phrase(phrase, sentence).status == status
@@ -149,3 +161,11 @@ def test_the_per_letter_mention_search_finds_exactly_what_the_plain_scan_finds(s
     sentences += ["subcutaneous emphysema and a left-sided effusion.", "hyperinflation; no 2nd nodule (3 mm)."]
     assert len(sentences) > 1000
     assert all(find_mentions(s) == _find_mentions_scan(s) for s in sentences)
+
+
+def test_the_assert_cli_names_a_missing_column(tmp_path, capsys):
+    table = tmp_path / "in.csv"
+    table.write_text("id,text\n1,No effusion.\n", encoding="utf-8")
+    assert main(["reports", "assert", str(table), "-o", str(tmp_path / "out.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "in.csv" in err and "lacks columns ['phrase', 'sentence']" in err

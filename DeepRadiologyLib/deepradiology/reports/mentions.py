@@ -42,8 +42,8 @@ class Mention:
 # is never followed by space, so it never is.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\s+(?=\d{1,2}[.)]\s)")
 _LIST_NUMBER = re.compile(r"^\s*\d{1,2}[.)]\s*")
-_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:e\.g|i\.e|cf|dr|drs|mr|mrs|ms|prof|vs|approx|esp|incl|fig|no|nos|st|"
-                           r"resp|etc|viz|ca|min|max|[a-z])\.$")
+_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:e\.g|i\.e|cf|dr|drs|mr|mrs|ms|prof|vs|approx|esp|incl|fig|"
+                           r"resp|viz|ca|[a-z])\.$")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -52,10 +52,9 @@ def split_sentences(text: str) -> list[str]:
     pending = ""
     for piece in _SENTENCE_END.split(text.lower()):
         # A break right after an abbreviation is taken back: the next piece continues the sentence.
-        # ("etc." and "no." may end a sentence, but joining two short clauses costs less than
-        # cutting one in two.)
+        # ("etc." and "no." often end a sentence, so they are not in the list.)
         piece = pending + " " + piece if pending else piece
-        if _ABBREVIATION.search(piece.rstrip()) and not piece.rstrip().endswith(("etc.",)):
+        if _ABBREVIATION.search(piece.rstrip()):
             pending = piece.rstrip()
             continue
         pending = ""
