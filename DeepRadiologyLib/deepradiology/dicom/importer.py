@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..lesion import Lesion
-from .codes import RECIST_CATEGORIES, RECIST_CATEGORY_NAME
+from .codes import RECIST_CATEGORIES, RECIST_CATEGORY_NAME, site_word
 from .reference import ReferenceSeries
 
 __all__ = ["import_dicom", "read_sr", "read_seg"]
@@ -54,7 +54,8 @@ def _group_to_fields(group, source) -> dict:
         elif vt == "UIDREF" and code == "112040":
             out["tracking_uid"] = str(item.UID)
         elif vt == "CODE" and code in _SITE:
-            out["location"] = _code(item, "ConceptCodeSequence")[1].lower()
+            cs = item.ConceptCodeSequence[0]
+            out["location"] = site_word(str(cs.CodeValue), str(cs.CodeMeaning), str(cs.CodingSchemeDesignator))
         elif vt == "CODE" and code == RECIST_CATEGORY_NAME[0]:
             cat = _CATEGORY_BY_CODE.get(_code(item, "ConceptCodeSequence")[0])
             if cat:
@@ -63,6 +64,8 @@ def _group_to_fields(group, source) -> dict:
             pts, sop = _polyline(item)  # TID 1410 image region: ours holds long then short axis ends
             if len(pts) == 4:
                 out["long_px"], out["short_px"], out["sop"] = pts[:2], pts[2:], sop
+            elif len(pts) == 2:  # a single length (OHIF's Length tool as a TID 1410 region)
+                out["long_px"], out["sop"] = pts, sop
         elif vt == "IMAGE" and code == "121191":
             out["extra"]["segment_number"] = int(item.ReferencedSOPSequence[0].ReferencedSegmentNumber)
         elif vt == "NUM":
