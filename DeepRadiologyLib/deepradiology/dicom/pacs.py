@@ -23,12 +23,23 @@ class PacsError(DeepRadiologyError):
 def _client(url: str, timeout_s: float):
     from dicomweb_client.api import DICOMwebClient
 
-    return DICOMwebClient(url=url, timeout=timeout_s), None
+    client = DICOMwebClient(url=url, timeout=timeout_s)
+    # One retry after ~0.5 s for 429/408/503/504: enough for a busy PACS, short enough for an interactive CLI.
+    client.set_http_retry_params(retry=True, max_attempts=2, wait_exponential_multiplier=250)
+    return client, None
 
 
 def _fail(url: str, exc: Exception, what: str) -> PacsError:
     import requests
 
+    last = getattr(exc, "last_attempt", None)  # retrying.RetryError: the final attempt's outcome
+    if last is not None:
+        value = last.value
+        if isinstance(value, tuple) and len(value) == 3:  # an exception was raised: (type, exc, traceback)
+            exc = value[1]
+        elif isinstance(value, requests.Response):
+            return PacsError(f"{url}: {what} failed: PACS answered HTTP {value.status_code} {value.reason} "
+                             "(after a retry)")
     if isinstance(exc, requests.exceptions.Timeout):
         why = "timed out"
     elif isinstance(exc, requests.exceptions.ConnectionError):
