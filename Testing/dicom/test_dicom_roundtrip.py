@@ -190,3 +190,40 @@ def test_cli_import_and_bad_input(exported, phantom_dicom, tmp_path, capsys):
     code = main(["dicom", "export", str(phantom_dicom / "ground_truth.json"), "--study", "S1",
                  "--reference", str(phantom_dicom / "S1_dicom"), "-o", str(sr_path.parent)])
     assert code == 2 and "already exists" in capsys.readouterr().err
+
+
+def test_phantom_cli_writes_dicom_series_and_refuses_to_overwrite(tmp_path, capsys):
+    import pydicom
+
+    args = ["phantom", "-o", str(tmp_path), "--studies", "2", "--spacing", "4,4,10", "--dicom"]
+    assert main(args) == 0
+    capsys.readouterr()
+    first = [pydicom.dcmread(sorted((tmp_path / f"S{n}_dicom").iterdir())[0]) for n in range(2)]
+    assert first[0].PatientID == first[1].PatientID
+    assert first[0].StudyInstanceUID != first[1].StudyInstanceUID
+    assert first[0].StudyDate == "20240115" and first[1].StudyDate > first[0].StudyDate
+    assert [float(v) for v in first[0].PixelSpacing] == [4.0, 4.0] and float(first[0].SliceThickness) == 10.0
+    assert main(args) == 2 and "already exists" in capsys.readouterr().err
+
+
+def test_pancreas_mask_becomes_an_anatomical_segment(phantom_dicom, tmp_path):
+    import pydicom
+
+    from deepradiology.dicom.export import export_lesions
+    from deepradiology.dicom.importer import read_seg
+    from deepradiology.dicom.reference import read_reference
+    from deepradiology.io.volume import read_volume
+    from deepradiology.phantom import ORGAN_LABELS
+
+    lesions = _study_lesions(_truth(phantom_dicom), "S0")
+    masks = read_volume(phantom_dicom / "S0_lesions.nii.gz").array
+    pancreas = read_volume(phantom_dicom / "S0_organs.nii.gz").array == ORGAN_LABELS["pancreas"]
+    paths = export_lesions(lesions, masks, phantom_dicom / "S0_dicom", tmp_path, pancreas=pancreas)
+    seg = pydicom.dcmread(paths["seg"])
+    last = seg.SegmentSequence[-1]
+    assert last.SegmentLabel == "pancreas"
+    assert last.SegmentedPropertyTypeCodeSequence[0].CodeValue == "15776009"
+    labels, _ = read_seg(paths["seg"], read_reference(phantom_dicom / "S0_dicom"))
+    # the SEG keeps overlaps; the label map shows the highest segment (the pancreas) where they overlap
+    assert np.array_equal(labels == len(lesions) + 1, pancreas)
+    assert _dciodvfy_errors(paths["seg"]) == []
