@@ -227,3 +227,13 @@ def test_pancreas_mask_becomes_an_anatomical_segment(phantom_dicom, tmp_path):
     # the SEG keeps overlaps; the label map shows the highest segment (the pancreas) where they overlap
     assert np.array_equal(labels == len(lesions) + 1, pancreas)
     assert _dciodvfy_errors(paths["seg"]) == []
+
+
+def test_masks_on_another_grid_are_refused(exported, phantom_dicom, tmp_path):
+    from deepradiology.dicom.export import export_lesions
+    from deepradiology.errors import InputError
+
+    lesions, masks, _ = exported["S1"]
+    with pytest.raises(InputError, match="not the reference series' grid"):
+        export_lesions(lesions, masks[:-1], phantom_dicom / "S1_dicom", tmp_path / "x")
+    assert not (tmp_path / "x").exists()

@@ -115,10 +115,13 @@ def read_sr(path: str | Path, reference: ReferenceSeries | None = None) -> list[
         merged["extra"] = extra
     patient, study = str(ds.get("PatientID", "")), str(ds.get("StudyInstanceUID", ""))
     sop_to_k = ({str(d.SOPInstanceUID): k for k, d in enumerate(reference.datasets)} if reference else {})
-    lesions = []
+    lesions, seen = [], {}
     for uid, f in by_uid.items():
         extra = {**f["extra"], "tracking_uid": uid, "track_id": f.get("track_id", uid)}
-        kw = dict(lesion_id=f.get("track_id", uid), patient=patient, study=study,
+        # OHIF gives every measurement the same tracking identifier (the tool name): keep ids unique.
+        name = f.get("track_id", uid)
+        seen[name] = seen.get(name, 0) + 1
+        kw = dict(lesion_id=name if seen[name] == 1 else f"{name}#{seen[name]}", patient=patient, study=study,
                   long_axis_mm=f.get("long_axis_mm"), short_axis_mm=f.get("short_axis_mm"),
                   volume_ml=f.get("volume_ml"), location=f.get("location", ""))
         if "long_px" in f:
