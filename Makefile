@@ -28,6 +28,7 @@ venv: $(STAMP)
 
 test: venv
 	bash Testing/install-browser.sh
+	bash Testing/install-dicom-tools.sh
 	QT_QPA_PLATFORM=offscreen VTK_DEFAULT_OPENGL_WINDOW=vtkEGLRenderWindow \
 		$(PY) -m pytest Testing $(PYTEST_ARGS)
 
