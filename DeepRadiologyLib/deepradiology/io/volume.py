@@ -9,6 +9,7 @@ import numpy as np
 from ..errors import InputError
 from ..image import Image
 from .checks import require_finite
+from .header import check_declared, read_declared
 
 __all__ = ["read_volume"]
 
@@ -27,13 +28,16 @@ def read_volume(path: str | Path, *, modality: str = "") -> Image:
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "no such file")
+    # the header first: refuse bad geometry and size bombs before ITK allocates anything
+    declared = read_declared(path)
+    check_declared(path, declared)
     try:
         img = sitk.ReadImage(str(path))
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()
         detail = next((line for line in first if "rror" in line or "annot" in line), first[-1] if first else "")
         raise InputError(path, f"cannot be read as an image (truncated or not a volume file): {detail.strip()}") from None
-    _require_complete(path, img)
+    _require_complete(path, img, declared)
     _require_no_nan_in_nifti(path, img)
     return require_finite(Image.from_sitk(img, modality=modality, source=str(path)))
 
@@ -53,16 +57,25 @@ def _require_no_nan_in_nifti(path: Path, img) -> None:
         raise InputError(path, f"{bad} voxels are NaN or infinite")
 
 
-def _require_complete(path: Path, img) -> None:
-    """Refuse a file cut short: ITK fills missing voxels with zeros instead of failing."""
+def _require_complete(path: Path, img, declared=None) -> None:
+    """Refuse a file cut short: ITK fills missing voxels with zeros instead of failing.
+
+    The bytes needed come from the header's *stored* type where it is known: an int16 NIfTI with
+    scl_slope is returned by ITK as float32, but only 2 bytes per voxel are on disk.
+    """
     import gzip
     import zlib
 
-    needed = img.GetNumberOfPixels() * img.GetNumberOfComponentsPerPixel() * img.GetSizeOfPixelComponent()
+    if declared is not None:
+        needed = declared.data_bytes
+    else:
+        needed = img.GetNumberOfPixels() * img.GetNumberOfComponentsPerPixel() * img.GetSizeOfPixelComponent()
     if path.name.lower().endswith(".gz"):
         total = 0
         try:
             with gzip.open(path, "rb") as fh:
+                if path.name.lower().endswith(".nii.gz"):
+                    fh.read(352)  # the NIfTI-1 header travels inside the stream; count only voxel data
                 while chunk := fh.read(1 << 22):
                     total += len(chunk)
         except (EOFError, OSError, zlib.error):
