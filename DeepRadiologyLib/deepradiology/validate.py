@@ -1,0 +1,97 @@
+"""One validation layer for numbers that come from users' files and options.
+
+A NaN coordinate in a lesion record does not fail anywhere on its own: every distance to it is NaN,
+every comparison False, so `longitudinal match` calls the lesion vanished and a new one appeared (PD).
+Each record and option is therefore checked here, once, when it is parsed, and refused with the entry
+named. Units are as in `deepradiology.lesion.Lesion`: LPS mm points, mm lengths, mL volumes.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from .errors import InputError
+
+__all__ = ["finite_number", "finite_point", "check_lesion_fields", "positive_number", "whole_number"]
+
+
+def finite_number(value, what: str, where: str) -> float:
+    """``value`` as a finite float, or an InputError naming ``where`` (the entry) and ``what`` (the field)."""
+    if isinstance(value, bool) or value is None:
+        raise InputError(where, f"{what} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(where, f"{what} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise InputError(where, f"{what} must be a finite number, got {value!r}")
+    return number
+
+
+def positive_number(value, what: str, where: str = "", *, minimum: float = 0.0) -> float:
+    """A finite number strictly above ``minimum`` (an option such as ``--spacing``)."""
+    number = finite_number(value, what, where)
+    if number <= minimum:
+        raise InputError(where, f"{what} must be greater than {minimum:g}, got {value!r}")
+    return number
+
+
+def whole_number(value, what: str, where: str = "", *, minimum: int | None = None) -> int:
+    """An integer (not a bool, not a float with a fraction), at least ``minimum`` when given."""
+    if isinstance(value, bool):
+        raise InputError(where, f"{what} must be a whole number, got {value!r}")
+    number = finite_number(value, what, where)
+    if number != int(number):
+        raise InputError(where, f"{what} must be a whole number, got {value!r}")
+    if minimum is not None and number < minimum:
+        raise InputError(where, f"{what} must be at least {minimum}, got {value!r}")
+    return int(number)
+
+
+def finite_point(value, what: str, where: str, *, size: int = 3) -> tuple[float, ...]:
+    """A sequence of ``size`` finite numbers (an LPS mm point, a box, a normalised location)."""
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__") or len(value) != size:
+        raise InputError(where, f"{what} must be {size} numbers, got {value!r}")
+    return tuple(finite_number(c, f"{what}[{n}]", where) for n, c in enumerate(value))
+
+
+def check_lesion_fields(lesion) -> None:
+    """Refuse a lesion record (`deepradiology.lesion.Lesion`) holding a non-finite or ill-typed number.
+
+    Normalises in place: axes become pairs of float triples, boxes and locations float tuples, the
+    slice index an int, the embedding a list of floats.
+
+    Raises:
+        InputError: naming the lesion and the field ("lesion L3: long_axis_lps[0][1] must be a finite
+            number, got nan").
+    """
+    where = f"lesion {lesion.lesion_id}"
+    for name in ("long_axis_mm", "short_axis_mm", "volume_ml"):
+        value = getattr(lesion, name)
+        if value is not None:
+            number = finite_number(value, name, where)
+            if number < 0:
+                raise InputError(where, f"{name} must be a non-negative number, got {value!r}")
+            setattr(lesion, name, number)
+    for name in ("long_axis_lps", "short_axis_lps"):
+        value = getattr(lesion, name)
+        if value is not None:
+            if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__") or len(value) != 2:
+                raise InputError(where, f"{name} must be two 3D points, got {value!r}")
+            setattr(lesion, name, tuple(finite_point(p, f"{name}[{n}]", where) for n, p in enumerate(value)))
+    if lesion.box_ijk is not None:
+        lesion.box_ijk = finite_point(lesion.box_ijk, "box_ijk", where, size=4)
+    if lesion.normalized_location is not None:
+        lesion.normalized_location = finite_point(lesion.normalized_location, "normalized_location", where)
+    if lesion.slice_index is not None:
+        lesion.slice_index = whole_number(lesion.slice_index, "slice_index", where, minimum=0)
+    if lesion.embedding:
+        if isinstance(lesion.embedding, (str, bytes, dict)) or not hasattr(lesion.embedding, "__len__"):
+            raise InputError(where, "embedding must be a list of numbers")
+        values = [float(v) if isinstance(v, numbers.Real) and not isinstance(v, bool) else math.nan
+                  for v in lesion.embedding]
+        bad = next((n for n, v in enumerate(values) if not math.isfinite(v)), None)
+        if bad is not None:
+            raise InputError(where, f"embedding[{bad}] must be a finite number, got {lesion.embedding[bad]!r}")
+        lesion.embedding = values
