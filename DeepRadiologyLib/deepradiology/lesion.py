@@ -63,17 +63,9 @@ class Lesion:
     def __post_init__(self) -> None:
         if not str(self.lesion_id):
             raise InputError("lesion_id", "a lesion needs a non-empty id")
-        for name in ("long_axis_mm", "short_axis_mm", "volume_ml"):
-            value = getattr(self, name)
-            if value is not None and (not math.isfinite(value) or value < 0):
-                raise InputError(self.lesion_id, f"{name} must be a non-negative number, got {value}")
-        for name in ("long_axis_lps", "short_axis_lps"):
-            value = getattr(self, name)
-            if value is not None:
-                pts = tuple(tuple(float(c) for c in p) for p in value)
-                if len(pts) != 2 or any(len(p) != 3 for p in pts):
-                    raise InputError(self.lesion_id, f"{name} must be two 3D points")
-                setattr(self, name, pts)
+        from .validate import check_lesion_fields
+
+        check_lesion_fields(self)  # NaN/inf or ill-typed numbers refused with the lesion named (issue 17)
 
     @property
     def centre_lps(self) -> Point | None:
@@ -102,15 +94,16 @@ class Lesion:
         unknown = {k: v for k, v in data.items() if k not in known}
         if "lesion_id" not in kwargs:
             raise InputError(source, "a lesion record has no 'lesion_id'")
-        for name in ("normalized_location", "box_ijk"):
-            if kwargs.get(name) is not None:
-                kwargs[name] = tuple(kwargs[name])
         if unknown:
             kwargs["extra"] = {**kwargs.get("extra", {}), **unknown}
         try:
             return cls(**kwargs)
         except TypeError as exc:
             raise InputError(source, f"malformed lesion record: {exc}") from None
+        except InputError as exc:
+            if not source:
+                raise
+            raise InputError(source, str(exc)) from None
 
 
 def save_lesions(lesions: list[Lesion], path: str | Path, *, force: bool = False) -> Path:
