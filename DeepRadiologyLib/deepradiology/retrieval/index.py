@@ -10,13 +10,21 @@ Kinds:
         on the vectors present when it is built, retrained when the collection has grown 4-fold since.
     ``hnsw``: ``IndexHNSWFlat`` (M = 32), a graph index that needs no training.
 New lesions extend an index in place; an index that disagrees with its database (lesions deleted or
-re-embedded) is rebuilt. Distances are Euclidean (not squared), in embedding units.
+re-embedded) is rebuilt.
+
+An index is tied to its database, both ways: the sidecar holds the database's random id
+(``meta.database_id``) and the database holds the SHA-256 of the index file it last saved
+(``meta.index_sha256:<model>``). A database file replaced by another one, or an index or sidecar
+written by anyone else (a forged file of the right size), fails one of the two and is rebuilt from the
+database, which is the only source of truth (issue 17). Distances are Euclidean (not squared), in embedding units.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,14 +195,19 @@ class VectorIndex:
         return dist, ids
 
     # -- persistence ----------------------------------------------------------------------------------
-    def save(self, path: str | Path) -> Path:
-        """Write the index and its JSON sidecar (``<path>.json``); replaces both atomically."""
+    def save(self, path: str | Path, *, database_id: str = "") -> Path:
+        """Write the index and its JSON sidecar (``<path>.json``); replaces both atomically.
+
+        ``database_id`` (the database's ``meta.database_id``) goes into the sidecar; `for_database`
+        uses no index whose sidecar names another database.
+        """
         faiss = _faiss()
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
         faiss.write_index(self._index, str(tmp))
         meta = {"format": _FORMAT, "model": self.model, "dim": self.dim, "kind": self.kind, "count": self.count,
-                "last_id": self.last_id, "trained_on": self.trained_on, "nprobe": self.nprobe}
+                "last_id": self.last_id, "trained_on": self.trained_on, "nprobe": self.nprobe,
+                "database_id": database_id, "sha256": _sha256(tmp)}
         side_tmp = path.with_name(path.name + ".json.tmp")
         side_tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
         tmp.replace(path)
@@ -243,7 +256,8 @@ class VectorIndex:
             raise InputError(db.path, f"holds no embeddings of model {model!r} (it has: {known})")
         path = index_path_for(db.path, model)
         index = None
-        if path.exists():
+        db_id = _database_id(db)
+        if path.exists() and _tied_to(path, db, db_id, model):
             try:
                 index = cls.load(path, model=model, dim=dims[model])
                 index.nprobe = nprobe
@@ -266,5 +280,41 @@ class VectorIndex:
             index.build(ids, vecs, progress=progress)
             changed = True
         if changed and save and not db.readonly:
-            index.save(path)
+            index.save(path, database_id=db_id or "")
+            db.set_meta(_SHA_KEY + model, json.loads(Path(f"{path}.json").read_text(encoding="utf-8"))["sha256"])
         return index
+
+
+_SHA_KEY = "index_sha256:"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _database_id(db) -> str | None:
+    """The database's random id, made and stored on first use when the database is writable."""
+    db_id = db.meta("database_id")
+    if db_id is None and not db.readonly:
+        db_id = uuid.uuid4().hex
+        db.set_meta("database_id", db_id)
+    return db_id
+
+
+def _tied_to(path: Path, db, db_id: str | None, model: str) -> bool:
+    """Whether the index at ``path`` is the one this database saved: sidecar names the database, and the
+    index file's SHA-256 is the one the database recorded. Anything else is not trusted (rebuilt)."""
+    recorded = db.meta(_SHA_KEY + model)
+    if not db_id or not recorded:
+        return False
+    try:
+        side = json.loads(Path(f"{path}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(side, dict) or side.get("database_id") != db_id or side.get("sha256") != recorded:
+        return False
+    return _sha256(path) == recorded
