@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from typing import IO, Iterator
 
 from ..errors import InputError, OutputExistsError
 from ..image import Image
 
-__all__ = ["prepare_output", "write_image"]
+__all__ = ["prepare_output", "write_image", "atomic_open"]
 
 VOLUME_SUFFIXES = (".nii.gz", ".nii", ".nrrd", ".seg.nrrd", ".mha", ".mhd")
 
@@ -44,3 +46,22 @@ def write_image(image: Image, path: str | Path, *, force: bool = False, compress
     sitk.WriteImage(image.to_sitk(), str(tmp), compress)
     tmp.replace(path)
     return path
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | Path, *, newline: str | None = None) -> Iterator[IO[str]]:
+    """Open ``path`` for writing UTF-8 text through a hidden partial file renamed into place on success.
+
+    If the block raises (bad input found half way, Ctrl+C), the partial file is removed and ``path``
+    is left as it was: nothing half-written under the user's name, nothing of theirs replaced.
+    Call `prepare_output` first for the ``--force`` rule.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        with open(tmp, "w", newline=newline, encoding="utf-8") as handle:
+            yield handle
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(path)
