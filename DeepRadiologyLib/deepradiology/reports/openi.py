@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import re
-import tarfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,17 +84,15 @@ def _iter_xml_folder(folder: Path) -> Iterator[Report | ReportProblem]:
 
 
 def _iter_tgz(path: Path) -> Iterator[Report | ReportProblem]:
-    try:
-        archive = tarfile.open(path, "r:*")
-    except (tarfile.TarError, OSError) as exc:
-        raise InputError(path, f"cannot be opened as a tar archive ({exc})") from None
-    with archive:
-        # Read in archive order (a gzip stream cannot seek back cheaply), then yield in name order.
-        files = [(m.name, archive.extractfile(m).read()) for m in archive if m.isfile() and m.name.endswith(".xml")]
-    if not files:
+    from ..io.archive import iter_tar_members
+
+    # Members are parsed one at a time as the gzip stream runs (sizes capped, io.archive), and only the
+    # small parsed reports are kept, to be yielded in name order.
+    parsed = [(name, report_from_openi_xml(data, name=name)) for name, data in iter_tar_members(path, suffix=".xml")]
+    if not parsed:
         raise InputError(path, "contains no .xml reports")
-    for name, data in sorted(files, key=lambda f: _natural_key(Path(f[0]))):
-        yield report_from_openi_xml(data, name=name)
+    for _name, report in sorted(parsed, key=lambda f: _natural_key(Path(f[0]))):
+        yield report
 
 
 def _iter_headerless(path: Path) -> Iterator[Report | ReportProblem]:

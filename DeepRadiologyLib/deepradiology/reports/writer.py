@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..io import prepare_output
+from ..io.write import atomic_open
 from .chexpert import CHEXPERT_OBSERVATIONS, chexpert_cell, label_chexpert
 from .labeler import ReportLabels
 from .vocabulary import LABEL_COLUMNS
@@ -41,7 +42,7 @@ def write_label_csv(results: Iterable[ReportLabels], path: str | Path, *, uncert
         prepare_output(problems_path, force=force)  # raises OutputExistsError with the name
     failed = []
     labelled = 0
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    with atomic_open(path, newline="") as handle:  # nothing half-written when a bad input stops it
         writer = csv.writer(handle)
         writer.writerow(("filename",) + (CHEXPERT_OBSERVATIONS if labels == "chexpert" else LABEL_COLUMNS))
         for result in results:
