@@ -114,7 +114,8 @@ def _nifti(path: Path) -> Declared:
     header = img.header
     shape = tuple(int(n) for n in header.get_data_shape())
     dims = len(shape)
-    pixdim = [float(v) for v in _raw_pixdim(path, type(header))[1:1 + min(dims, 3)]]
+    raw = _raw_header(path, type(header))
+    pixdim = [float(v) for v in np.asarray(raw["pixdim"], dtype=float)[1:1 + min(dims, 3)]]
     # a 2D NIfTI has no slice spacing to check; pixdim[3] of 0 or 1 there is harmless
     spacing = tuple(pixdim) if pixdim else None
     if dims == 2:
@@ -122,19 +123,19 @@ def _nifti(path: Path) -> Declared:
     stored = np.dtype(header.get_data_dtype()).itemsize  # the stored type, before scl_slope/inter
     in_file = None
     if not path.name.lower().endswith(".gz"):
-        in_file = max(0, path.stat().st_size - int(header.get_data_offset()))
+        # the loaded image's header has vox_offset reset to 0; the offset on disk is the raw header's
+        in_file = max(0, path.stat().st_size - max(int(raw.get_data_offset()), raw.sizeof_hdr))
     return Declared(shape, stored, spacing, in_file)
 
 
-def _raw_pixdim(path: Path, header_class) -> np.ndarray:
-    """pixdim as stored: nibabel's checked load silently replaces a zero pixdim by 1, which is the
+def _raw_header(path: Path, header_class):
+    """The header as stored (pixdim, vox_offset): nibabel's checked load silently replaces a zero pixdim by 1, which is the
     very default this module exists to refuse."""
     import gzip
 
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as fh:
-        raw = header_class.from_fileobj(fh, check=False)
-    return np.asarray(raw["pixdim"], dtype=float)
+        return header_class.from_fileobj(fh, check=False)
 
 
 def _text_header(path: Path, *, nrrd: bool) -> Declared:
