@@ -95,3 +95,29 @@ def check_lesion_fields(lesion) -> None:
         if bad is not None:
             raise InputError(where, f"embedding[{bad}] must be a finite number, got {lesion.embedding[bad]!r}")
         lesion.embedding = values
+
+
+#: The phantom's field of view in mm (i, j, k), as `deepradiology.phantom` draws it (about 344 x 256 x 216).
+_PHANTOM_FOV_MM = (344.0, 256.0, 216.0)
+#: Voxels one phantom study may have: 2^27 (about 0.55 mm isotropic); each study holds several arrays.
+PHANTOM_MAX_VOXELS = 1 << 27
+
+
+def check_phantom_options(seed, spacing, noise) -> tuple[int, tuple[float, float, float], float]:
+    """``deepradiology phantom`` options, refused with one line before anything is allocated.
+
+    ``--spacing 0.001`` would ask for about 10^16 voxels (64 PiB); a negative seed or a NaN noise
+    would fail deep inside numpy.
+    """
+    seed = whole_number(seed, "the seed", "--seed", minimum=0)
+    if not hasattr(spacing, "__len__") or len(spacing) != 3:
+        raise InputError("--spacing", f"must be three voxel sizes i,j,k in mm, got {spacing!r}")
+    spacing = tuple(positive_number(s, "each voxel size (mm)", "--spacing") for s in spacing)
+    voxels = math.prod(f / s for f, s in zip(_PHANTOM_FOV_MM, spacing))
+    if voxels > PHANTOM_MAX_VOXELS:
+        raise InputError("--spacing", f"{','.join(f'{s:g}' for s in spacing)} mm would make about {voxels:.3g} "
+                         f"voxels per study, more than {PHANTOM_MAX_VOXELS}; use larger voxels")
+    noise = finite_number(noise, "the noise standard deviation (HU)", "--noise")
+    if noise < 0:
+        raise InputError("--noise", f"the noise standard deviation (HU) must be >= 0, got {noise:g}")
+    return seed, spacing, noise
