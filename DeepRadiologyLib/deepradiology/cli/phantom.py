@@ -31,14 +31,14 @@ def run(args: argparse.Namespace) -> int:
     from ..phantom import generate_phantom, write_phantom
     from ..progress import TqdmProgress
 
-    spacing = parse_point(args.spacing)
-    if min(spacing) <= 0:
-        raise InputError("--spacing", f"voxel sizes must be positive, got {args.spacing}")
+    from ..validate import check_phantom_options
+
+    seed, spacing, noise = check_phantom_options(args.seed, parse_point(args.spacing), args.noise)  # issue 17
     if not 1 <= args.studies <= 6:
         raise InputError("--studies", f"must be 1-6, got {args.studies}")
     with TqdmProgress("phantom") as bar:
-        phantom = generate_phantom(args.seed, n_studies=args.studies, spacing=tuple(spacing),
-                                   noise_hu=args.noise, progress=bar)
+        phantom = generate_phantom(seed, n_studies=args.studies, spacing=spacing,
+                                   noise_hu=noise, progress=bar)
     paths = write_phantom(phantom, args.output, force=args.force)
     if args.dicom:  # issue 13 hook: the DICOM writer lives in deepradiology.dicom
         from ..dicom.phantom_series import write_phantom_dicom
