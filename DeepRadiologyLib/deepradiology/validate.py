@@ -121,3 +121,24 @@ def check_phantom_options(seed, spacing, noise) -> tuple[int, tuple[float, float
     if noise < 0:
         raise InputError("--noise", f"the noise standard deviation (HU) must be >= 0, got {noise:g}")
     return seed, spacing, noise
+
+
+def study_date(value, where: str) -> str:
+    """A study date as ISO ``YYYY-MM-DD`` ("" when none is given); DICOM's ``YYYYMMDD`` is accepted too.
+
+    "yesterday" or "2024-13-45" used to be kept as text and sorted as text, so the wrong study could
+    become the baseline; such a date is refused with the entry named.
+    """
+    import datetime
+    import re
+
+    if value is None or value == "":
+        return ""
+    text = str(value).strip()
+    match = re.fullmatch(r"(\d{4})-?(\d{2})-?(\d{2})", text)
+    try:
+        if not match:
+            raise ValueError
+        return datetime.date(*(int(g) for g in match.groups())).isoformat()
+    except ValueError:
+        raise InputError(where, f"date {text!r} is not a calendar date YYYY-MM-DD") from None

@@ -99,3 +99,17 @@ def test_the_same_file_with_a_finite_coordinate_matches(tmp_path):
     result = _cli("longitudinal", "match", str(studies), "-o", str(out), "--no-register")
     assert result.returncode == 0, result.stderr
     assert out.is_file()
+
+
+@pytest.mark.parametrize("date", ["yesterday", "2024-13-45", "2023-02-29"])
+def test_longitudinal_match_refuses_an_invalid_study_date_naming_the_entry(tmp_path, date):
+    studies = _studies_file(tmp_path, 0.0)
+    data = json.loads(studies.read_text(encoding="utf-8"))
+    data["studies"][1]["date"] = date
+    studies.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "tracks.json"
+    result = _cli("longitudinal", "match", str(studies), "-o", str(out), "--no-register")
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "study S1" in lines[0] and date in lines[0], result.stderr
+    assert not out.exists()
