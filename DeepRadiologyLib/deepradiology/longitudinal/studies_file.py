@@ -70,6 +70,9 @@ def read_studies_file(path: str | Path, *, load_volumes: bool = True) -> list[St
             from ..io import read_volume
 
             image = read_volume(folder / entry["volume"], modality="CT")
-        studies.append(Study(sid, lesions, date=str(entry.get("date", "")),
+        from ..validate import study_date  # issue 17: "2024-13-45" must not reorder the studies
+
+        date = study_date(entry.get("date", ""), f"{path} study {sid}")
+        studies.append(Study(sid, lesions, date=date,
                              patient=str(entry.get("patient", patient)), image=image))
     return studies
