@@ -75,6 +75,12 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--phantom-spacing", f"voxel sizes must be positive, got {args.phantom_spacing}")
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    import signal
+
+    def _terminate(signum, frame):  # issue 17: kill -TERM (timeout, systemd) cleans up as Ctrl+C does
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
     workdir = tempfile.mkdtemp(prefix="deepradiology-serve-")  # mode 0700: only this user reads it
     try:
         if args.inputs:
