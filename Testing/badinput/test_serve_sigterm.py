@@ -21,14 +21,14 @@ def test_sigterm_stops_serve_and_removes_its_work_folder(tmp_path):
            "QT_QPA_PLATFORM": "offscreen"}
     proc = subprocess.Popen([sys.executable, "-m", "deepradiology", "serve", "--port", "0",
                              "--phantom-spacing", "2.0,2.0,5.0", "--max-tabs", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     try:
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         seen, deadline = "", time.monotonic() + 120
         while "serving at" not in seen and time.monotonic() < deadline and proc.poll() is None:
-            if sel.select(timeout=1):
-                seen += proc.stdout.readline()
+            if sel.select(timeout=1):  # raw reads: a buffered readline can hide a line from select
+                seen += os.read(proc.stdout.fileno(), 65536).decode("utf-8", "replace")
         assert "serving at" in seen, seen
         assert [p.name for p in tmp_path.iterdir() if p.name.startswith("deepradiology-serve-")]
         proc.send_signal(signal.SIGTERM)
