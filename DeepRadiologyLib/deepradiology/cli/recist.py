@@ -114,6 +114,17 @@ def _to_ijk(image, values, frame: str):
     return image.lps_to_index(lps)
 
 
+def _positive(value, option: str):
+    """``value`` when it is None or a finite number > 0; else the one-line InputError naming ``option``."""
+    import math
+
+    from ..errors import InputError
+
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise InputError(option, f"must be a positive number, got {value}")
+    return value
+
+
 def run_measure(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -125,6 +136,7 @@ def run_measure(args: argparse.Namespace) -> int:
 
     if not args.point and not args.box:
         raise InputError("--point", "give a point inside the lesion (or --box around it)")
+    _positive(args.max_diameter, "--max-diameter")
     prepare_output(args.output, force=args.force)
     if args.mask:
         prepare_output(args.mask, force=args.force)
@@ -153,7 +165,7 @@ def run_measure(args: argparse.Namespace) -> int:
             k = int(round(ijk[2]))
     m = measure_lesion(image, click=click, box=box, slice_index=k if box is not None else None,
                        lesion_id=args.id, propagate=False if args.no_3d else None,
-                       max_diameter_mm=args.max_diameter or MAX_DIAMETER_MM, method=args.method)
+                       max_diameter_mm=MAX_DIAMETER_MM if args.max_diameter is None else args.max_diameter, method=args.method)
     record = m.lesion.to_dict()
     prepare_output(args.output, force=args.force).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     if args.mask:
@@ -199,7 +211,13 @@ def run_eval_phantom(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from ..errors import InputError
     from ..recist.train import TrainConfig, train_recist_network
+
+    for option, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size), ("--patch", args.patch),
+                          ("--channels", args.channels), ("--stacks", args.stacks), ("--depth", args.depth),
+                          ("--lr", args.lr), ("--max-steps", args.max_steps)):
+        _positive(value, option)
 
     config = TrainConfig(epochs=args.epochs, max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr,
                          patch=args.patch, channels=args.channels, stacks=args.stacks, depth=args.depth,
@@ -215,6 +233,11 @@ def run_benchmark(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..recist.benchmark import run_benchmark as bench
+
+    if args.repeats < 1:
+        from ..errors import InputError
+
+        raise InputError("--repeats", f"must be at least 1, got {args.repeats}")
 
     shared = args.shared_data or os.environ.get("DEEPRADIOLOGY_SHARED_DATA")
     if shared is None:

@@ -116,6 +116,12 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
     """
     if method not in ("adaptive", "model", "auto"):
         raise InputError("method", f"must be adaptive, model or auto, got {method!r}")
+    try:
+        bad = not (np.isfinite(float(max_diameter_mm)) and float(max_diameter_mm) > 0)
+    except (TypeError, ValueError):
+        bad = True
+    if bad:
+        raise InputError("max_diameter_mm", f"must be a positive number of mm, got {max_diameter_mm!r}")
     if propagate:
         from ..io.checks import require_3d
 
