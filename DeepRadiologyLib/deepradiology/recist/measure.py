@@ -90,6 +90,55 @@ def _model_installed() -> bool:
     return find_recist_model() is not None
 
 
+def _propagate(image: Image, lesion_slice: LesionSlice):
+    from .propagate import propagate_3d
+
+    known = bool(np.isfinite(lesion_slice.lesion_hu))
+    return propagate_3d(image, lesion_slice.mask, slice_index=lesion_slice.slice_index,
+                        lesion_hu=lesion_slice.lesion_hu if known else None,
+                        surround_hu=lesion_slice.surround_hu if known else None, levels_hu=lesion_slice.levels_hu)
+
+
+def _recentre_on_largest_slice(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float):
+    """Click anywhere: re-segment on the 3D mask's largest slice (at its most interior pixel) and
+    propagate again from there, so the axes and volume do not depend on the slice clicked.
+
+    RECIST measures a lesion on the slice where it is longest; for the compact lesions this targets
+    the slice of largest area is that slice. At most two moves (the second settles partial-volume
+    ties); a re-segmentation that fails keeps the previous result.
+    """
+    from scipy import ndimage
+
+    for _ in range(2):
+        areas = volume.areas_mm2
+        k_best = max(areas, key=lambda k: (areas[k], -abs(k - lesion_slice.slice_index)))
+        if k_best == lesion_slice.slice_index or areas[k_best] <= 1.05 * areas.get(lesion_slice.slice_index, 0.0):
+            break
+        inner = ndimage.distance_transform_edt(volume.mask[k_best])
+        j, i = np.unravel_index(int(np.argmax(inner)), inner.shape)
+        try:
+            moved = segment_lesion_2d(image, click=(int(i), int(j), int(k_best)), max_diameter_mm=max_diameter_mm,
+                                      check_ct=False)
+            moved_volume = _propagate(image, moved)
+        except InputError:
+            break
+        lesion_slice, volume = moved, moved_volume
+    return lesion_slice, volume
+
+
+def _extent_warnings(image: Image, volume) -> list[str]:
+    """Why the 3D extent may be uncertain: coarse slices for the lesion's depth, the volume's edge."""
+    warnings = []
+    n = volume.n_slices
+    if n < 3:
+        warnings.append(f"the lesion spans only {n} slice(s) of {image.spacing[2]:.1f} mm: its volume and the "
+                        "choice of its largest slice are uncertain (slices coarse for its size)")
+    nk = image.array.shape[0]
+    if volume.slice_range[0] == 0 or volume.slice_range[1] == nk - 1:
+        warnings.append("the 3D mask reaches the end of the volume: the lesion may continue beyond it")
+    return warnings
+
+
 def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | None = None,
                    lesion_id: str = "L1", propagate: bool | None = None, organ_labels: Image | None = None,
                    label_names: dict[int, str] | None = None, max_diameter_mm: float = MAX_DIAMETER_MM,
@@ -142,15 +191,18 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
         lesion_slice = segment_lesion_2d(image, click=click, box=box, slice_index=slice_index,
                                          max_diameter_mm=max_diameter_mm)
     volume = None
+    clicked_k = lesion_slice.slice_index
+    notes: list[str] = []          # facts the user should see (which slice was measured)
+    extent: list[str] = []         # warnings: the 3D extent is uncertain
     if propagate or (propagate is None and not image.is_2d):
-        from .propagate import propagate_3d
-
         report(progress, 0.4, "propagating to neighbouring slices")
-        known = bool(np.isfinite(lesion_slice.lesion_hu))
-        volume = propagate_3d(image, lesion_slice.mask, slice_index=lesion_slice.slice_index,
-                              lesion_hu=lesion_slice.lesion_hu if known else None,
-                              surround_hu=lesion_slice.surround_hu if known else None,
-                              levels_hu=lesion_slice.levels_hu)
+        volume = _propagate(image, lesion_slice)
+        if not use_model:
+            lesion_slice, volume = _recentre_on_largest_slice(image, lesion_slice, volume, max_diameter_mm)
+        if lesion_slice.slice_index != clicked_k:
+            notes.append(f"measured on slice {lesion_slice.slice_index}, where the lesion is largest, not on the "
+                         f"clicked slice {clicked_k}")
+        extent = _extent_warnings(image, volume)
     labels = None
     if organ_labels is not None:
         if organ_labels.array.shape != image.array.shape:
@@ -161,4 +213,7 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
                                surround_hu=lesion_slice.surround_hu)
     report(progress, 1.0, "done")
     lesion = measurement_record(image, lesion_slice, volume, lesion_id=lesion_id, location=location)
+    lesion.extra["clicked_slice"] = int(clicked_k)
+    lesion.extra["notes"] = notes
+    lesion.extra["warnings"] = list(lesion.extra["warnings"]) + extent
     return RecistMeasurement(lesion=lesion, slice=lesion_slice, volume=volume)
