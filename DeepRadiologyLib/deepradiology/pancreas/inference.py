@@ -135,6 +135,10 @@ def segment_pancreas(image: Image, *, model, threshold: float = 0.5, overlap: fl
         InputError: not CT, not abdominal, NaN voxels, too large for memory.
         ModelError: the model is for another task or a much finer spacing.
     """
+    if getattr(getattr(model, "card", None), "extra", {}).get("format") == "nnunetv2":
+        from .external import segment_pancreas_external
+
+        return segment_pancreas_external(image, model=model, progress=progress, check_body_region=check_body_region)
     t0 = time.perf_counter()
     report(progress, 0.0, "checking the CT")
     if check_body_region:
