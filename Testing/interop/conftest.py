@@ -30,8 +30,11 @@ def reference(name: str):
         import torch
 
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        pytest.skip(f"{name} does not import beside torch {torch.__version__} ({type(exc).__name__}: {first}); "
-                    "run this suite in .venv-interop (bash Testing/install-interop.sh)")
+        why = ("is not installed in this venv" if isinstance(exc, ModuleNotFoundError) and name in str(exc)
+               else f"does not import beside torch {torch.__version__}")
+        pytest.skip(f"{name} {why} ({type(exc).__name__}: {first}); it needs torchvision, which does not import "
+                    "beside the main venv's torch 2.13.0: this suite runs in .venv-interop (bash "
+                    "Testing/install-interop.sh; Testing/models/test_interop_suite.py runs it)")
 
 
 @pytest.fixture(scope="session")
