@@ -83,3 +83,19 @@ def test_triage_runs_on_the_imported_model_with_heatmaps_and_licence(published_n
     rows = write_worklist(scores, tmp_path / "worklist.csv", labels=model.labels,
                           operating_points=model.operating_points)
     assert rows[0]["status"] == "ok" and rows[0]["heatmap_png"] and "Apache-2.0" in model.card.licence
+
+
+def test_the_cli_imports_the_published_file_and_triages_films_with_it(published_nih_file, tmp_path, a_model_cache,
+                                                                      capsys):
+    import json
+
+    from deepradiology.cli import main
+
+    assert main(["models", "import", str(published_nih_file)]) == 0
+    png = _film_png(tmp_path, (256, 256))
+    capsys.readouterr()
+    assert main(["cxr", "triage", str(png), "--model", "xrv-densenet121-res224-nih", "-o",
+                 str(tmp_path / "worklist.csv")]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["model"] == "xrv-densenet121-res224-nih" and "Apache-2.0" in summary["licence"]
+    assert summary["scored"] == 1 and (tmp_path / "worklist.csv").is_file()

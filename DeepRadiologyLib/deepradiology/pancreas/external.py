@@ -62,6 +62,7 @@ def segment_pancreas_external(image, *, model, threshold: float | None = None,
         volume_ml=volume_ml, confidence="high" if not reasons else "low", reasons=reasons, mean_probability=mean_p,
         region_kji=((0, 0, 0), tuple(int(n) for n in image.array.shape)), located=True, model=model.name,
         device=str(model.device_name),
-        seconds={"checks": t1 - t0, "segment": t2 - t1, "postprocess": t3 - t2, "total": t3 - t0})
+        seconds={"checks": t1 - t0, "segment": t2 - t1, "postprocess": t3 - t2, "total": t3 - t0},
+        licence=model.card.licence)
     result.raw_mask = raw.astype(np.uint8)
     return result
