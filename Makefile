@@ -1,5 +1,6 @@
 # DeepRadiology: two commands set everything up on a fresh machine.
-#   make test   creates .venv, installs the pinned packages (and Chromium for browser tests), runs pytest
+#   make test   creates .venv, installs the pinned packages (and Chromium for browser tests), builds .venv-interop
+#               (nnunetv2/torchxrayvision/nnInteractive beside torch 2.14.1, for Testing/interop), runs pytest
 #   make demo   runs every tool on the embedded default patient (outputs and a .mrb scene in demo-output/),
 #               then serves the web app (deepradiology serve) on it and prints its URL
 
@@ -16,10 +17,11 @@ help:
 	@echo "make test   - install everything into $(VENV) and run all tests"
 	@echo "make demo   - run the tools on the embedded default patient (demo-output/), then serve the web app and print its URL"
 
-$(STAMP): requirements/lock.txt DeepRadiologyLib/pyproject.toml
+$(STAMP): requirements/lock.txt requirements/peer-nodeps.txt DeepRadiologyLib/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/lock.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements/peer-nodeps.txt
 	$(PY) -m pip install --quiet --no-deps -e DeepRadiologyLib
 	touch $(STAMP)
 
@@ -27,6 +29,8 @@ venv: $(STAMP)
 
 test: venv
 	bash Testing/install-browser.sh
+	bash Testing/install-dicom-tools.sh
+	bash Testing/install-interop.sh
 	QT_QPA_PLATFORM=offscreen VTK_DEFAULT_OPENGL_WINDOW=vtkEGLRenderWindow \
 		$(PY) -m pytest Testing $(PYTEST_ARGS)
 
@@ -35,4 +39,4 @@ demo: venv
 	VTK_DEFAULT_OPENGL_WINDOW=vtkEGLRenderWindow $(VENV)/bin/deepradiology serve $(DEMO_ARGS)
 
 clean:
-	rm -rf $(VENV) demo-output
+	rm -rf $(VENV) .venv-interop demo-output
