@@ -185,6 +185,13 @@ class CXRTriageLogic(ScriptedLoadableModuleLogic):
     def getParameterNode(self):
         return CXRTriageParameterNode(super().getParameterNode())
 
+    @staticmethod
+    def _ensureDependencies() -> None:
+        """At an action's first use (never from setup()): install what is missing, after asking."""
+        from deepradiology_mrml.slicer_setup import ensure_python_dependencies
+
+        ensure_python_dependencies("torch")
+
     def _shared(self, model: str = ""):
         from deepradiology_mrml.logic.cxr import CXRTriageLogic as SharedLogic
 
@@ -194,19 +201,25 @@ class CXRTriageLogic(ScriptedLoadableModuleLogic):
         return self.shared
 
     def modelStatus(self, model: str = ""):
-        from deepradiology_mrml.slicer_setup import ensure_python_dependencies
+        """(usable, one line) for the panel. Installs nothing: opening the module must not download
+        packages or fail when the user declines; the first Score does that."""
+        from deepradiology_mrml.slicer_setup import missing_requirements, requirements_for
 
-        ensure_python_dependencies("torch")
+        missing = missing_requirements(requirements_for("torch"))
+        if missing:
+            return False, _("Score film will first install: {p}.").format(p=", ".join(missing))
         return self._shared(model).model_status()
 
     def labels(self, model: str = "") -> list:
         return self._shared(model).model.labels
 
     def loadFilm(self, path, *, model: str = ""):
+        self._ensureDependencies()
         return self._shared(model or self._modelKey or "").load_film(path)
 
     def process(self, volumeNode, *, model: str = "", progress=None):
         """Score ``volumeNode``; returns the `FilmScore` and keeps the findings table in ``findingsTable``."""
+        self._ensureDependencies()
         shared = self._shared(model)
         score = shared.run(volumeNode, progress=progress, table_node=self.findingsTable)
         self.findingsTable = shared.findings_table_node
@@ -228,6 +241,7 @@ class CXRTriageLogic(ScriptedLoadableModuleLogic):
         return labels, table
 
     def processFolder(self, folder, *, model: str = "", worklistCsv=None, progress=None):
+        self._ensureDependencies()
         return self._shared(model).run_folder(folder, worklist_csv=worklistCsv, force=True, progress=progress)
 
 

@@ -201,7 +201,7 @@ class LesionRetrievalLogic(ScriptedLoadableModuleLogic):
     def _shared(self, databasePath: str, create: bool = False):
         from deepradiology_mrml.slicer_setup import ensure_python_dependencies
 
-        ensure_python_dependencies()
+        ensure_python_dependencies("retrieval")  # the index is FAISS
         from deepradiology_mrml.logic.retrieval import LesionRetrievalLogic as SharedLogic
 
         if self.shared is None or self.shared.scene is not slicer.mrmlScene or str(self.shared.db.path) != str(databasePath):
