@@ -195,8 +195,14 @@ class RECISTAssistLogic:
     def _write_table(self) -> None:
         from deepradiology_mrml.tables import records_to_table
 
+        from deepradiology_mrml.tables import LESION_RECORDS_ATTRIBUTE, lesion_records_json
+
         self.table_node = records_to_table(self.scene, self.rows(), TABLE_NAME, node=self.table_node,
                                            columns=TABLE_COLUMNS)
+        # The full records (axes LPS mm) ride on the table, so LongitudinalMatch and LesionRetrieval can
+        # take this table as a study's lesions (`tables.table_to_lesions`) while it shows readable columns.
+        self.table_node.SetAttribute(LESION_RECORDS_ATTRIBUTE,
+                                     lesion_records_json([e.lesion for e in self.measured.values()]))
 
     @property
     def lesions(self) -> list[Lesion]:
