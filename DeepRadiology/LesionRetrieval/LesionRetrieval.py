@@ -39,8 +39,8 @@ class LesionRetrieval(ScriptedLoadableModule):
             "with RECISTAssist). The most similar lesions of the database are listed, closest first, with "
             "their thumbnail, type, size, body location, source study and the cue that made them close "
             "(location, size, appearance or type). Filter by patient, type and size. Double-click a result to "
-            "load its slice or volume where its image is available. Build a database with "
-            "`deepradiology retrieval import`.")
+            "load its slice or volume where its image is available. To grow the database, measure lesions with "
+            "RECISTAssist and press Add measured lesions.")
         self.parent.acknowledgementText = _(
             "Method: Yan et al., Deep Lesion Graphs in the Wild: Relationship Learning and Organization of "
             "Significant Radiology Images from Multiple Categories (CVPR 2018); data: NIH DeepLesion.")

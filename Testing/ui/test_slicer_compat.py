@@ -40,3 +40,16 @@ def test_the_extension_category_is_one_the_index_uses_and_the_readme_names_it():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"*{category}*" in readme
     assert "under the *Radiology* category" not in readme
+
+
+def test_no_panel_text_tells_an_extension_user_to_run_a_command_line_tool():
+    """An extension install has no ``deepradiology`` command: help texts and .ui strings must say what to
+    click instead (e.g. "Load model...")."""
+    command = re.compile(r"['`\"]deepradiology [a-z]")
+    offenders = []
+    for path in [*ROOT.glob("DeepRadiology/*/*.py"), *ROOT.glob("DeepRadiology/*/Resources/UI/*.ui")]:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".py":  # only strings the user sees: helpText and tr()/_() strings
+            text = "\n".join(line for line in text.splitlines() if '"' in line and not line.lstrip().startswith("#"))
+        offenders += [f"{path.name}: {m.group(0)}" for m in command.finditer(text)]
+    assert not offenders, offenders
