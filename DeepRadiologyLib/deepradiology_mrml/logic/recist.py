@@ -157,6 +157,9 @@ class RECISTAssistLogic:
                 mask[result.slice.slice_index] = result.slice.mask
             made_segment = add_segment_from_mask(self.segmentation_node, _cropped_mask(image, mask),
                                                  lesion.lesion_id)
+            from deepradiology_mrml.segmentations import LESION_TERMINOLOGY, set_terminology
+
+            set_terminology(self.segmentation_node, made_segment, LESION_TERMINOLOGY)
             entry = MeasuredLesion(lesion, long_node.GetID(), short_node.GetID(), made_segment)
             self.measured[lesion.lesion_id] = entry
             if made_table:
