@@ -22,6 +22,7 @@ from .jobs import JobRunner
 from .lesion_book import LesionBook
 from .panels import Workspace, available_panels
 from .picking import PointPicker
+from .readout import CursorReadout
 from .security import worker_secret_middleware
 from .studies import StudyList
 from .uploads import ACCEPTED_SUFFIXES, UploadManager
@@ -63,6 +64,7 @@ class DeepRadiologyApp:
                                   state=state)
         self.studies = StudyList(scene=self.slicer_app.scene, case=case, state=state)
         self.studies.on_change(self._show_study)
+        self.readout = CursorReadout(state=state, viewer=self.viewer, studies=self.studies)
         self.uploads = UploadManager(scene=self.slicer_app.scene, studies=self.studies, state=state)
         self.workspace = Workspace(server=server, scene=self.slicer_app.scene, viewer=self.viewer,
                                    picker=self.picker, jobs=self.jobs, studies=self.studies,
@@ -117,6 +119,10 @@ class DeepRadiologyApp:
                 v3.VSpacer()
                 v3.VSelect(v_model=("study_index",), items=("studies",), label="Study", density="compact",
                            hide_details=True, style="max-width: 380px", classes="mx-2", id="study-select")
+                v3.VSelect(v_model=("window_preset",), items=("window_presets",), label="Window",
+                           density="compact", hide_details=True, style="max-width: 160px", classes="mx-2",
+                           id="window-preset", clearable=False)
+                html.Div("{{ window_readout }}", classes="text-caption mx-2", id="window-readout")
                 v3.VSelect(v_model=("viewer_layout",), items=(list(LAYOUTS),), label="Layout",
                            density="compact", hide_details=True, style="max-width: 180px", classes="mx-2")
             with layout.drawer:
@@ -138,6 +144,11 @@ class DeepRadiologyApp:
             with layout.content:
                 with html.Div(style="position: relative; width: 100%; height: 100%;"):
                     self.viewer.place_views(layout)
+                    # What is under the cursor (slice, LPS mm, HU), over the views' top edge.
+                    html.Div("{{ cursor_readout }}", v_show="cursor_readout", id="cursor-readout",
+                             style="position: absolute; left: 4px; bottom: 4px; z-index: 5; pointer-events: none;"
+                                   " background: rgba(0,0,0,0.6); color: #fff; font: 12px monospace;"
+                                   " padding: 1px 4px;")
                     # Covers the views (only) while a job may change the scene: they do not render then.
                     with html.Div(v_if="job_running", id="views-busy",
                                   style="position: absolute; inset: 0; z-index: 10; background: rgba(0,0,0,0.35);"
