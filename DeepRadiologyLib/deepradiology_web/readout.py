@@ -63,7 +63,8 @@ class CursorReadout:
         state.window_presets = list(WINDOW_PRESETS)
         state.change("window_preset")(self._on_preset)
         for view in viewer.slice_views():
-            view.interactor().AddObserver("MouseMoveEvent", lambda caller, _e, v=view: self._on_move(v, caller))
+            # Before the slice view's interactor style (priority 0), which may end the event's handling.
+            view.interactor().AddObserver("MouseMoveEvent", lambda caller, _e, v=view: self._on_move(v, caller), 100.0)
         studies.on_change(lambda _study: self.refresh_window())
         self.refresh_window()
 
@@ -101,7 +102,7 @@ class CursorReadout:
         ijk = _matrix(ras_to_ijk) @ ras
         index = np.round(ijk[:3]).astype(int)
         right, up = screen_directions(xy_to_ras)
-        name = slice_node.GetName()
+        name = slice_node.GetOrientation() or slice_node.GetName()   # "Axial", not "Red"
         image = study.node.GetImageData()
         dims = image.GetDimensions() if image is not None else (0, 0, 0)
         where = f"{name}: screen right {right}, up {up}; LPS ({-ras[0]:.1f}, {-ras[1]:.1f}, {ras[2]:.1f}) mm"
