@@ -83,6 +83,11 @@ class DeepRadiologyApp:
     def _show_study(self, study) -> None:
         """A radiograph is read in one large 2D view; a volume in the slice views and the 3D view."""
         state = self.server.state
+        # An error was about the study that was on screen: it does not belong over the next one.
+        with state:
+            state.job_error = ""
+            state.upload_error = ""
+            state.centre_error = ""
         wanted = "Axial Only" if study.info.kind == "radiograph" else "Axial Primary"
         if state.viewer_layout in ("Axial Only", "Axial Primary") and state.viewer_layout != wanted:
             state.viewer_layout = wanted
@@ -132,7 +137,7 @@ class DeepRadiologyApp:
                               classes="my-1", id="pick-prompt")
                     with html.Div(classes="d-flex align-center my-1"):
                         v3.VTextField(v_model=("centre_lps",), label="Centre views on x, y, z (LPS mm)",
-                                      density="compact", hide_details=True, id="centre-lps",
+                                      density="compact", hide_details="auto", id="centre-lps",
                                       error_messages=("centre_error",),
                                       keydown_enter=(self.centre_views, "[$event.target.value]"))
                         v3.VBtn("Go", click=(self.centre_views, "[centre_lps]"), size="small", classes="ml-2", id="centre-go")
@@ -144,9 +149,9 @@ class DeepRadiologyApp:
             with layout.content:
                 with html.Div(style="position: relative; width: 100%; height: 100%;"):
                     self.viewer.place_views(layout)
-                    # What is under the cursor (slice, LPS mm, HU), over the views' top edge.
+                    # What is under the cursor (slice, LPS mm, HU), at the views' top edge.
                     html.Div("{{ cursor_readout }}", v_show="cursor_readout", id="cursor-readout",
-                             style="position: absolute; left: 4px; bottom: 4px; z-index: 5; pointer-events: none;"
+                             style="position: absolute; left: 40px; top: 4px; z-index: 5; pointer-events: none;"
                                    " background: rgba(0,0,0,0.6); color: #fff; font: 12px monospace;"
                                    " padding: 1px 4px;")
                     # Covers the views (only) while a job may change the scene: they do not render then.

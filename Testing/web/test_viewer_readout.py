@@ -76,3 +76,22 @@ def test_hu_under_the_cursor_and_window_presets(a_browser, a_default_patient_ser
         save_screenshot(page, "viewer-readout")
     finally:
         page.close()
+
+
+def test_study_names_match_the_tables_and_errors_go_with_their_study(a_browser, a_default_patient_server):
+    from .conftest import select_study, shown_study
+
+    page = open_tab(a_browser, a_default_patient_server.url)
+    try:
+        # The list leads with the id the tables' "study" column shows.
+        assert shown_study(page).startswith("S0: Phantom study 1")
+        page.locator("#centre-lps").fill("not a point")
+        page.locator("#centre-go").click()
+        error = page.locator("#centre-lps").locator("xpath=ancestor::div[contains(@class,'v-input')]").first \
+            .locator(".v-messages__message")
+        wait_until(lambda: error.count() > 0 and error.first.inner_text(), timeout_s=20)
+        select_study(page, "Phantom study 2")
+        assert shown_study(page).startswith("S1: Phantom study 2")
+        wait_until(lambda: error.count() == 0, timeout_s=20)
+    finally:
+        page.close()
