@@ -16,10 +16,11 @@ help:
 	@echo "make test   - install everything into $(VENV) and run all tests"
 	@echo "make demo   - run the tools on the embedded default patient (demo-output/), then serve the web app and print its URL"
 
-$(STAMP): requirements/lock.txt DeepRadiologyLib/pyproject.toml
+$(STAMP): requirements/lock.txt requirements/peer-nodeps.txt DeepRadiologyLib/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/lock.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements/peer-nodeps.txt
 	$(PY) -m pip install --quiet --no-deps -e DeepRadiologyLib
 	touch $(STAMP)
 
@@ -27,6 +28,7 @@ venv: $(STAMP)
 
 test: venv
 	bash Testing/install-browser.sh
+	bash Testing/install-dicom-tools.sh
 	QT_QPA_PLATFORM=offscreen VTK_DEFAULT_OPENGL_WINDOW=vtkEGLRenderWindow \
 		$(PY) -m pytest Testing $(PYTEST_ARGS)
 

@@ -158,8 +158,12 @@ class CXRTriageWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VTKOb
         self.ui.findingsTableView.setMRMLTableNode(table)
         asserted = [k for k, v in labels.labels.items() if v == 1]
         uncertain = [k for k, v in labels.labels.items() if v == -1]
-        self.ui.reportSummaryLabel.text = _("Report asserts: {a}. Uncertain: {u}.").format(
-            a=", ".join(asserted) or _("nothing"), u=", ".join(uncertain) or _("nothing"))
+        # Explicitly negated is not the same as never mentioned (issue 15); the table's report and
+        # report_sentence columns give each finding's state and the sentence that decided it.
+        negated = [k for k in labels.states if k != "normal" and labels.display(k)[0] == "negated"]
+        self.ui.reportSummaryLabel.text = _("Report asserts: {a}. Uncertain: {u}. Negated: {n}.").format(
+            a=", ".join(asserted) or _("nothing"), u=", ".join(uncertain) or _("nothing"),
+            n=", ".join(negated) or _("nothing"))
 
     def onRunFolder(self) -> None:
         folder = self.ui.folderPathLineEdit.currentPath

@@ -23,8 +23,9 @@ def test_without_a_model_the_panel_says_how_to_get_one_and_reports_still_label(a
     assert not usable and "cxr train" in message
     labels, table = logic.label_report_text("No pneumothorax. Small right pleural effusion. Cannot exclude pneumonia.")
     rows = {r["finding"]: r for r in table_to_records(table)}
-    assert rows["Effusion"]["report"] == "asserted" and rows["Pneumothorax"]["report"] == "negated or absent"
+    assert rows["Effusion"]["report"] == "asserted" and rows["Pneumothorax"]["report"] == "negated"
     assert rows["Pneumonia"]["report"] == "uncertain" and labels.labels["normal"] == 0
+    assert rows["Edema"]["report"] == "not mentioned" and rows["Pneumothorax"]["report_sentence"] == "no pneumothorax."
 
 
 def test_running_a_film_without_a_model_raises_and_adds_no_table(a_scene, no_installed_models, shared_data):

@@ -88,3 +88,61 @@ def test_match_reads_a_phantom_folder_and_stores_then_reuses_the_alignment(tmp_p
     tracks = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))
     assert tracks["alignments"][1]["matrix_lps"] == json.loads(stored.read_text(encoding="utf-8"))["matrix_lps"]
     capsys.readouterr()
+
+
+def _assessment(tmp_path, points, name="assessment.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps({"time_points": points}), encoding="utf-8")
+    return path
+
+
+def test_response_prints_and_writes_the_documented_json(tmp_path, capsys):
+    t = {"id": "T1", "organ": "liver", "node": False, "long_mm": 40, "short_mm": 25, "status": "present"}
+    path = _assessment(tmp_path, [{"date": "2024-01-01", "targets": [t]},
+                                  {"date": "2024-02-01", "targets": [{**t, "long_mm": 28}]}])
+    out = tmp_path / "out.json"
+    assert main(["longitudinal", "response", str(path), "-o", str(out)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads(out.read_text(encoding="utf-8"))
+    assert [tp["overall"] for tp in printed["time_points"]] == ["baseline", "PR"]      # 40 -> 28 mm: -30 %
+    assert main(["longitudinal", "response", str(path), "-o", str(out)]) == 2         # never overwritten
+    assert "already exists" in capsys.readouterr().err
+    assert main(["longitudinal", "response", str(path), "-o", str(out), "--force"]) == 0
+
+
+def test_response_help_names_the_schema(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["longitudinal", "response", "--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    assert "not_evaluated" in text and "unequivocal_progression" in text and "time_points" in text
+
+
+@pytest.mark.parametrize("points, words", [
+    ([], "baseline"),
+    ([{"date": "2024-01-01", "targets": [{"id": "T1", "long_mm": 30}]},
+      {"date": "2024-02-01", "targets": [{"id": "T7", "long_mm": 30}]}], "T7"),
+    ([{"date": "2024-02-01", "targets": [{"id": "T1", "long_mm": 30}]},
+      {"date": "2024-01-01", "targets": [{"id": "T1", "long_mm": 30}]}], "out of order"),
+])
+def test_response_bad_input_is_one_line_naming_file_and_entry_exit_2(tmp_path, capsys, points, words):
+    path = _assessment(tmp_path, points)
+    out = tmp_path / "out.json"
+    assert main(["longitudinal", "response", str(path), "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(path) in err and words in err
+    assert not out.exists()
+    assert main(["longitudinal", "response", str(tmp_path / "missing.json")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_match_writes_the_assessment_that_response_scores_the_same(tmp_path, capsys):
+    out, assessment = tmp_path / "tracks.json", tmp_path / "assessment.json"
+    assert main(["longitudinal", "match", str(_studies(tmp_path)), "-o", str(out), "--no-register",
+                 "--assessment", str(assessment)]) == 0
+    capsys.readouterr()
+    assert main(["longitudinal", "response", str(assessment)]) == 0
+    scored = json.loads(capsys.readouterr().out)["time_points"]
+    # 20 + 30 = 50 mm -> 12 + 21 = 33 mm: -34 %, PR (worked by hand), as in the tracks file.
+    assert [tp["overall"] for tp in scored] == ["baseline", "PR"] and scored[1]["sum_mm"] == 33.0
+    assert [r["overall_response"] for r in json.loads(out.read_text(encoding="utf-8"))["response"]] == ["baseline", "PR"]

@@ -72,8 +72,10 @@ def test_a_user_split_and_merge_update_the_response(a_coarse_phantom_patient):
     target = next(t for t in result.targets if "S1" in result.track(t).lesions)
     before = [r.sum_mm for r in result.response]
     new_id = split_track(result, target, from_study="S1")
-    # The followed target now "vanishes" at S1 (0 mm) and its continuation is a new lesion: PD.
-    assert result.response[1].target_diameters_mm[target] == 0.0
+    # The followed target now has no lesion at S1: not evaluated (never 0 mm); its continuation is a new
+    # lesion, which is PD whatever the targets show.
+    assert result.response[1].target_diameters_mm[target] is None
+    assert result.response[1].target_response == "NE" and result.response[1].sum_mm is None
     assert new_id in result.response[1].new_lesions and result.response[1].overall_response == "PD"
     merge_tracks(result, target, new_id)
     assert [r.sum_mm for r in result.response] == before
@@ -103,7 +105,9 @@ def test_studies_without_any_lesion_are_refused_and_one_empty_follow_up_is_a_war
         track_lesions([_study("A", lesions=[]), _study("B", lesions=[])], register=False)
     result = track_lesions([_study("A"), _study("B", lesions=[])], register=False)
     assert any("B has no lesions" in w for w in result.warnings)
-    assert result.response[1].target_response == "CR"
+    # Nothing read at B is not "everything gone": the target is not evaluated, so NE, never CR.
+    assert result.response[1].target_response == "NE" and result.response[1].overall_response == "NE"
+    assert result.response[1].target_diameters_mm == {"T1": None}
 
 
 def test_duplicate_lesion_ids_in_a_study_are_refused_by_name():
@@ -123,10 +127,12 @@ def test_truth_response_uses_the_same_rules_as_the_prediction(a_coarse_phantom_p
     assert len(targets) == len(result.targets) and truth[0].sum_mm == result.response[0].sum_mm
 
 
-def test_without_a_measurable_baseline_lesion_the_response_is_not_evaluable_unless_a_new_lesion_appears():
+def test_without_a_measurable_baseline_lesion_the_response_follows_table_5_non_target_disease():
     small = [Lesion("L1", patient="P1", long_axis_lps=((0, 0, 0), (8, 0, 0)), long_axis_mm=8.0, short_axis_mm=5.0)]
     far = Lesion("L2", patient="P1", long_axis_lps=((200, 0, 0), (220, 0, 0)), long_axis_mm=20.0, short_axis_mm=12.0)
     result = track_lesions([_study("A", lesions=small), _study("B", lesions=list(small)),
                             _study("C", lesions=[*small, far])], register=False)
     assert "no measurable lesion" in result.response[0].note
-    assert [r.overall_response for r in result.response[1:]] == ["NE", "PD"]
+    # RECIST 1.1 Table 5: the 8 mm lesion is non-target disease; still present -> Non-CR/Non-PD; a new lesion -> PD.
+    assert [r.overall_response for r in result.response[1:]] == ["Non-CR/Non-PD", "PD"]
+    assert [r.target_response for r in result.response[1:]] == [None, None]

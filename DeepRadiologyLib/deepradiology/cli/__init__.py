@@ -28,6 +28,8 @@ COMMAND_MODULES = (
     "models",
     "retrieval",
     "pancreas",
+    "dicom",
+    "pacs",
 )
 
 

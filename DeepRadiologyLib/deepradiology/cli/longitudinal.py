@@ -28,8 +28,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--t2", type=float, default=None, help="inter-study match threshold (match units, default 4.0)")
     m.add_argument("--exclusion", choices=("assignment", "nearest"), default="assignment",
                    help="one match per other study: joint assignment (default) or the paper's nearest rule")
+    m.add_argument("--assessment", help="also write the RECIST assessment the tracks give (the input of "
+                                        "`longitudinal response`), to check or edit and score again")
     m.add_argument("--force", action="store_true", help="overwrite the output file")
     m.set_defaults(func=run_match)
+
+    r = cmds.add_parser("response", help="RECIST 1.1 response at each time point of an assessment file",
+                        description="RECIST 1.1 (Eisenhauer et al. 2009) from an assessment JSON: "
+                                    '{"time_points": [{"date", "targets": [{"id", "organ", "node", "long_mm", '
+                                    '"short_mm", "status"}], "non_targets": [{"id", "organ", "node", "short_mm", '
+                                    '"status"}], "new_lesions": [{"id", "organ", "equivocal"}]}]}; the first time point '
+                                    "is the baseline. Target status: present, absent, not_evaluated; non-target status: "
+                                    "present, absent, unequivocal_progression, not_evaluated. Prints "
+                                    '{"time_points": [{"date", "target_response", "non_target_response", "overall", '
+                                    '"sum_mm", "nadir_mm", "reasons"}]} (diameters in mm). See '
+                                    "deepradiology.longitudinal.engine for the rules.")
+    r.add_argument("assessment", help="assessment JSON (first time point = baseline, oldest first)")
+    r.add_argument("-o", "--output", help="also write the response JSON here")
+    r.add_argument("--force", action="store_true", help="overwrite the output file")
+    r.set_defaults(func=run_response)
 
     e = cmds.add_parser("eval-dls", help="DeepLesion tracking pairs: identification accuracy beside DLT's")
     e.add_argument("pairs", help="DLT pair file (test_dev.json, valid.json)")
@@ -73,6 +90,7 @@ def run_match(args: argparse.Namespace) -> int:
     from ..progress import TqdmProgress
 
     out = prepare_output(args.output, force=args.force)
+    assessment_out = prepare_output(args.assessment, force=args.force) if args.assessment else None
     studies = read_studies_file(args.studies, load_volumes=not args.no_register)
     known = {}
     folder = Path(args.alignments) if args.alignments else None
@@ -93,9 +111,28 @@ def run_match(args: argparse.Namespace) -> int:
             if al.follow_up not in known and al.method != "identity":
                 save_alignment(al, folder / f"{al.follow_up}_to_{al.baseline}.json", force=True)
     out.write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
+    if assessment_out is not None:
+        assessment_out.write_text(json.dumps(result.assessment_dict(), indent=2), encoding="utf-8")
     summary = {"tracks": len(result.tracks), "studies": result.studies, "output": str(out),
                "response": {r.study: r.overall_response for r in result.response}, "warnings": result.warnings}
     print(json.dumps(summary))
+    return 0
+
+
+def run_response(args: argparse.Namespace) -> int:
+    from ..io.write import prepare_output
+    from ..longitudinal.assessment import output_dict, read_assessment
+    from ..longitudinal.engine import evaluate
+
+    if args.output and Path(args.output).exists() and not args.force:
+        prepare_output(args.output, force=False)          # raises: refuse before any work
+    result = json.dumps(output_dict(evaluate(read_assessment(args.assessment)).time_points), indent=2)
+    out = prepare_output(args.output, force=args.force) if args.output else None
+    if out is not None:          # written beside its name and renamed: never a half-written file
+        tmp = out.with_name(f".{out.name}.partial")
+        tmp.write_text(result + "\n", encoding="utf-8")
+        tmp.replace(out)
+    print(result)
     return 0
 
 

@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--spacing", default="0.8,0.8,2.5", help="voxel size i,j,k in mm (default 0.8,0.8,2.5)")
     p.add_argument("--noise", type=float, default=10.0, help="noise standard deviation in HU (default 10)")
     p.add_argument("--force", action="store_true", help="overwrite existing files")
+    p.add_argument("--dicom", action="store_true", help="also write each study as a CT DICOM series (<study>_dicom/)")
     p.set_defaults(func=run)
 
 
@@ -39,5 +40,8 @@ def run(args: argparse.Namespace) -> int:
         phantom = generate_phantom(args.seed, n_studies=args.studies, spacing=tuple(spacing),
                                    noise_hu=args.noise, progress=bar)
     paths = write_phantom(phantom, args.output, force=args.force)
+    if args.dicom:  # issue 13 hook: the DICOM writer lives in deepradiology.dicom
+        from ..dicom.phantom_series import write_phantom_dicom
+        paths.update(write_phantom_dicom(phantom, args.output, force=args.force))
     print(json.dumps({k: str(v) for k, v in paths.items()}, indent=2))
     return 0

@@ -1,4 +1,7 @@
-"""RECIST 1.1 bookkeeping (Eisenhauer et al., EJC 2009), one small function per rule.
+"""RECIST 1.1 thresholds and single rules (Eisenhauer et al., EJC 2009), one small function per rule.
+
+The time-point response itself (NE, non-targets, new lesions, Tables 4 and 5) is `engine.evaluate`;
+these helpers are the per-rule building blocks and stay for callers that need one rule.
 
 All diameters are in mm. A lymph node is measured on its short axis, any other lesion on its long
 axis (`Lesion.measured_diameter_mm`). Percentages are fractions (0.30 = 30 %). Thresholds are
@@ -31,18 +34,23 @@ PD_ABSOLUTE_MM = 5.0             #: ... and by >= 5 mm in absolute terms
 _EPS = 1e-9                      # float round-off must not flip a category sitting exactly at a threshold
 
 
-def is_measurable_at_baseline(lesion: Lesion) -> bool:
-    """Measurable at baseline: long axis >= 10 mm, or for a lymph node short axis >= 15 mm."""
+def is_measurable_at_baseline(lesion: Lesion, *, slice_thickness_mm: float | None = None) -> bool:
+    """Measurable at baseline: long axis >= 10 mm and >= twice the slice thickness (when given), or for
+    a lymph node short axis >= 15 mm."""
     if lesion.is_lymph_node:
         return (lesion.short_axis_mm or 0.0) >= MIN_NODE_SHORT_AXIS_MM - _EPS
-    return (lesion.long_axis_mm or 0.0) >= MIN_LESION_MM - _EPS
+    least = max(MIN_LESION_MM, 2.0 * slice_thickness_mm) if slice_thickness_mm else MIN_LESION_MM
+    return (lesion.long_axis_mm or 0.0) >= least - _EPS
 
 
 def organ_of(lesion: Lesion) -> str:
-    """The organ a lesion counts against for the per-organ limit; all lymph nodes form one 'organ'."""
+    """The organ a lesion counts against for the per-organ limit; all lymph nodes form one 'organ'.
+
+    The lesion's ``location`` only ("unknown" without one): a coarse type is not an organ.
+    """
     if lesion.is_lymph_node:
         return "lymph node"
-    return (lesion.location or lesion.lesion_type or "unknown").lower()
+    return (lesion.location or "unknown").lower()
 
 
 def target_diameter_mm(lesion: Lesion | None) -> float:

@@ -76,7 +76,8 @@ def check_studies(studies: list[Study], *, force_patient: bool = False) -> list[
         raise InputError("studies", "no study has any lesion: mark lesions first (RECISTAssist, by hand or import)")
     for s in studies:
         if not s.lesions:
-            warnings.append(f"study {s.study_id} has no lesions: every lesion followed counts as gone there")
+            warnings.append(f"study {s.study_id} has no lesions: every lesion followed is not evaluated there "
+                            "(mark lesions absent if they are gone)")
     patients = {s.study_id: s.patient_id for s in studies}
     known = set(patients.values()) - {""}
     if len(known) > 1:

@@ -10,6 +10,7 @@ from ..lesion import Lesion
 from ..progress import ProgressCallback, report
 from .embedding import CueWeights, embed_lesions, lesion_centre_lps
 from .graph import DEFAULT_T1, DEFAULT_T2, LesionGraph, LesionTrack, Match, match_lesion_graph
+from .records import one_record_per_lesion, record_status, split_status_marks
 from .registration import StudyAlignment, identity_alignment, register_follow_up
 from .response import TimePointResponse, response_over_time
 from .study import Study, check_studies, order_studies
@@ -22,7 +23,9 @@ class TrackingResult:
     """Everything LongitudinalMatch found for one patient.
 
     ``lesions`` maps study id -> lesion id -> `Lesion` so that a track can be measured at any study;
-    ``alignments`` are follow-up -> baseline (the baseline's own is the identity).
+    ``alignments`` are follow-up -> baseline (the baseline's own is the identity). ``statuses`` holds
+    what a reader said of a track at a study without measuring it ("absent", "not_evaluated",
+    "unequivocal_progression"); a track with no lesion and no status at a study is not evaluated there.
     """
 
     patient: str
@@ -35,6 +38,7 @@ class TrackingResult:
     targets: list[str] = field(default_factory=list)
     non_targets: list[str] = field(default_factory=list)
     duplicates: list[tuple[str, list[str]]] = field(default_factory=list)
+    statuses: dict[str, dict[str, str]] = field(default_factory=dict)   # track id -> study -> user-set status
     warnings: list[str] = field(default_factory=list)
     settings: dict = field(default_factory=dict)
 
@@ -50,6 +54,17 @@ class TrackingResult:
 
         raise InputError(track_id, f"no such track; tracks are {', '.join(t.track_id for t in self.tracks)}")
 
+    def assessment_dict(self) -> dict:
+        """The RECIST assessment these tracks give, as the JSON ``longitudinal response`` reads (track ids
+        as lesion ids), so a reader can check or edit it and score it again."""
+        from .assessment import assessment_to_dict
+        from .engine import evaluate
+        from .response import tracks_to_assessment
+
+        assessment = tracks_to_assessment(self.tracks, self.studies, self.lesions, dates=self.dates,
+                                          statuses=self.statuses)
+        return assessment_to_dict(assessment, evaluate(assessment))
+
     def to_dict(self) -> dict:
         return {
             "patient": self.patient, "studies": self.studies, "dates": self.dates, "frame": "LPS",
@@ -59,6 +74,7 @@ class TrackingResult:
             "response": [r.to_dict() for r in self.response],
             "alignments": [a.to_dict() for a in self.alignments],
             "duplicates": [{"study": s, "lesions": ids} for s, ids in self.duplicates],
+            "statuses": self.statuses,
             "warnings": self.warnings, "settings": self.settings,
         }
 
@@ -108,6 +124,12 @@ def track_lesions(studies: list[Study], *, register: bool = True, weights: CueWe
     """
     studies = order_studies(studies)
     warnings = check_studies(studies, force_patient=force_patient)
+    studies, marks = split_status_marks(studies)
+    same_records = []
+    for n, s in enumerate(studies):       # one lesion, one record per study, before anything is matched
+        studies[n], merged, notes = one_record_per_lesion(s)
+        same_records += merged
+        warnings += notes
     aligned, more = align_studies(studies, register=register, known=alignments,
                                   progress=lambda f, m="": report(progress, 0.8 * f, m))
     warnings += more
@@ -128,18 +150,36 @@ def track_lesions(studies: list[Study], *, register: bool = True, weights: CueWe
     lesions = {s.study_id: {les.lesion_id: les for les in s.lesions} for s in studies}
     patient = next((s.patient_id for s in studies if s.patient_id), "")
     result = TrackingResult(patient, study_ids, [s.date for s in studies], graph.tracks, aligned, lesions,
-                            duplicates=graph.duplicates, warnings=warnings,
+                            duplicates=same_records + graph.duplicates, warnings=warnings,
                             settings={"t1": t1, "t2": t2, "exclusion": exclusion, "weights": weights.to_dict(),
                                       "appearance": "learned" if learned else "hu" if appearance else "none"})
     for study, ids in graph.duplicates:
         result.warnings.append(f"{study}: lesions {', '.join(ids)} are closer than T1 and were taken as one lesion")
+    _apply_marks(result, studies, marks, same_records)
     rebuild_response(result)
     report(progress, 1.0, f"{len(graph.tracks)} tracks")
     return result
 
 
+def _apply_marks(result: TrackingResult, studies: list[Study], marks, same_records) -> None:
+    """Status records and statuses carried by measured records become the tracks' per-study statuses."""
+    alias = {(study, other): ids[0] for study, ids in same_records for other in ids[1:]}
+    for s in studies:
+        for les in s.lesions:
+            status = record_status(les)
+            if status != "present":
+                track = next(t for t in result.tracks if les.lesion_id in t.lesions.get(s.study_id, []))
+                result.statuses.setdefault(track.track_id, {})[s.study_id] = status
+    for study, mark, ref_study, ref in marks:
+        ref = alias.get((ref_study, ref), ref)      # a record merged into another one of its study
+        track = next((t for t in result.tracks if ref in t.lesions.get(ref_study, [])), None)
+        if track is None:      # cannot happen: every kept lesion is in a track
+            raise AssertionError(f"{ref_study} {ref} is in no track")
+        result.statuses.setdefault(track.track_id, {})[study] = record_status(mark)
+
+
 def rebuild_response(result: TrackingResult) -> TrackingResult:
     """Recompute the RECIST response from the result's current tracks (after a user correction)."""
     result.response, result.targets, result.non_targets = response_over_time(
-        result.tracks, result.studies, result.lesions, dates=result.dates)
+        result.tracks, result.studies, result.lesions, dates=result.dates, statuses=result.statuses)
     return result

@@ -13,12 +13,34 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from ..errors import InputError
+from .assertion import AFFIRMED, NEGATED, NOT_MENTIONED, STATUS_OF
 from .mentions import Mention, find_mentions, split_sentences
-from .negation import NEGATIVE, POSITIVE, UNCERTAIN, classify_sentence
+from .negation import NEGATIVE, POSITIVE, UNCERTAIN, classify_spans, is_differential
 from .openi import Report, ReportProblem
-from .vocabulary import FINDINGS, IGNORE, LABEL_COLUMNS, NORMAL, OTHER
+from .vocabulary import FINDINGS, IGNORE, LABEL_COLUMNS, NORMAL, NORMAL_ORGAN_STATEMENTS, NORMAL_STATEMENTS, OTHER
 
-__all__ = ["ReportLabels", "label_report", "label_reports", "check_report_text"]
+__all__ = ["ReportLabels", "FindingState", "DISPLAY_WORDS", "label_report", "label_reports", "check_report_text"]
+
+
+#: How a front end names each status (the issue's four states).
+DISPLAY_WORDS = {AFFIRMED: "asserted", NEGATED: "negated", "uncertain": "uncertain", NOT_MENTIONED: "not mentioned"}
+
+
+@dataclass(frozen=True)
+class FindingState:
+    """What the report says about one label, for display: one of the four statuses, and why.
+
+    Attributes:
+        status: ``affirmed``, ``negated``, ``uncertain`` or ``not_mentioned``.
+        sentence: the (lower-cased) sentence that decided it; ``""`` when not mentioned.
+        phrase: the words of the mention in that sentence.
+        cue: the negation or uncertainty cue that decided it (``""`` for a plain assertion).
+    """
+
+    status: str
+    sentence: str = ""
+    phrase: str = ""
+    cue: str = ""
 
 
 @dataclass
@@ -37,10 +59,22 @@ class ReportLabels:
     mentions: list[tuple[Mention, int]] = field(default_factory=list)
     problem: str = ""
     source: str = ""
+    states: dict[str, FindingState] = field(default_factory=dict)
 
     def binary(self) -> dict[str, int]:
-        """Labels with uncertain mentions counted as 0 (the NegBio gold standard's convention)."""
-        return {k: int(v == POSITIVE) for k, v in self.labels.items()}
+        """0/1 labels in the NegBio gold standard's convention: hedged mentions count as 0, a
+        differential diagnosis ("X versus Y", "likely X", "X or Y") as 1 (`negation.is_differential`)."""
+        out = {}
+        for k, v in self.labels.items():
+            state = self.states.get(k)
+            out[k] = int(v == POSITIVE or (v == UNCERTAIN and state is not None and is_differential(state.cue)))
+        return out
+
+    def display(self, finding: str) -> tuple[str, str]:
+        """(state word, deciding sentence) for a front end: "asserted" / "negated" / "uncertain" /
+        "not mentioned", and the sentence that decided it ("" when not mentioned)."""
+        state = self.states.get(finding, FindingState(NOT_MENTIONED))
+        return DISPLAY_WORDS[state.status], state.sentence
 
     def evidence(self, finding: str) -> list[str]:
         """The sentences that mention ``finding``, each with its decision (for a reader to check)."""
@@ -84,6 +118,10 @@ def check_report_text(text: str, *, source: str = "") -> None:
         raise InputError(source, "does not look like an English report; the labeler's vocabulary is English")
 
 
+_NORMAL_ORGAN = {f: re.compile(r"\b(?:" + "|".join(ps) + r")\b") for f, ps in NORMAL_ORGAN_STATEMENTS.items()}
+_NORMAL_STUDY = re.compile(r"\b(?:" + "|".join(NORMAL_STATEMENTS) + ")")
+
+
 def label_report(text: str, *, report_id: str = "", check: bool = True) -> ReportLabels:
     """Label one report's text (FINDINGS and IMPRESSION; leave out INDICATION and COMPARISON).
 
@@ -93,22 +131,46 @@ def label_report(text: str, *, report_id: str = "", check: bool = True) -> Repor
     if check:
         check_report_text(text, source=report_id)
     result = ReportLabels(report_id, {c: NEGATIVE for c in LABEL_COLUMNS})
-    abnormal_asserted = False
+    states = {c: FindingState(NOT_MENTIONED) for c in FINDINGS}
+    rank = {NOT_MENTIONED: 0, NEGATED: 1, "uncertain": 2, AFFIRMED: 3}
+    abnormal: FindingState | None = None
+    normal_sentence = ""
     for sentence in split_sentences(text):
         mentions = [m for m in find_mentions(sentence) if m.finding != IGNORE]
-        for mention, decision in zip(mentions, classify_sentence(sentence, mentions)):
+        spans = [(m.start, m.end) for m in mentions]
+        for (mention, span), (decision, cue) in zip(zip(mentions, spans), classify_spans(sentence, spans)):
             result.mentions.append((mention, decision))
+            state = FindingState(STATUS_OF[decision], sentence, mention.text, cue)
             if mention.finding == OTHER:
-                abnormal_asserted |= decision != NEGATIVE
+                if decision != NEGATIVE and abnormal is None:
+                    abnormal = state
                 continue
-            current = result.labels[mention.finding]
-            # Asserted anywhere beats uncertain anywhere beats negated.
-            if decision == POSITIVE or (decision == UNCERTAIN and current == NEGATIVE):
-                result.labels[mention.finding] = decision
+            # Asserted anywhere beats uncertain anywhere beats negated; the first sentence of the
+            # winning status is the one shown.
+            if rank[state.status] > rank[states[mention.finding].status]:
+                states[mention.finding] = state
+        for finding, pattern in _NORMAL_ORGAN.items():
+            if states[finding].status == NOT_MENTIONED:
+                found = pattern.search(sentence)
+                if found:
+                    states[finding] = FindingState(NEGATED, sentence, found.group(0), "normal")
+        if not normal_sentence and _NORMAL_STUDY.search(sentence):
+            normal_sentence = sentence
+    code = {AFFIRMED: POSITIVE, "uncertain": UNCERTAIN, NEGATED: NEGATIVE, NOT_MENTIONED: NEGATIVE}
+    for finding, state in states.items():
+        result.labels[finding] = code[state.status]
     # A study is normal only if nothing abnormal is asserted or left open: a report that doubts a
-    # finding does not call the study normal.
-    any_finding = any(result.labels[f] != NEGATIVE for f in FINDINGS)
-    result.labels[NORMAL] = POSITIVE if not (any_finding or abnormal_asserted) else NEGATIVE
+    # finding does not call the study normal. The sentence shown for it is the report's own normal
+    # statement ("No acute cardiopulmonary disease") when it has one, else the first abnormality.
+    first_finding = next((states[f] for f in FINDINGS if states[f].status in (AFFIRMED, "uncertain")), None)
+    decider = first_finding or abnormal
+    if decider is None:
+        result.labels[NORMAL] = POSITIVE
+        states[NORMAL] = FindingState(AFFIRMED, normal_sentence, "", "")
+    else:
+        result.labels[NORMAL] = NEGATIVE
+        states[NORMAL] = FindingState(NEGATED, decider.sentence, decider.phrase, "abnormal: " + decider.phrase)
+    result.states = states
     return result
 
 

@@ -23,7 +23,7 @@ import re
 
 from .mentions import Mention
 
-__all__ = ["POSITIVE", "NEGATIVE", "UNCERTAIN", "classify_mention", "classify_sentence"]
+__all__ = ["POSITIVE", "NEGATIVE", "UNCERTAIN", "classify_mention", "classify_sentence", "classify_spans", "is_differential"]
 
 POSITIVE, NEGATIVE, UNCERTAIN = 1, 0, -1
 
@@ -41,9 +41,10 @@ _PSEUDO = re.compile(r"\b(?:"
 
 # Negation cues that govern the words after them.
 _NEG_BEFORE = re.compile(r"\b(?:"
-                         r"no|not|without|(?:do|does|did) not (?:demonstrate|show|reveal|see)|absent|absence of|free of|clear of|clearing of|negative for"
-                         r"|resolution of|resolved|resolving|interval resolution of|removal of|disappearance of"
-                         r"|(?:a |prior |known |past )?history of|negative|neither|nor|never|rather than|ruled out|exclude[sd]?|excluding|instead of"
+                         r"no|not|without|(?:do|does|did) not (?:demonstrate|show|reveal|see)|absent|absence of|free of|clear of|negative for"
+                         r"|denies|denied|deny|denying|(?:patient|pt) (?:denies|has no)"
+                         r"|(?:complete |interval )?resolution of|resolved|removal of|disappearance of"
+                         r"|negative|neither|nor|never|rather than|ruled out|exclude[sd]?|excluding|instead of"
                          r"|no (?:\w+ )?(?:evidence|signs?|findings?|suggestion) (?:of|for|to suggest)"
                          r"|(?:lungs?|lung fields?|chest) (?:\w+ )?(?:is|are|remain|remains)? ?clear(?: of)?"
                          r")\b")
@@ -59,7 +60,7 @@ _NEG_AFTER = re.compile(r"\b(?:"
                         r")\b")
 # Uncertainty cues that govern the words after them.
 _UNC_BEFORE = re.compile(r"\b(?:"
-                         r"possible|possibly|questionable|question(?: of)?|questioned|\?"
+                         r"possible|possibly|likely|most likely|probable|probably|presumed|presumably|versus|vs|questionable|question(?: of)?|questioned|\?"
                          r"|may|might|could|can|cannot exclude|can not exclude|cannot rule out|can't exclude"
                          r"|(?:difficult|hard|impossible) to (?:exclude|rule out|assess|evaluate|exclude)"
                          r"|may represent|may be|may reflect|may indicate|could represent|could be|might be|can be"
@@ -74,7 +75,7 @@ _UNC_BEFORE = re.compile(r"\b(?:"
 # Uncertainty cues that govern the words before them.
 _UNC_AFTER = re.compile(r"\b(?:"
                         r"(?:is|are)? ?(?:not|cannot be|can not be|could not be|is not|are not) (?:entirely |completely |totally |definitely )?(?:excluded|ruled out|exclude)"
-                        r"|(?:is|are)? ?(?:possible|suspected|questioned|not excluded|a consideration|considered|in question|a possibility)"
+                        r"|versus|vs|(?:is|are)? ?(?:(?:most )?likely|probable|possible|suspected|questioned|not excluded|a consideration|considered|in question|a possibility)"
                         r")\b")
 
 # Words that end a cue's reach: a new clause or an exception.
@@ -87,7 +88,7 @@ _STOP = re.compile(r"(?:[;:]|\(|\)|\b(?:but|however|although|though|whereas|whil
 
 
 # Doubt reaches further than denial: "may be due to atelectasis", "could be compatible with pneumonia".
-_UNC_STOP = re.compile(r"(?:[;:]|\b(?:but|however|although|though|whereas|except|otherwise|there is|there are|"
+_UNC_STOP = re.compile(r"(?:[;:]|\b(?:but|however|although|though|whereas|which|except|otherwise|there is|there are|"
                        r"is seen|are seen|is noted|are noted|is present|are present)\b)")
 
 
@@ -115,37 +116,82 @@ def _reaches_back(text: str, mention_end: int, cue_start: int) -> bool:
     return re.search(r"[;:,]|\b(?:but|however|although|though|whereas|while|which|and there|with|without)\b", between) is None
 
 
-def classify_sentence(sentence: str, mentions: list[Mention]) -> list[int]:
-    """POSITIVE, NEGATIVE or UNCERTAIN for each mention of one lower-cased sentence."""
-    if not mentions:
+# "X or Y" names two candidates and asserts neither: a mention right next to "or" (at most one
+# modifier word between) is uncertain unless a negation reaches it ("no effusion or pneumothorax").
+# Fixed phrases with "or" that are no disjunction are blanked first.
+_OR_PSEUDO = re.compile(r"\b(?:with or without|whether or not|more or less|one or more|two or more|or so)\b")
+_OR = re.compile(r"\b(?:and/or|or)\b")
+_ONE_WORD_GAP = re.compile(r"^[\s,]*(?:[\w'-]+\s+)?$")
+
+
+def _next_to_or(text: str, start: int, end: int, ors: list[tuple[int, int]]) -> bool:
+    for s, e in ors:
+        if e <= start and _ONE_WORD_GAP.match(text[e:start]):
+            return True
+        if end <= s and re.fullmatch(r"[\s,]*", text[end:s]):
+            return True
+    return False
+
+
+# Uncertainty of a differential diagnosis ("atelectasis versus scarring", "opacity, likely atelectasis",
+# "probable effusion", "atelectasis or infiltrate"): the reader names the finding as the leading or an
+# equal candidate. It is uncertain (-1 for CheXpert, "uncertain" on screen), but the NegBio OpenI gold
+# standard counts it as present, so its 0/1 output does too (`is_differential`). Hedges ("may",
+# "possible", "cannot exclude", "concern for") stay 0 there.
+_DIFFERENTIAL = re.compile(r"(?:(?:is|are) )?(?:most )?(?:or|and/or|versus|vs|likely|probable|probably|presumed|presumably)")
+
+
+def is_differential(cue: str) -> bool:
+    """True if an uncertainty cue names a differential diagnosis rather than a hedge (see above)."""
+    return _DIFFERENTIAL.fullmatch(cue) is not None
+
+
+def classify_spans(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    """(POSITIVE / NEGATIVE / UNCERTAIN, deciding cue) for each ``(start, end)`` span of one lower-cased sentence.
+
+    The spans are the concepts of the sentence (character offsets); each one's status depends on the
+    cues whose scope reaches it, and the other spans are blanked so that no cue is read inside a
+    concept's own words ("nodular", "normal"). The cue is ``""`` for a plain assertion.
+    """
+    if not spans:
         return []
-    # Blank out pseudo-cues and the mentions themselves so that no cue is found inside a finding name
-    # ("nodular", "normal"), except negation written inside a mention ("heart is not enlarged").
-    text = _blank(sentence, _spans(_PSEUDO, sentence))
-    text_no_mentions = _blank(text, [(m.start, m.end) for m in mentions])
+    text = _blank(sentence, _spans(_PSEUDO, sentence) + _spans(_OR_PSEUDO, sentence))
+    text_no_mentions = _blank(text, spans)
     neg_before = _spans(_NEG_BEFORE, text_no_mentions)
     neg_after = _spans(_NEG_AFTER, text_no_mentions)
     unc_before = _spans(_UNC_BEFORE, text_no_mentions)
     unc_after = _spans(_UNC_AFTER, text_no_mentions)
+    ors = _spans(_OR, text_no_mentions)
     # Doubt inside a negation's scope is negated too: "no opacity to suggest pneumonia", "no
     # suspicious nodule" deny, they do not hedge.
     unc_before = [(s, e) for s, e in unc_before
                   if not any(_reaches_forward(text_no_mentions, ne, s) for _, ne in neg_before)]
+    cue = lambda span: " ".join(text_no_mentions[span[0]:span[1]].split())
     results = []
-    for m in mentions:
-        inside = text[m.start:m.end]
-        if re.search(r"\b(?:not|no|without)\b", inside):
-            results.append(NEGATIVE)
+    for start, end in spans:
+        inside = re.search(r"\b(?:not|no|without)\b", text[start:end])
+        if inside:
+            results.append((NEGATIVE, inside.group(0)))
             continue
-        if any(_reaches_forward(text_no_mentions, e, m.start, _UNC_STOP) for s, e in unc_before) or \
-                any(_reaches_back(text_no_mentions, m.end, s) for s, e in unc_after):
-            results.append(UNCERTAIN)
-        elif any(_reaches_forward(text_no_mentions, e, m.start) for s, e in neg_before) or \
-                any(_reaches_back(text_no_mentions, m.end, s) for s, e in neg_after):
-            results.append(NEGATIVE)
+        hit = next((c for c in unc_before if _reaches_forward(text_no_mentions, c[1], start, _UNC_STOP)), None) or \
+            next((c for c in unc_after if _reaches_back(text_no_mentions, end, c[0])), None)
+        if hit:
+            results.append((UNCERTAIN, cue(hit)))
+            continue
+        hit = next((c for c in neg_before if _reaches_forward(text_no_mentions, c[1], start)), None) or \
+            next((c for c in neg_after if _reaches_back(text_no_mentions, end, c[0])), None)
+        if hit:
+            results.append((NEGATIVE, cue(hit)))
+        elif _next_to_or(text_no_mentions, start, end, ors):
+            results.append((UNCERTAIN, "or"))
         else:
-            results.append(POSITIVE)
+            results.append((POSITIVE, ""))
     return results
+
+
+def classify_sentence(sentence: str, mentions: list[Mention]) -> list[int]:
+    """POSITIVE, NEGATIVE or UNCERTAIN for each mention of one lower-cased sentence."""
+    return [status for status, _ in classify_spans(sentence, [(m.start, m.end) for m in mentions])]
 
 
 def classify_mention(mention: Mention, mentions: list[Mention] | None = None) -> int:

@@ -12,7 +12,7 @@ Patterns are tried longest-first at each position, so a more specific phrase bea
 from __future__ import annotations
 
 __all__ = ["FINDINGS", "TALK_FINDINGS", "NORMAL", "LABEL_COLUMNS", "OTHER", "IGNORE", "VOCABULARY",
-           "NORMAL_STATEMENTS"]
+           "NORMAL_STATEMENTS", "NORMAL_ORGAN_STATEMENTS"]
 
 #: The 14 findings of ChestX-ray14, in its own spelling and column order.
 FINDINGS = ("Atelectasis", "Cardiomegaly", "Effusion", "Infiltration", "Mass", "Nodule", "Pneumonia",
@@ -65,9 +65,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
                            r"thickening of the (?:\w+ )?pleura", r"pleural (?:plaques?|scarring|calcifications?)",
                            r"(?:apical|pleural) capping", r"pleural[- ]based (?:scarring|thickening)",
                            r"thickened pleura", r"fissur(?:al|e) thickening", r"thickening of the (?:\w+ )?fissures?",
-                           r"thickened (?:\w+ )?fissures?",
-                           # The OpenI gold standard counts thickened bronchial walls under this label too.
-                           r"(?:peri)?bronchial (?:wall )?thickening", r"peribronchial cuffing"),
+                           r"thickened (?:\w+ )?fissures?"),
     "Hernia": (r"hernias?", r"herniation", r"herniated"),
     OTHER: (
         r"granulomas?", r"granulomatous", r"calcifi(?:ed|cation|cations)", r"scar(?:s|ring|red)?",
@@ -91,7 +89,9 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         r"defibrillator", r"catheters?", r"port-?a-?cath", r"port", r"picc", r"tubes?", r"stents?",
         r"hardware", r"wires?", r"leads?", r"valve replacement", r"fusion", r"rods?", r"screws?",
         r"elevat(?:ed|ion) (?:of )?(?:the )?(?:left |right )?hemidiaphragm", r"eventration",
-        r"blunt(?:ed|ing)", r"bronchiectasis", r"bronchitis", r"peribronchial", r"adenopathy", r"lymphadenopathy", r"hilar (?:prominence|enlargement|fullness)",
+        r"blunt(?:ed|ing)", r"bronchiectasis", r"bronchitis", r"peribronchial",
+        # Bronchial-wall (airway) thickening is no pleural disease: abnormal, but not Pleural_Thickening.
+        r"(?:peri)?bronchial (?:wall )?(?:thickening|cuffing)", r"bronchial walls? (?:are |is )?thickened", r"adenopathy", r"lymphadenopathy", r"hilar (?:prominence|enlargement|fullness)",
         r"interstitial (?:markings|opacit(?:y|ies)|prominence|disease|changes?|pattern)",
         r"(?:increased|prominent|coarse(?:ned)?) (?:\w+ )?(?:lung |interstitial |bronchovascular |pulmonary )?markings",
         r"lesions?", r"metasta(?:sis|ses|tic)", r"cyst(?:s|ic)?", r"cavit(?:y|ies|ation|ary)",
@@ -115,7 +115,16 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     ),
 }
 
-#: Phrases that call the whole study normal (they strengthen, never replace, the absence of findings).
+#: Phrases that state a finding's organ is normal: the finding is explicitly negated (not "not mentioned").
+NORMAL_ORGAN_STATEMENTS: dict[str, tuple[str, ...]] = {
+    "Cardiomegaly": (
+        rf"{_HEART} (?:size )?(?:is |was |appears |remains )?(?:\w+ )?(?:normal|within normal limits|unremarkable)(?: in size)?",
+        rf"normal (?:\w+ )?(?:{_HEART}|heart size|cardiomediastinal silhouette)",
+    ),
+}
+
+#: Phrases that call the whole study normal. ``normal`` is decided by the absence of any asserted or
+#: uncertain abnormality; a sentence with one of these phrases is shown as the one that decided it.
 NORMAL_STATEMENTS = (
     r"no acute (?:cardiopulmonary|pulmonary|cardiac|intrathoracic|chest|radiographic|disease|abnormalit)",
     r"no active (?:disease|cardiopulmonary)", r"normal chest", r"negative chest", r"lungs are clear",

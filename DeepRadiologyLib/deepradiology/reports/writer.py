@@ -7,10 +7,14 @@ from pathlib import Path
 from typing import Iterable
 
 from ..io import prepare_output
+from .chexpert import CHEXPERT_OBSERVATIONS, chexpert_cell, label_chexpert
 from .labeler import ReportLabels
 from .vocabulary import LABEL_COLUMNS
 
-__all__ = ["write_label_csv", "problems_path_for"]
+__all__ = ["write_label_csv", "problems_path_for", "LABEL_SETS"]
+
+#: ``--labels`` choices.
+LABEL_SETS = ("chestxray14", "chexpert")
 
 
 def problems_path_for(path: str | Path) -> Path:
@@ -20,11 +24,12 @@ def problems_path_for(path: str | Path) -> Path:
 
 
 def write_label_csv(results: Iterable[ReportLabels], path: str | Path, *, uncertain: bool = False,
-                    force: bool = False) -> dict:
+                    force: bool = False, labels: str = "chestxray14", texts: dict[str, str] | None = None) -> dict:
     """Write ``filename, <14 findings>, normal`` (the gold standard's layout), one row per labelled report.
 
     With ``uncertain=False`` each label is 1 (asserted) or 0; with ``uncertain=True`` 1 / 0 / -1 (as
-    CheXpert writes). Reports that could not be labelled are listed with their reason in
+    CheXpert writes). With ``labels="chexpert"`` the columns are ``filename`` + CheXpert's 14 observations
+    with ``1.0`` / ``0.0`` / ``-1.0`` / blank, computed from ``texts[report_id]``. Reports that could not be labelled are listed with their reason in
     `problems_path_for` (``filename, source, problem``), written only when there are any.
 
     Returns:
@@ -38,12 +43,16 @@ def write_label_csv(results: Iterable[ReportLabels], path: str | Path, *, uncert
     labelled = 0
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(("filename",) + LABEL_COLUMNS)
+        writer.writerow(("filename",) + (CHEXPERT_OBSERVATIONS if labels == "chexpert" else LABEL_COLUMNS))
         for result in results:
             if result.problem:
                 failed.append(result)
                 continue
             labelled += 1
+            if labels == "chexpert":
+                found = label_chexpert(texts[result.report_id])
+                writer.writerow((result.report_id,) + tuple(chexpert_cell(found[o]) for o in CHEXPERT_OBSERVATIONS))
+                continue
             values = result.labels if uncertain else result.binary()
             writer.writerow((result.report_id,) + tuple(values[c] for c in LABEL_COLUMNS))
     if failed:

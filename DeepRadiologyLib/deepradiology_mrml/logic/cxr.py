@@ -32,7 +32,6 @@ def compare_image_and_report(score, report_labels, *, operating_points: dict) ->
     """
     from deepradiology.reports.vocabulary import FINDINGS
 
-    words = {1: "asserted", 0: "negated or absent", -1: "uncertain"}
     names = list(score.probabilities) if score is not None else list(FINDINGS)
     if report_labels is not None:
         names += [f for f in FINDINGS if f not in names]
@@ -50,7 +49,11 @@ def compare_image_and_report(score, report_labels, *, operating_points: dict) ->
                 disagreement = f"the report asserts {name}, the image is below its operating point (p {p:.2f})"
         rows.append({"finding": name, "probability": None if p is None else round(float(p), 4),
                      "operating_point": None if point is None else round(float(point), 4), "flagged": bool(flagged),
-                     "report": "" if label is None else words[label], "disagreement": disagreement})
+                     # Four report states (asserted / negated / uncertain / not mentioned) and the sentence
+                     # that decided each, from the core labeller (issue 15).
+                     "report": "" if label is None else report_labels.display(name)[0],
+                     "report_sentence": "" if label is None else report_labels.display(name)[1],
+                     "disagreement": disagreement})
     return rows
 
 
@@ -167,7 +170,7 @@ class CXRTriageLogic:
         name = f"{volume_node.GetName()} findings" if volume_node is not None else "Report findings"
         self.findings_table_node = records_to_table(
             self.scene, rows, name, node=table_node,
-            columns=["finding", "probability", "operating_point", "flagged", "report", "disagreement"])
+            columns=["finding", "probability", "operating_point", "flagged", "report", "report_sentence", "disagreement"])
         return self.findings_table_node
 
     # -- heatmaps and boxes ----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import numpy as np
 from deepradiology.errors import InputError
 from deepradiology.frames import lps_to_ras
 from deepradiology.lesion import Lesion
-from deepradiology.longitudinal.corrections import merge_tracks, split_track
+from deepradiology.longitudinal.corrections import merge_tracks, set_status, split_track
 from deepradiology.longitudinal.embedding import lesion_centre_lps
 from deepradiology.longitudinal.recist11 import target_diameter_mm
 from deepradiology.longitudinal.study import Study
@@ -103,6 +103,12 @@ class LongitudinalMatchLogic:
         merge_tracks(self._require(), keep, absorb)
         self._write_nodes()
 
+    def set_status(self, track_id: str, study: str, status: str | None) -> None:
+        """Say what a track's lesion is at a study ("absent", "not_evaluated", "unequivocal_progression",
+        None to clear); the tables, plot and response follow. A lesion nobody marked is not evaluated."""
+        set_status(self._require(), track_id, study, status)
+        self._write_nodes()
+
     def _require(self) -> TrackingResult:
         if self.result is None:
             raise InputError("LongitudinalMatch", "run the matching first")
@@ -124,6 +130,7 @@ class LongitudinalMatchLogic:
                 if n == 0:
                     baseline_d = d
                 row[f"{study} lesion"] = ", ".join(ids)
+                row[f"{study} status"] = r.response[n].lesion_status.get(t.track_id, "") if r.response else ""
                 row[f"{study} diameter (mm)"] = None if d is None else round(d, 1)
                 change = None if d is None or not baseline_d else round(100.0 * (d - baseline_d) / baseline_d, 1)
                 row[f"{study} change (%)"] = change
@@ -137,7 +144,9 @@ class LongitudinalMatchLogic:
         return [{"study": p.study, "date": p.date, "target sum (mm)": p.sum_mm, "nadir (mm)": p.nadir_mm,
                  "change from baseline (%)": p.change_from_baseline_pct,
                  "change from nadir (%)": p.change_from_nadir_pct, "target response": p.target_response,
-                 "new lesions": ", ".join(p.new_lesions), "overall response": p.overall_response, "note": p.note}
+                 "non-target response": p.non_target_response,
+                 "new lesions": ", ".join(p.new_lesions), "overall response": p.overall_response, "note": p.note,
+                 "reasons": "; ".join(p.reasons)}
                 for p in self._require().response]
 
     def time_axis(self) -> tuple[list[float], str]:
@@ -176,7 +185,9 @@ class LongitudinalMatchLogic:
                    if row[f"{s} diameter (mm)"] is not None]
             if pts:
                 series[row["track"]] = ([p[0] for p in pts], [p[1] for p in pts])
-        series["target sum"] = (x, [p.sum_mm for p in r.response])
+        # A study where a target was not evaluated has no sum: it is left out, never drawn as 0 mm.
+        summed = [(xv, p.sum_mm) for xv, p in zip(x, r.response) if p.sum_mm is not None]
+        series["target sum"] = ([v[0] for v in summed], [v[1] for v in summed])
         made = []
         try:
             tracks = records_to_table(self.scene, self.track_rows(), "LongitudinalMatch tracks", node=self.tracks_table)

@@ -17,7 +17,7 @@ from .widgets import display_value, records_table, table_headers
 __all__ = ["CXRPanel"]
 
 _COLUMNS = [("finding", "Finding"), ("probability", "p"), ("operating_point", "Op. point"), ("flagged", "Flag"),
-            ("report", "Report"), ("disagreement", "Disagreement")]
+            ("report", "Report"), ("report_sentence", "Deciding sentence"), ("disagreement", "Disagreement")]
 
 
 class CXRPanel:
@@ -73,9 +73,12 @@ class CXRPanel:
         film = study.node if study is not None and study.info.kind == "radiograph" else None
         labels, table = self._logic.label_report_text(text, volume_node=film)
         asserted = [name for name, value in labels.labels.items() if value == 1]
+        groups = {word: [f for f in labels.states if f != "normal" and labels.display(f)[0] == word]
+                  for word in ("uncertain", "negated")}
         with self._ws.state as state:
-            state.cxr_message = ("The report asserts: " + ", ".join(asserted)) if asserted \
-                else "The report asserts no finding."
+            state.cxr_message = (("The report asserts: " + ", ".join(asserted)) if asserted
+                                 else "The report asserts no finding.") + \
+                "".join(f" {word.capitalize()}: {', '.join(names)}." for word, names in groups.items() if names)
         self._show_findings(table)
 
     def _show_findings(self, table_node) -> None:
