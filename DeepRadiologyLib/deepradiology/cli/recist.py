@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--method", choices=("adaptive", "model", "auto"), default="adaptive",
                    help="adaptive: no weights (default); model: the installed learned cascade; auto: the model "
                         "when installed")
+    m.add_argument("--organs", metavar="LABELMAP",
+                   help="organ label map on the CT's grid (a file, or a folder of organ masks such as "
+                        "TotalSegmentator's): names the location and refuses a region that is most of an organ")
     m.add_argument("--id", default="L1", help="lesion id in the record (default L1)")
     m.add_argument("--force", action="store_true", help="overwrite existing outputs")
     m.set_defaults(func=run_measure)
@@ -142,6 +145,11 @@ def run_measure(args: argparse.Namespace) -> int:
         prepare_output(args.mask, force=args.force)
     image = read_image(args.volume)
     check_ct_image(image)
+    organs = None
+    if args.organs:
+        from ..recist import load_organ_map
+
+        organs = load_organ_map(args.organs, image)
     click = box = None
     k = None
     if args.box:
@@ -165,7 +173,8 @@ def run_measure(args: argparse.Namespace) -> int:
             k = int(round(ijk[2]))
     m = measure_lesion(image, click=click, box=box, slice_index=k if box is not None else None,
                        lesion_id=args.id, propagate=False if args.no_3d else None,
-                       max_diameter_mm=MAX_DIAMETER_MM if args.max_diameter is None else args.max_diameter, method=args.method)
+                       max_diameter_mm=MAX_DIAMETER_MM if args.max_diameter is None else args.max_diameter, method=args.method,
+                       organs=organs)
     record = m.lesion.to_dict()
     prepare_output(args.output, force=args.force).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     if args.mask:

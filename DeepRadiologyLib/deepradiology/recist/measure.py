@@ -139,10 +139,38 @@ def _extent_warnings(image: Image, volume) -> list[str]:
     return warnings
 
 
+def _organ_context(image: Image, lesion_slice: LesionSlice, volume, organ_labels, label_names,
+                   max_diameter_mm: float) -> dict:
+    """Location, its source and warnings; raises NotALesionError when the region is no lesion."""
+    from .organs import NotALesionError, organ_context, plausibility_refusal
+
+    if volume is not None:
+        mask = volume.mask
+    else:
+        mask = np.zeros(image.array.shape, dtype=bool)
+        mask.reshape((-1,) + image.array.shape[-2:])[lesion_slice.slice_index if mask.ndim == 3 else 0] = \
+            lesion_slice.mask
+    if organ_labels is not None:
+        names = label_names or {int(v): f"label {int(v)}" for v in np.unique(organ_labels.array) if v > 0}
+        context = organ_context(mask, np.asarray(organ_labels.array).reshape(mask.shape), names)
+        if context["refusal"] is not None:
+            raise NotALesionError("click", context["refusal"]["reason"], context["refusal"])
+        context["warnings"] = []
+        return context
+    refusal = plausibility_refusal(None if volume is None else volume.volume_ml, max_diameter_mm,
+                                   lesion_slice.contrast_hu, lesion_slice.axes.long_mm)
+    if refusal is not None:
+        raise NotALesionError("click", refusal["reason"], refusal)
+    guess = lesion_location(lesion_slice.mask, surround_hu=lesion_slice.surround_hu)
+    return {"location": "unknown", "location_source": "none", "organ_shares": None, "tissue_guess": guess,
+            "warnings": ["location unknown: no organ map was given (--organs); the organ is not guessed"]}
+
+
 def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | None = None,
                    lesion_id: str = "L1", propagate: bool | None = None, organ_labels: Image | None = None,
                    label_names: dict[int, str] | None = None, max_diameter_mm: float = MAX_DIAMETER_MM,
-                   method: str = "adaptive", progress: ProgressCallback | None = None) -> RecistMeasurement:
+                   method: str = "adaptive", progress: ProgressCallback | None = None,
+                   organs=None) -> RecistMeasurement:
     """Measure the lesion at a click (i, j, k voxels) or in a box (i0, j0, i1, j1 on ``slice_index``).
 
     Args:
@@ -152,6 +180,8 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
         propagate: make the 3D mask and volume: True requires a volume (a single slice is refused
             before anything is measured), None does it when the image is a volume, False never.
         organ_labels, label_names: an organ label map on the same grid, to name the location.
+        organs: instead of those, a label-map file or a folder of organ masks (`load_organ_map`), or
+            an (Image, names) pair. With an organ map a region that is most of one organ is refused.
         method: "adaptive" (no weights, the default), "model" (the installed learned cascade; ModelError
             when none is installed) or "auto" (the model when installed, else adaptive). Boxes always
             use the adaptive method.
@@ -162,6 +192,8 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
 
     Raises:
         InputError / NoLesionError: as `segment_lesion_2d`; a label map on another grid.
+        NotALesionError (a NoLesionError, exit 2): the region is most of an organ of the map, or (no
+            map) far beyond a --max-diameter sphere or without contrast; its ``refusal`` says why.
     """
     if method not in ("adaptive", "model", "auto"):
         raise InputError("method", f"must be adaptive, model or auto, got {method!r}")
@@ -203,17 +235,23 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
             notes.append(f"measured on slice {lesion_slice.slice_index}, where the lesion is largest, not on the "
                          f"clicked slice {clicked_k}")
         extent = _extent_warnings(image, volume)
-    labels = None
-    if organ_labels is not None:
-        if organ_labels.array.shape != image.array.shape:
-            raise InputError(organ_labels.source or "organ labels",
-                             f"is on another grid ({organ_labels.size}) than the CT ({image.size})")
-        labels = organ_labels.array[lesion_slice.slice_index]
-    location = lesion_location(lesion_slice.mask, slice_labels=labels, label_names=label_names,
-                               surround_hu=lesion_slice.surround_hu)
+    if organs is not None and organ_labels is None:
+        from .organs import load_organ_map
+
+        organ_labels, label_names = organs if isinstance(organs, tuple) else load_organ_map(organs, image)
+    if organ_labels is not None and organ_labels.array.shape != image.array.shape:
+        raise InputError(organ_labels.source or "organ labels",
+                         f"is on another grid ({organ_labels.size}) than the CT ({image.size})")
+    context = _organ_context(image, lesion_slice, volume, organ_labels, label_names, max_diameter_mm)
     report(progress, 1.0, "done")
-    lesion = measurement_record(image, lesion_slice, volume, lesion_id=lesion_id, location=location)
+    lesion = measurement_record(image, lesion_slice, volume, lesion_id=lesion_id, location=context["location"])
     lesion.extra["clicked_slice"] = int(clicked_k)
+    lesion.extra["key_slice"] = int(lesion_slice.slice_index)
     lesion.extra["notes"] = notes
-    lesion.extra["warnings"] = list(lesion.extra["warnings"]) + extent
+    lesion.extra["location_source"] = context["location_source"]
+    if context.get("organ_shares") is not None:
+        lesion.extra["organ_shares"] = context["organ_shares"]
+    if context.get("tissue_guess"):
+        lesion.extra["tissue_guess"] = {"tissue": context["tissue_guess"], "location_source": "hu"}
+    lesion.extra["warnings"] = list(lesion.extra["warnings"]) + extent + context["warnings"]
     return RecistMeasurement(lesion=lesion, slice=lesion_slice, volume=volume)
