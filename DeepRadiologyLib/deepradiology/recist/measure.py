@@ -150,6 +150,11 @@ def _organ_context(image: Image, lesion_slice: LesionSlice, volume, organ_labels
         mask = np.zeros(image.array.shape, dtype=bool)
         mask.reshape((-1,) + image.array.shape[-2:])[lesion_slice.slice_index if mask.ndim == 3 else 0] = \
             lesion_slice.mask
+    if lesion_slice.axes.long_mm > max_diameter_mm:
+        # Re-seeding on the largest slice can grow past the limit the clicked slice respected.
+        reason = (f"the 3D region's long axis {lesion_slice.axes.long_mm:.0f} mm exceeds --max-diameter "
+                  f"{max_diameter_mm:g} mm: an organ or a leak, not a lesion")
+        raise NotALesionError("click", reason, {"reason": reason})
     if organ_labels is not None:
         names = label_names or {int(v): f"label {int(v)}" for v in np.unique(organ_labels.array) if v > 0}
         context = organ_context(mask, np.asarray(organ_labels.array).reshape(mask.shape), names)
