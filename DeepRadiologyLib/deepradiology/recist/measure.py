@@ -123,7 +123,43 @@ def _recentre_on_largest_slice(image: Image, lesion_slice: LesionSlice, volume, 
         except InputError:
             break
         lesion_slice, volume = moved, moved_volume
-    return lesion_slice, volume
+    return _longest_axis_slice(image, lesion_slice, volume, max_diameter_mm), volume
+
+
+def _longest_axis_slice(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float) -> LesionSlice:
+    """RECIST's key slice is where the long axis is largest, which for an elongated lesion need not be the
+    slice of largest area: compare the 3D mask's long axis (mm) on the slices near the largest one and
+    re-segment on a slice whose long axis is clearly longer (> 3 % and > one pixel). The volume is kept."""
+    from scipy import ndimage
+
+    from .axes import recist_axes
+
+    areas = volume.areas_mm2
+    if len(areas) < 2:
+        return lesion_slice
+    spacing = image.spacing[:2]
+    top = max(areas.values())
+    longs = {}
+    for k, area in areas.items():
+        if area >= 0.5 * top:
+            try:
+                longs[k] = recist_axes(volume.mask[k].astype(float), spacing).long_mm
+            except Exception:       # a sliver without a closed outline: not a candidate
+                continue
+    here = longs.get(lesion_slice.slice_index)
+    if not longs or here is None:
+        return lesion_slice
+    k_long = max(longs, key=longs.get)
+    if k_long == lesion_slice.slice_index or longs[k_long] <= max(1.03 * here, here + min(spacing)):
+        return lesion_slice
+    inner = ndimage.distance_transform_edt(volume.mask[k_long])
+    j, i = np.unravel_index(int(np.argmax(inner)), inner.shape)
+    try:
+        moved = segment_lesion_2d(image, click=(int(i), int(j), int(k_long)), max_diameter_mm=max_diameter_mm,
+                                  check_ct=False)
+    except InputError:
+        return lesion_slice
+    return moved if moved.axes.long_mm > lesion_slice.axes.long_mm else lesion_slice
 
 
 def _extent_warnings(image: Image, volume) -> list[str]:
