@@ -126,6 +126,30 @@ def _recentre_on_largest_slice(image: Image, lesion_slice: LesionSlice, volume, 
     return _longest_axis_slice(image, lesion_slice, volume, max_diameter_mm), volume
 
 
+def _reseed_from_neighbours(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float):
+    """A click on a lesion's partial-volume end slice sees only its thin pole; propagation then stops at
+    once (the next slice looks like a leak, being much larger). Re-seed at the same pixel on the slices
+    next to it and keep the largest 3D lesion that still holds most of the clicked slice's mask."""
+    best = (lesion_slice, volume)
+    k0 = lesion_slice.slice_index
+    i, j = int(round(lesion_slice.seed_ij[0])), int(round(lesion_slice.seed_ij[1]))
+    clicked = lesion_slice.mask
+    for dk in (1, -1, 2, -2):
+        k = k0 + dk
+        if not 0 <= k < image.array.shape[0]:
+            continue
+        try:
+            moved = segment_lesion_2d(image, click=(i, j, k), max_diameter_mm=max_diameter_mm, check_ct=False)
+            moved_volume = _propagate(image, moved)
+            moved, moved_volume = _recentre_on_largest_slice(image, moved, moved_volume, max_diameter_mm)
+        except InputError:
+            continue
+        holds = np.count_nonzero(moved_volume.mask[k0] & clicked) >= 0.5 * np.count_nonzero(clicked)
+        if holds and moved_volume.volume_ml > best[1].volume_ml and moved.axes.long_mm <= max_diameter_mm:
+            best = (moved, moved_volume)
+    return best
+
+
 def _longest_axis_slice(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float) -> LesionSlice:
     """RECIST's key slice is where the long axis is largest, which for an elongated lesion need not be the
     slice of largest area: compare the 3D mask's long axis (mm) on the slices near the largest one and
@@ -272,6 +296,8 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
         volume = _propagate(image, lesion_slice)
         if not use_model:
             lesion_slice, volume = _recentre_on_largest_slice(image, lesion_slice, volume, max_diameter_mm)
+            if volume.n_slices < 3:
+                lesion_slice, volume = _reseed_from_neighbours(image, lesion_slice, volume, max_diameter_mm)
         if lesion_slice.slice_index != clicked_k:
             notes.append(f"measured on slice {lesion_slice.slice_index}, where the lesion is largest, not on the "
                          f"clicked slice {clicked_k}")
