@@ -130,6 +130,8 @@ def _reseed_from_neighbours(image: Image, lesion_slice: LesionSlice, volume, max
     """A click on a lesion's partial-volume end slice sees only its thin pole; propagation then stops at
     once (the next slice looks like a leak, being much larger). Re-seed at the same pixel on the slices
     next to it and keep the largest 3D lesion that still holds most of the clicked slice's mask."""
+    from .organs import plausibility_refusal
+
     best = (lesion_slice, volume)
     k0 = lesion_slice.slice_index
     i, j = int(round(lesion_slice.seed_ij[0])), int(round(lesion_slice.seed_ij[1]))
@@ -145,7 +147,10 @@ def _reseed_from_neighbours(image: Image, lesion_slice: LesionSlice, volume, max
         except InputError:
             continue
         holds = np.count_nonzero(moved_volume.mask[k0] & clicked) >= 0.5 * np.count_nonzero(clicked)
-        if holds and moved_volume.volume_ml > best[1].volume_ml and moved.axes.long_mm <= max_diameter_mm:
+        # A candidate that is an organ or a leak (refused as implausible) is not the lesion clicked.
+        plausible = plausibility_refusal(moved_volume.volume_ml, max_diameter_mm, moved.contrast_hu,
+                                         moved.axes.long_mm) is None
+        if holds and plausible and moved_volume.volume_ml > best[1].volume_ml and moved.axes.long_mm <= max_diameter_mm:
             best = (moved, moved_volume)
     return best
 
