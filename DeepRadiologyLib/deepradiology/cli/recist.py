@@ -88,6 +88,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--force", action="store_true", help="overwrite the checkpoint")
     t.set_defaults(func=run_train)
 
+    c = rsub.add_parser("benchmark-clicks", help="per click kind: share within the phantom's truth, silently wrong (JSON)",
+                        description="Click phantom lesions on their key slice (centre, off-centre) and off it "
+                                    "(inner and end slices); compare click-anywhere with the old clicked-slice "
+                                    "method in the same run.")
+    c.add_argument("--seeds", default="0,3", help="phantom seeds, comma-separated (default 0,3)")
+    c.set_defaults(func=run_benchmark_clicks)
+
     b = rsub.add_parser("benchmark", help="time click-to-lines and 3D propagation against simple peers (JSON)")
     b.add_argument("--repeats", type=int, default=5)
     b.add_argument("--shared-data", default=None,
@@ -185,6 +192,20 @@ def run_measure(args: argparse.Namespace) -> int:
             mask[m.slice.slice_index] = m.slice.mask
         write_image(image.with_array(mask.astype(np.uint8), modality="", meta={}), args.mask, force=args.force)
     print(json.dumps(record, indent=2))
+    return 0
+
+
+def run_benchmark_clicks(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+    from ..recist.click_benchmark import click_benchmark
+
+    try:
+        seeds = [int(v) for v in args.seeds.split(",") if v.strip()]
+    except ValueError:
+        seeds = []
+    if not seeds or any(s < 0 for s in seeds):
+        raise InputError("--seeds", f"{args.seeds!r} is not a list of seeds (whole numbers >= 0)")
+    print(json.dumps(click_benchmark(seeds), indent=2))
     return 0
 
 
