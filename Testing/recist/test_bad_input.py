@@ -56,3 +56,11 @@ def test_function_api_refuses_a_bad_max_diameter():
 def test_benchmark_repeats_must_be_positive(capsys):
     assert main(["recist", "benchmark", "--repeats", "0"]) == 2
     assert "--repeats" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seeds", ["", "a,b", "-1"])
+def test_benchmark_clicks_refuses_bad_seeds(capsys, seeds):
+    from deepradiology.cli import main
+
+    assert main(["recist", "benchmark-clicks", "--seeds", seeds]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
