@@ -1,5 +1,6 @@
 # DeepRadiology: two commands set everything up on a fresh machine.
-#   make test   creates .venv, installs the pinned packages (and Chromium for browser tests), runs pytest
+#   make test   creates .venv, installs the pinned packages (and Chromium for browser tests), builds .venv-interop
+#               (nnunetv2/torchxrayvision/nnInteractive beside torch 2.14.1, for Testing/interop), runs pytest
 #   make demo   runs every tool on the embedded default patient (outputs and a .mrb scene in demo-output/),
 #               then serves the web app (deepradiology serve) on it and prints its URL
 
@@ -29,6 +30,7 @@ venv: $(STAMP)
 test: venv
 	bash Testing/install-browser.sh
 	bash Testing/install-dicom-tools.sh
+	bash Testing/install-interop.sh
 	QT_QPA_PLATFORM=offscreen VTK_DEFAULT_OPENGL_WINDOW=vtkEGLRenderWindow \
 		$(PY) -m pytest Testing $(PYTEST_ARGS)
 
@@ -37,4 +39,4 @@ demo: venv
 	VTK_DEFAULT_OPENGL_WINDOW=vtkEGLRenderWindow $(VENV)/bin/deepradiology serve $(DEMO_ARGS)
 
 clean:
-	rm -rf $(VENV) demo-output
+	rm -rf $(VENV) .venv-interop demo-output

@@ -20,7 +20,7 @@ from slicer.ScriptedLoadableModule import (
 )
 from slicer.util import VTKObservationMixin
 
-from deepradiology_mrml.slicer_widget import ParameterNodeGuiMixin
+from deepradiology_mrml.slicer_widget import ParameterNodeGuiMixin, add_load_model_button
 
 
 class CXRTriage(ScriptedLoadableModule):
@@ -35,8 +35,9 @@ class CXRTriage(ScriptedLoadableModule):
             "probabilities, those past their operating points are flagged, and a finding's heatmap and boxes "
             "can be shown over the film. Paste or load the report to see its labels (negation- and "
             "uncertainty-aware) beside the image findings, with disagreements flagged. A folder of films "
-            "becomes a worklist sorted by urgency. No model ships: train one with 'deepradiology cxr train' "
-            "and import it with 'deepradiology models import'. The report labeler needs no model.")
+            "becomes a worklist sorted by urgency. No model ships: press Load model... and choose a chest X-ray "
+            "model checkpoint (.pt); it is verified, and its training data and licence are shown, before it is "
+            "installed. The report labeler needs no model.")
         self.parent.acknowledgementText = _(
             "Methods: Wang et al., ChestX-ray8 (CVPR 2017): transition layer, LSE pooling, balanced "
             "cross-entropy, heatmap localisation, and two-stage report labeling with negation and uncertainty.")
@@ -74,6 +75,7 @@ class CXRTriageWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VTKOb
         self.ui.loadReportButton.connect("clicked(bool)", self.onLoadReport)
         self.ui.runFolderButton.connect("clicked(bool)", self.onRunFolder)
         self.ui.modelLineEdit.connect("editingFinished()", self._updateModelStatus)
+        self.loadModelButton = add_load_model_button(self, "cxr-classification", self._onModelLoaded)
         self.initializeParameterNode()
         self._updateModelStatus()
 
@@ -86,6 +88,10 @@ class CXRTriageWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VTKOb
 
     def initializeParameterNode(self) -> None:
         self.setParameterNode(self.logic.getParameterNode())
+
+    def _onModelLoaded(self, card) -> None:
+        self._parameterNode.model = card.name
+        self._updateModelStatus()
 
     def _updateModelStatus(self) -> None:
         model = self._parameterNode.model if self._parameterNode else ""
@@ -189,6 +195,13 @@ class CXRTriageLogic(ScriptedLoadableModuleLogic):
     def getParameterNode(self):
         return CXRTriageParameterNode(super().getParameterNode())
 
+    @staticmethod
+    def _ensureDependencies() -> None:
+        """At an action's first use (never from setup()): install what is missing, after asking."""
+        from deepradiology_mrml.slicer_setup import ensure_python_dependencies
+
+        ensure_python_dependencies("torch")
+
     def _shared(self, model: str = ""):
         from deepradiology_mrml.logic.cxr import CXRTriageLogic as SharedLogic
 
@@ -198,19 +211,25 @@ class CXRTriageLogic(ScriptedLoadableModuleLogic):
         return self.shared
 
     def modelStatus(self, model: str = ""):
-        from deepradiology_mrml.slicer_setup import ensure_python_dependencies
+        """(usable, one line) for the panel. Installs nothing: opening the module must not download
+        packages or fail when the user declines; the first Score does that."""
+        from deepradiology_mrml.slicer_setup import missing_requirements, requirements_for
 
-        ensure_python_dependencies("torch")
+        missing = missing_requirements(requirements_for("torch"))
+        if missing:
+            return False, _("Score film will first install: {p}.").format(p=", ".join(missing))
         return self._shared(model).model_status()
 
     def labels(self, model: str = "") -> list:
         return self._shared(model).model.labels
 
     def loadFilm(self, path, *, model: str = ""):
+        self._ensureDependencies()
         return self._shared(model or self._modelKey or "").load_film(path)
 
     def process(self, volumeNode, *, model: str = "", progress=None):
         """Score ``volumeNode``; returns the `FilmScore` and keeps the findings table in ``findingsTable``."""
+        self._ensureDependencies()
         shared = self._shared(model)
         score = shared.run(volumeNode, progress=progress, table_node=self.findingsTable)
         self.findingsTable = shared.findings_table_node
@@ -232,6 +251,7 @@ class CXRTriageLogic(ScriptedLoadableModuleLogic):
         return labels, table
 
     def processFolder(self, folder, *, model: str = "", worklistCsv=None, progress=None):
+        self._ensureDependencies()
         return self._shared(model).run_folder(folder, worklist_csv=worklistCsv, force=True, progress=progress)
 
 

@@ -39,8 +39,8 @@ class LesionRetrieval(ScriptedLoadableModule):
             "with RECISTAssist). The most similar lesions of the database are listed, closest first, with "
             "their thumbnail, type, size, body location, source study and the cue that made them close "
             "(location, size, appearance or type). Filter by patient, type and size. Double-click a result to "
-            "load its slice or volume where its image is available. Build a database with "
-            "`deepradiology retrieval import`.")
+            "load its slice or volume where its image is available. To grow the database, measure lesions with "
+            "RECISTAssist and press Add measured lesions.")
         self.parent.acknowledgementText = _(
             "Method: Yan et al., Deep Lesion Graphs in the Wild: Relationship Learning and Organization of "
             "Significant Radiology Images from Multiple Categories (CVPR 2018); data: NIH DeepLesion.")
@@ -201,7 +201,7 @@ class LesionRetrievalLogic(ScriptedLoadableModuleLogic):
     def _shared(self, databasePath: str, create: bool = False):
         from deepradiology_mrml.slicer_setup import ensure_python_dependencies
 
-        ensure_python_dependencies()
+        ensure_python_dependencies("retrieval")  # the index is FAISS
         from deepradiology_mrml.logic.retrieval import LesionRetrievalLogic as SharedLogic
 
         if self.shared is None or self.shared.scene is not slicer.mrmlScene or str(self.shared.db.path) != str(databasePath):

@@ -20,7 +20,6 @@ from slicer.util import VTKObservationMixin
 from deepradiology_mrml.slicer_widget import ParameterNodeGuiMixin
 
 #: Slice views that show the studies side by side when a track is selected (baseline first).
-SLICE_VIEWS = ("Red", "Yellow", "Green")
 
 
 class LongitudinalMatch(ScriptedLoadableModule):
@@ -204,17 +203,15 @@ class LongitudinalMatchLogic(ScriptedLoadableModuleLogic):
         inputs = [StudyInput(volume, lesions, date) for volume, lesions, date in studies]
         return self.shared.run(inputs, register=register, force_patient=forcePatient, progress=progress)
 
-    def showTrack(self, track_id: str) -> None:
-        """Show the track's lesion in each study: one slice view per study (baseline, then the latest)."""
+    def showTrack(self, track_id: str) -> list:
+        """Show the track's lesion at baseline and at the latest study, axial views side by side
+        (`deepradiology_mrml.views.show_side_by_side`). Returns the views used."""
+        from deepradiology_mrml.views import show_side_by_side
+
         jumps = self.shared.jump_positions(track_id)
         studies = [s for s in self.shared.result.studies if s in jumps]
-        shown = studies[:1] + studies[1:][-(len(SLICE_VIEWS) - 1):]
-        for view, study in zip(SLICE_VIEWS, shown):
-            widget = slicer.app.layoutManager().sliceWidget(view)
-            if widget is None:
-                continue
-            widget.mrmlSliceCompositeNode().SetBackgroundVolumeID(self.shared.volume_node(study).GetID())
-            widget.mrmlSliceNode().JumpSliceByCentering(*jumps[study])
+        shown = studies[:1] + studies[1:][-1:]
+        return show_side_by_side(slicer.mrmlScene, [(self.shared.volume_node(s), jumps[s]) for s in shown])
 
 
 class LongitudinalMatchTest(ScriptedLoadableModuleTest):

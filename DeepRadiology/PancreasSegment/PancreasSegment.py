@@ -20,7 +20,7 @@ from slicer.ScriptedLoadableModule import (
 )
 from slicer.util import VTKObservationMixin
 
-from deepradiology_mrml.slicer_widget import ParameterNodeGuiMixin
+from deepradiology_mrml.slicer_widget import ParameterNodeGuiMixin, add_load_model_button
 
 
 class PancreasSegment(ScriptedLoadableModule):
@@ -34,8 +34,9 @@ class PancreasSegment(ScriptedLoadableModule):
             "Choose an abdominal CT and press Apply. The pancreas is located at low resolution, segmented at "
             "full resolution, and shown as a segment with its probability as a colour layer; its volume (mL) "
             "and a confidence flag (low when the probabilities are undecided or the volume is implausible) "
-            "appear in the panel. No model ships with DeepRadiology: train one with 'deepradiology pancreas "
-            "train' on MSD Task07 or NIH Pancreas-CT, or import one with 'deepradiology models import'.")
+            "appear in the panel. No model ships with DeepRadiology: press Load model... and choose a pancreas "
+            "model checkpoint (.pt) you were given or trained yourself; it is verified, and its training data "
+            "and licence are shown, before it is installed.")
         self.parent.acknowledgementText = _(
             "Methods: Roth et al., DeepOrgan (MICCAI 2015) and spatial aggregation of holistically-nested "
             "networks (MedIA 2018); Cai et al., pancreas segmentation with a convolutional LSTM (MICCAI 2017); "
@@ -69,6 +70,7 @@ class PancreasSegmentWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget,
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
         self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
         self.ui.cancelButton.connect("clicked(bool)", self.onCancelButton)
+        self.loadModelButton = add_load_model_button(self, "pancreas-segmentation", lambda card: self._fillModels())
         self.initializeParameterNode()
         self._fillModels()
 

@@ -55,7 +55,23 @@ def _measure_study(scene, logic_cls, volume_node, study, patient: str) -> tuple[
                        "long_mm": round(lesion.long_axis_mm, 2), "long_error_mm": round(lesion.long_axis_mm - truth["long_axis_mm"], 2),
                        "short_error_mm": round(lesion.short_axis_mm - truth["short_axis_mm"], 2),
                        "volume_error_pct": round(100 * (lesion.volume_ml / truth["volume_ml"] - 1), 1)})
+    _file_study_nodes(scene, logic, volume_node, study, patient)
     return lesions, errors
+
+
+def _file_study_nodes(scene, logic, volume_node, study, patient: str) -> None:
+    """Name the study's masks and table after it and put them, its CT and its lines under the study in
+    the subject hierarchy (patient -> study -> nodes)."""
+    from deepradiology_mrml.subject_hierarchy import file_under_study
+
+    study_id = study.plan.study_id
+    for node, what in ((logic.segmentation_node, "RECIST lesion masks"), (logic.table_node, "RECIST lesions")):
+        if node is not None:
+            node.SetName(f"{study_id} {what}")
+    lines = [scene.GetNodeByID(node_id) for entry in logic.measured.values()
+             for node_id in (entry.long_node_id, entry.short_node_id)]
+    file_under_study(scene, patient, f"{study_id} ({study.plan.date})",
+                     [volume_node, logic.segmentation_node, logic.table_node, *lines])
 
 
 def _pancreas_status() -> dict:

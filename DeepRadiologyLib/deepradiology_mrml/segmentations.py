@@ -19,7 +19,8 @@ from deepradiology.image import Image
 from .scene import remove_node
 from .volumes import image_to_labelmap_node, image_to_volume_node, volume_node_to_image
 
-__all__ = ["labelmap_to_segmentation", "segmentation_to_labelmap", "add_segment_from_mask", "remove_segment",
+__all__ = ["LESION_TERMINOLOGY", "PANCREAS_TERMINOLOGY", "TERMINOLOGY_TAG", "set_terminology",
+           "labelmap_to_segmentation", "segmentation_to_labelmap", "add_segment_from_mask", "remove_segment",
            "segment_labels", "find_segment_id", "default_color", "LABEL_VALUE_TAG"]
 
 #: Segment tag holding the segment's value in a label image.
@@ -211,6 +212,29 @@ def _set_reference_geometry(node, label_image: Image, reference_volume) -> None:
         node.SetReferenceImageGeometryParameterFromVolumeNode(temp)
     finally:
         remove_node(scene, temp)
+
+
+#: ``vtkSegment::GetTerminologyEntryTagName()`` (Slicer v5.8.1 Libs/vtkSegmentationCore/vtkSegment.cxx).
+TERMINOLOGY_TAG = "TerminologyEntry"
+_CONTEXT = "Segmentation category and type - DICOM master list"
+_ANATOMY = "Anatomic codes - DICOM master list"
+
+
+def _entry(category: tuple[str, str], kind: tuple[str, str]) -> str:
+    """Slicer's terminology-entry text: context~category~type~modifier~anatomic context~region~region modifier,
+    each code as scheme^value^meaning (codes from Slicer v5.8.1's DICOM master list)."""
+    return (f"{_CONTEXT}~SCT^{category[0]}^{category[1]}~SCT^{kind[0]}^{kind[1]}~^^~{_ANATOMY}~^^~^^")
+
+
+#: A measured lesion: category Morphologically Altered Structure (SCT 49755003), type Mass (SCT 4147007).
+LESION_TERMINOLOGY = _entry(("49755003", "Morphologically Altered Structure"), ("4147007", "Mass"))
+#: The pancreas: category Anatomical Structure (SCT 123037004), type Pancreas (SCT 15776009).
+PANCREAS_TERMINOLOGY = _entry(("123037004", "Anatomical Structure"), ("15776009", "Pancreas"))
+
+
+def set_terminology(node, segment_id: str, entry: str) -> None:
+    """Give a segment its category/type codes, so that a DICOM SEG export names what it is."""
+    node.GetSegmentation().GetSegment(segment_id).SetTag(TERMINOLOGY_TAG, entry)
 
 
 def add_segment_from_mask(node, mask_image: Image, name: str, color: Sequence[float] | None = None, *,

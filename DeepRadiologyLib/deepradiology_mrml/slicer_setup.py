@@ -6,8 +6,8 @@ know their dependencies. A module calls `ensure_python_dependencies` at the star
 needs them (the Apply button, a Logic's first use), never at import: installing at import would block
 Slicer's start-up and install packages for users who never open the module.
 
-- Slicer >= 5.11: ``slicer.pydeps.pip_ensure`` (also looked for as ``slicer.packaging.pip_ensure``)
-  checks what is missing without a subprocess, installs it, and skips packages Slicer itself provides.
+- Slicer >= 5.12: ``slicer.packaging.pip_ensure`` (checked in Slicer v5.12.0's
+  Base/Python/slicer/packaging.py: ``constraints``, ``prompt_install``, ``skip_in_testing``).
 - Older Slicer: the missing requirements are found with ``importlib.metadata`` and installed with
   ``slicer.util.pip_install``.
 - torch is never installed by pip here: it comes from the PyTorch extension (``EXTENSION_DEPENDS``),
@@ -24,7 +24,7 @@ import re
 from deepradiology.errors import DeepRadiologyError
 
 __all__ = ["REQUIREMENTS", "SLICER_PROVIDES", "requirements_for", "missing_requirements",
-           "ensure_python_dependencies"]
+           "ensure_python_dependencies", "PROTECTED", "constraints_lines"]
 
 #: pip requirements of the core ("" key) and of each extra, exactly as in pyproject.toml.
 REQUIREMENTS: dict[str, tuple[str, ...]] = {
@@ -78,10 +78,10 @@ def missing_requirements(requirements: list[str]) -> list[str]:
 
 
 def _pip_ensure():
-    """``pip_ensure`` of this Slicer (>= 5.11), or None."""
+    """``slicer.packaging.pip_ensure`` of this Slicer (5.12 and later), or None (5.8, 5.10)."""
     import importlib
 
-    for module_name in ("slicer.pydeps", "slicer.packaging"):
+    for module_name in ("slicer.packaging", "slicer.pydeps"):
         try:
             module = importlib.import_module(module_name)
         except ImportError:
@@ -89,6 +89,30 @@ def _pip_ensure():
         if hasattr(module, "pip_ensure"):
             return module.pip_ensure
     return None
+
+
+#: Packages whose installed version pip must keep (Slicer's own builds; an upgrade breaks Slicer).
+PROTECTED = ("numpy", "torch", "SimpleITK", "vtk")
+
+
+def constraints_lines() -> list[str]:
+    """``name==version`` for each installed `PROTECTED` package: pip's ``-c`` file that stops a
+    transitive upgrade of Slicer's numpy or torch."""
+    lines = []
+    for name in PROTECTED:
+        try:
+            lines.append(f"{name}=={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return lines
+
+
+def _write_constraints() -> str:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix="-deepradiology-constraints.txt", delete=False) as handle:
+        handle.write("\n".join(constraints_lines()) + "\n")
+        return handle.name
 
 
 def _ensure_torch() -> None:
@@ -109,9 +133,15 @@ def _ensure_torch() -> None:
 def ensure_python_dependencies(*extras: str) -> list[str]:
     """Inside Slicer, install whatever the core (and ``extras``) still lacks; return what was asked for.
 
-    Call it from the action that needs the packages, not at import. Outside Slicer (the CLI, tests,
-    the web app) the packages come from pip with the project, so this only checks and, when something
-    is missing, raises with the pip command to run.
+    Call it from the action that needs the packages (a button), never from ``setup()`` or at import.
+    Outside Slicer (the CLI, tests, the web app) the packages come from pip with the project, so this
+    only checks and, when something is missing, raises with the pip command to run.
+
+    Inside Slicer the user is asked once, with the list of packages, before anything is installed;
+    a decline raises `DeepRadiologyError` (the calling button shows it; nothing else happens). pip
+    runs with a constraints file pinning Slicer's installed numpy/torch/SimpleITK/vtk. On 5.12 and
+    later ``slicer.packaging.pip_ensure`` installs (with progress) and is told not to skip under
+    ``--testing``, so the module tests get scipy and scikit-image; on 5.8/5.10 ``slicer.util.pip_install``.
 
     Args:
         *extras: "torch" (MONAI; torch itself through the PyTorch extension) and/or
@@ -121,7 +151,8 @@ def ensure_python_dependencies(*extras: str) -> list[str]:
         the requirements that were missing before the call (empty when nothing was to do).
 
     Raises:
-        DeepRadiologyError: outside Slicer when something is missing, or when installing fails.
+        DeepRadiologyError: outside Slicer when something is missing, when the user declines, or
+            when installing fails.
         ValueError: for an unknown extra.
     """
     from .scene import in_slicer
@@ -133,21 +164,35 @@ def ensure_python_dependencies(*extras: str) -> list[str]:
     if not in_slicer():
         raise DeepRadiologyError("missing Python packages: " + ", ".join(missing)
                                  + f" (run: pip install {' '.join(repr(m) for m in missing)})")
+    import slicer
+
     if "torch" in extras:
         _ensure_torch()
     to_install = [m for m in missing if _name(m) not in SLICER_PROVIDES]
-    if to_install:
-        pip_ensure = _pip_ensure()
-        try:
-            if pip_ensure is not None:
-                from packaging.requirements import Requirement
+    if not to_install:
+        return missing
+    question = ("DeepRadiology needs these Python packages, which will be downloaded and installed now "
+                "(a few minutes):\n\n" + "\n".join(to_install) + "\n\nInstall them?")
+    if not slicer.util.confirmOkCancelDisplay(question, windowTitle="DeepRadiology - Install Python packages"):
+        raise DeepRadiologyError("not installed (declined): " + ", ".join(to_install))
+    constraints = _write_constraints()
+    pip_ensure = _pip_ensure()
+    try:
+        if pip_ensure is not None:
+            from packaging.requirements import Requirement
 
-                pip_ensure([Requirement(r) for r in to_install], skip_packages=list(SLICER_PROVIDES),
-                           requester="DeepRadiology")
-            else:
-                import slicer
+            pip_ensure([Requirement(r) for r in to_install], constraints=constraints, prompt_install=False,
+                       requester="DeepRadiology", skip_in_testing=False)
+        else:
+            # 5.8/5.10: pip_install(list) passes each item as one pip argument.
+            slicer.util.pip_install([*to_install, "-c", constraints])
+    except Exception as exc:
+        raise DeepRadiologyError(f"installing {', '.join(to_install)} failed: {exc}") from exc
+    finally:
+        import os
 
-                slicer.util.pip_install(list(to_install))  # a list: each item is one argument
-        except Exception as exc:
-            raise DeepRadiologyError(f"installing {', '.join(to_install)} failed: {exc}") from exc
+        os.unlink(constraints)
+    still = missing_requirements(to_install)
+    if still:
+        raise DeepRadiologyError("still missing after the install: " + ", ".join(still))
     return missing

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import vtk
 
-__all__ = ["ParameterNodeGuiMixin"]
+__all__ = ["ParameterNodeGuiMixin", "add_load_model_button"]
 
 
 class ParameterNodeGuiMixin:
@@ -50,3 +50,41 @@ class ParameterNodeGuiMixin:
                 self.addObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, update)
         if update is not None:
             update()
+
+
+def add_load_model_button(widget, task: str, on_loaded=None):
+    """Add a "Load model..." button to a module Widget's panel (inside Slicer only).
+
+    The button opens a file dialog for a checkpoint (``.pt``), imports it through
+    `deepradiology_mrml.model_import.import_model_file` (verified, task ``task``), asks before replacing
+    an installed model of the same name, shows the model's training data and licence, then calls
+    ``on_loaded(card)`` (e.g. to refill the model list). Returns the button.
+    """
+    import qt
+    import slicer
+
+    from deepradiology.errors import OutputExistsError
+    from deepradiology_mrml.model_import import import_model_file
+
+    button = qt.QPushButton("Load model...")
+    button.toolTip = "Install a DeepRadiology model checkpoint (.pt) from a file: it is verified first"
+
+    def on_click():
+        path = qt.QFileDialog.getOpenFileName(widget.parent, "DeepRadiology model", "",
+                                              "Model checkpoints (*.pt);;All files (*)")
+        if not path:
+            return
+        with slicer.util.tryWithErrorDisplay("The model could not be installed.", waitCursor=True):
+            try:
+                card, sentence = import_model_file(path, task=task)
+            except OutputExistsError:
+                if not slicer.util.confirmOkCancelDisplay("A model of that name is installed. Replace it?"):
+                    return
+                card, sentence = import_model_file(path, task=task, replace=True)
+            slicer.util.infoDisplay(sentence, windowTitle="DeepRadiology model installed")
+            if on_loaded is not None:
+                on_loaded(card)
+
+    button.connect("clicked(bool)", lambda _checked=False: on_click())
+    widget.layout.addWidget(button)
+    return button

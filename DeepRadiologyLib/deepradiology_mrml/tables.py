@@ -183,13 +183,30 @@ def lesions_to_table(scene, lesions: Iterable[Lesion], name: str = "Lesions", *,
     return records_to_table(scene, records, name, node=node, columns=[f.name for f in fields(Lesion)])
 
 
+#: Table-node attribute holding the JSON list of `Lesion.to_dict()` records a display table stands for
+#: (RECISTAssist's table shows "lesion, long mm, ..." columns and carries the records here).
+LESION_RECORDS_ATTRIBUTE = "DeepRadiology.LesionRecords"
+
+
+def lesion_records_json(lesions: Iterable[Lesion]) -> str:
+    """The JSON text of ``lesions`` for `LESION_RECORDS_ATTRIBUTE` (axes LPS mm, lengths mm, volume mL)."""
+    import json
+
+    return json.dumps([lesion.to_dict() for lesion in lesions])
+
+
 def table_to_lesions(node) -> list[Lesion]:
     """Read `Lesion` records back from a table made by `lesions_to_table` (columns it does not know go
-    to each lesion's ``extra``).
+    to each lesion's ``extra``), or from a display table carrying `LESION_RECORDS_ATTRIBUTE` (RECISTAssist's).
 
     Raises:
         InputError: when a row is not a valid lesion (no ``lesion_id``, negative diameters ...).
     """
+    carried = node.GetAttribute(LESION_RECORDS_ATTRIBUTE)
+    if carried:
+        import json
+
+        return [Lesion.from_dict(record, source=node.GetName()) for record in json.loads(carried)]
     return [Lesion.from_dict({k: v for k, v in record.items() if v is not None or k == "lesion_id"},
                              source=node.GetName())
             for record in table_to_records(node)]

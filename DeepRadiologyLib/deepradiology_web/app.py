@@ -22,6 +22,7 @@ from .jobs import JobRunner
 from .lesion_book import LesionBook
 from .panels import Workspace, available_panels
 from .picking import PointPicker
+from .readout import CursorReadout
 from .security import worker_secret_middleware
 from .studies import StudyList
 from .uploads import ACCEPTED_SUFFIXES, UploadManager
@@ -63,6 +64,7 @@ class DeepRadiologyApp:
                                   state=state)
         self.studies = StudyList(scene=self.slicer_app.scene, case=case, state=state)
         self.studies.on_change(self._show_study)
+        self.readout = CursorReadout(state=state, viewer=self.viewer, studies=self.studies)
         self.uploads = UploadManager(scene=self.slicer_app.scene, studies=self.studies, state=state)
         self.workspace = Workspace(server=server, scene=self.slicer_app.scene, viewer=self.viewer,
                                    picker=self.picker, jobs=self.jobs, studies=self.studies,
@@ -81,6 +83,11 @@ class DeepRadiologyApp:
     def _show_study(self, study) -> None:
         """A radiograph is read in one large 2D view; a volume in the slice views and the 3D view."""
         state = self.server.state
+        # An error was about the study that was on screen: it does not belong over the next one.
+        with state:
+            state.job_error = ""
+            state.upload_error = ""
+            state.centre_error = ""
         wanted = "Axial Only" if study.info.kind == "radiograph" else "Axial Primary"
         if state.viewer_layout in ("Axial Only", "Axial Primary") and state.viewer_layout != wanted:
             state.viewer_layout = wanted
@@ -117,6 +124,10 @@ class DeepRadiologyApp:
                 v3.VSpacer()
                 v3.VSelect(v_model=("study_index",), items=("studies",), label="Study", density="compact",
                            hide_details=True, style="max-width: 380px", classes="mx-2", id="study-select")
+                v3.VSelect(v_model=("window_preset",), items=("window_presets",), label="Window",
+                           density="compact", hide_details=True, style="max-width: 160px", classes="mx-2",
+                           id="window-preset", clearable=False)
+                html.Div("{{ window_readout }}", classes="text-caption mx-2", id="window-readout")
                 v3.VSelect(v_model=("viewer_layout",), items=(list(LAYOUTS),), label="Layout",
                            density="compact", hide_details=True, style="max-width: 180px", classes="mx-2")
             with layout.drawer:
@@ -126,7 +137,7 @@ class DeepRadiologyApp:
                               classes="my-1", id="pick-prompt")
                     with html.Div(classes="d-flex align-center my-1"):
                         v3.VTextField(v_model=("centre_lps",), label="Centre views on x, y, z (LPS mm)",
-                                      density="compact", hide_details=True, id="centre-lps",
+                                      density="compact", hide_details="auto", id="centre-lps",
                                       error_messages=("centre_error",),
                                       keydown_enter=(self.centre_views, "[$event.target.value]"))
                         v3.VBtn("Go", click=(self.centre_views, "[centre_lps]"), size="small", classes="ml-2", id="centre-go")
@@ -138,6 +149,11 @@ class DeepRadiologyApp:
             with layout.content:
                 with html.Div(style="position: relative; width: 100%; height: 100%;"):
                     self.viewer.place_views(layout)
+                    # What is under the cursor (slice, LPS mm, HU), at the views' top edge.
+                    html.Div("{{ cursor_readout }}", v_show="cursor_readout", id="cursor-readout",
+                             style="position: absolute; left: 40px; top: 4px; z-index: 5; pointer-events: none;"
+                                   " background: rgba(0,0,0,0.6); color: #fff; font: 12px monospace;"
+                                   " padding: 1px 4px;")
                     # Covers the views (only) while a job may change the scene: they do not render then.
                     with html.Div(v_if="job_running", id="views-busy",
                                   style="position: absolute; inset: 0; z-index: 10; background: rgba(0,0,0,0.35);"

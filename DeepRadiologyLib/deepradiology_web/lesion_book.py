@@ -38,6 +38,39 @@ class LesionBook:
         for listener in self._listeners:
             listener(study)
 
+    def replace(self, study, lesion_id: str, lesion) -> bool:
+        """Put ``lesion`` in place of the record ``lesion_id`` of ``study`` (an edit or a re-measurement);
+        False when the study has no such record."""
+        records = self._lesions.setdefault(study.node_id, [])
+        for n, old in enumerate(records):
+            if old.lesion_id == lesion_id:
+                records[n] = lesion
+                for listener in self._listeners:
+                    listener(study)
+                return True
+        return False
+
+    def record_at(self, study, lesion):
+        """The record of ``study`` that is the same lesion as ``lesion`` (a new measurement), or None.
+
+        Same lesion: each record's long-axis midpoint lies inside the other's extent, i.e. within half
+        the larger long axis of the other's midpoint (LPS mm), and the two key slices are within that
+        distance too. One lesion keeps one record per study (issue 11, item 3).
+        """
+        import numpy as np
+
+        centre = np.mean(np.asarray(lesion.long_axis_lps, dtype=float), axis=0)
+        best, best_distance = None, np.inf
+        for old in self._lesions.get(study.node_id, []):
+            if old.lesion_id == lesion.lesion_id:
+                continue
+            old_centre = np.mean(np.asarray(old.long_axis_lps, dtype=float), axis=0)
+            distance = float(np.linalg.norm(centre - old_centre))
+            reach = 0.5 * max(float(old.long_axis_mm), float(lesion.long_axis_mm))
+            if distance <= reach and distance < best_distance:
+                best, best_distance = old, distance
+        return best
+
     def remove(self, study, lesion_id: str) -> None:
         """Forget a lesion measured on ``study`` (the radiologist undid it)."""
         kept = [les for les in self._lesions.get(study.node_id, []) if les.lesion_id != lesion_id]

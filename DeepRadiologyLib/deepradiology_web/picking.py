@@ -47,6 +47,11 @@ class PointPicker:
         with self._state:
             self._state.pick_prompt = prompt
 
+    def clear(self) -> None:
+        """Take the clicked-point marker off the views (e.g. when the measurement it made is undone)."""
+        if self._node is not None and self._scene.GetNodeByID(self._node.GetID()) is not None:
+            self._node.RemoveAllControlPoints()
+
     def cancel(self) -> None:
         self._on_point = None
         self._markups.disable_place_mode()

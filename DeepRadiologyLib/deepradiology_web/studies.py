@@ -47,7 +47,7 @@ class StudyList:
             node = image_to_volume_node(scene, image, info.name)
             _use_reading_window(node, info, image)
             self.studies.append(OpenStudy(info, node))
-        state.studies = [{"title": s.info.name, "value": i} for i, s in enumerate(self.studies)]
+        state.studies = [{"title": study_title(s.info), "value": i} for i, s in enumerate(self.studies)]
         state.study_index = 0 if self.studies else None
         state.change("study_index")(self._on_index)
 
@@ -59,7 +59,7 @@ class StudyList:
         _use_reading_window(study.node, info, image)
         self.studies.append(study)
         with self._state:
-            self._state.studies = [{"title": s.info.name, "value": i} for i, s in enumerate(self.studies)]
+            self._state.studies = [{"title": study_title(s.info), "value": i} for i, s in enumerate(self.studies)]
         if show:
             self.show(study)
         return study
@@ -92,6 +92,12 @@ class StudyList:
         if study is not None:
             for listener in self._listeners:
                 listener(study)
+
+
+def study_title(info: CaseImage) -> str:
+    """The study's name as the study list shows it, led by the short id the tables use ("S0: Phantom
+    study 1 ..."), so that a table row's study can be found in the list."""
+    return f"{info.study_id}: {info.name}" if info.study_id else info.name
 
 
 #: Window width and level (HU) CT opens with: the abdominal soft-tissue window radiologists read in.

@@ -30,7 +30,14 @@ def test_the_demo_measures_matches_retrieves_labels_and_saves_a_scene(tmp_path):
     scene = load_mrb(tmp_path / "deepradiology_demo.mrb")
     try:
         assert len(recist_line_pairs(scene)) == 17
-        assert scene.GetFirstNodeByName("RECIST lesions") is not None
+        # One table and one mask set per study, named after it and filed under it (patient -> study).
+        sh = scene.GetSubjectHierarchyNode()
+        for study_id in ("S0", "S1", "S2"):
+            for what in ("RECIST lesions", "RECIST lesion masks"):
+                node = scene.GetFirstNodeByName(f"{study_id} {what}")
+                assert node is not None, f"{study_id} {what}"
+                study_item = sh.GetItemParent(sh.GetItemByDataNode(node))
+                assert sh.GetItemName(study_item).startswith(study_id) and sh.GetItemLevel(study_item) == "Study"
     finally:
         close_scene(scene)
 

@@ -18,6 +18,8 @@ def test_clicking_a_liver_lesion_draws_its_axes_and_fills_the_table(a_browser, a
     liver = max((t for t in a_baseline_truth if t["organ"] == "liver"), key=lambda t: t["long_axis_mm"])
     page = open_tab(a_browser, a_default_patient_server.url)
     try:
+        open_panel(page, "tracks")
+        marked_before = _marked_lesions(page)
         open_panel(page, "recist")
         yellow_before = count_pixels_like(page, RECIST_YELLOW)
         click_lesion(page, liver["centre_lps"], ask_button="#recist-measure")
@@ -32,20 +34,24 @@ def test_clicking_a_liver_lesion_draws_its_axes_and_fills_the_table(a_browser, a
         assert float(row["short mm"]) == pytest.approx(liver["short_axis_mm"], rel=0.15)
         assert float(row["volume mL"]) > 0
         assert "L1: long axis" in page.locator("#recist-last").inner_text()
+        # The study's prior reading already lists this lesion: its record is updated, not doubled.
+        assert "already lists this lesion" in page.locator("#recist-last").inner_text()
+        assert row["record"] and row["record"] != "L1"
 
         # The two lines are drawn in the axial view (Slicer's markups, rendered on the server).
         wait_until(lambda: count_pixels_like(page, RECIST_YELLOW) > yellow_before + 30, timeout_s=30)
         save_screenshot(page, "recist-panel")
 
-        # The measured lesion joins the study's lesions for matching over time; undo takes it back.
+        # One record per lesion and study: the tracks panel still counts the same lesions; undo takes the
+        # measurement back (the record keeps its prior values), so the count stays too.
         open_panel(page, "tracks")
-        marked = _marked_lesions(page)
+        assert _marked_lesions(page) == marked_before
         open_panel(page, "recist")
         page.locator("#recist-undo").click()
         page.locator("#recist-table tbody tr").first.wait_for(state="detached")
         assert "L1 removed" in page.locator("#recist-last").inner_text()
         open_panel(page, "tracks")
-        wait_until(lambda: _marked_lesions(page) == marked - 1, timeout_s=10)
+        wait_until(lambda: _marked_lesions(page) == marked_before, timeout_s=10)
     finally:
         page.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import click_lesion, open_panel, open_tab, save_screenshot
+from .conftest import click_lesion, open_panel, open_tab, save_screenshot, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -32,12 +32,27 @@ def test_clicking_a_liver_lesion_lists_similar_lesions_with_thumbnails(a_browser
         assert thumbnails.count() >= 3
         assert page.evaluate("() => Array.from(document.querySelectorAll('.retrieval-thumbnail'))"
                              ".every(img => img.naturalWidth > 0)")
+        # Thumbnails are readable (96 px) and hovering one shows it large.
+        assert thumbnails.first.bounding_box()["width"] >= 90
+        thumbnails.first.hover()
+        preview = page.locator(".retrieval-preview").first
+        preview.wait_for(state="visible", timeout=10_000)
+        wait_until(lambda: preview.bounding_box()["width"] >= 200, timeout_s=10)   # after its opening animation
         save_screenshot(page, "retrieval-panel")
+        page.mouse.move(5, 5)
 
         # The neighbour lies in a study open in this tab: one click shows it there.
         follow_up = "Phantom study 2" if "study S1" in first else "Phantom study 3"
         neighbours.first.click()
         page.wait_for_function("n => document.querySelector('.v-select__selection-text')?.innerText.includes(n)",
                                arg=follow_up)
+
+        # The database holds only this patient's studies: "Other patients only" finds none and says why.
+        page.locator("#panel-retrieval").get_by_label("Other patients only").check()
+        click_lesion(page, liver["centre_lps"], ask_button="#retrieval-pick")
+        empty = page.locator("#retrieval-empty")
+        empty.wait_for(state="visible", timeout=120_000)
+        assert "no lesions of patients other than" in empty.inner_text()
+        assert page.locator(".retrieval-neighbour").count() == 0
     finally:
         page.close()

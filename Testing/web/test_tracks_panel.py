@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import open_panel, open_tab, save_screenshot, view_image_digest, wait_for_new_render
+from .conftest import wait_until, open_panel, open_tab, save_screenshot, view_image_digest, wait_for_new_render
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +37,8 @@ def test_matching_fills_the_tracks_table_chart_and_response(a_browser, a_default
         before = view_image_digest(page)
         rows.first.click()
         wait_for_new_render(page, before)  # the views moved to the track's lesion
-        assert "bg-blue-lighten-4" in (rows.first.get_attribute("class") or "")
+        # The highlight arrives as a state update, which may come after the views' new picture.
+        wait_until(lambda: "bg-blue-lighten-4" in (rows.first.get_attribute("class") or ""), timeout_s=10)
         save_screenshot(page, "tracks-panel")
     finally:
         page.close()

@@ -144,6 +144,7 @@ def run_triage(args: argparse.Namespace) -> int:
     for r in failed:
         print(f"deepradiology cxr triage: skipped {r['file']}: {r['notes']}", file=sys.stderr)
     print(json.dumps({"worklist": args.output, "model": model.card.name, "trained_on": model.card.training_data,
+                      "licence": model.card.licence,
                       "films": len(rows), "scored": len(rows) - len(failed),
                       "failed": len(failed), "flagged": sum(1 for r in rows if r["flagged"]),
                       "first": rows[0]["file"] if rows else None}))

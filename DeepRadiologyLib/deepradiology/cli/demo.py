@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import shutil
+import tempfile
+from pathlib import Path
 
 __all__ = ["register"]
 
@@ -21,6 +25,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+@contextlib.contextmanager
+def _vtk_messages_to(log: Path):
+    """Send VTK's and Slicer's console messages to ``log`` while the demo runs, so the progress bar stays
+    readable: saving the .mrb prints an "Info: ... vtkArchive ... Zip: adding" pair per file, and the
+    subject hierarchy warns on a scene being closed. Errors (vtkLogger ERROR) still reach the console;
+    everything else is kept in the logs, which the demo copies into its folder."""
+    from vtkmodules.vtkCommonCore import vtkFileOutputWindow, vtkLogger, vtkOutputWindow
+
+    previous_window = vtkOutputWindow.GetInstance()
+    window = vtkFileOutputWindow()
+    window.SetFileName(str(log))
+    window.SetFlush(1)
+    vtkOutputWindow.SetInstance(window)
+    vtkLogger.SetStderrVerbosity(vtkLogger.VERBOSITY_ERROR)
+    logger_file = str(log.with_name("vtk-logger.log"))
+    vtkLogger.LogToFile(logger_file, vtkLogger.APPEND, vtkLogger.VERBOSITY_INFO)
+    try:
+        yield
+    finally:
+        vtkLogger.EndLogToFile(logger_file)
+        vtkLogger.SetStderrVerbosity(vtkLogger.VERBOSITY_INFO)   # VTK's default
+        vtkOutputWindow.SetInstance(previous_window)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..progress import TqdmProgress
 
@@ -30,8 +58,13 @@ def run(args: argparse.Namespace) -> int:
         from ..errors import DeepRadiologyError
 
         raise DeepRadiologyError(f"the demo needs the MRML bridge: pip install 'deepradiology[mrml]' ({exc})") from None
-    with TqdmProgress("demo", always=True) as bar:
-        summary = run_demo(args.output, seed=args.seed, force=args.force, progress=bar)
+    with tempfile.TemporaryDirectory(prefix="deepradiology-demo-") as scratch:
+        log = Path(scratch) / "vtk-messages.log"
+        with _vtk_messages_to(log), TqdmProgress("demo", always=True) as bar:
+            summary = run_demo(args.output, seed=args.seed, force=args.force, progress=bar)
+        for kept in (log, log.with_name("vtk-logger.log")):
+            if kept.is_file() and kept.stat().st_size:
+                shutil.copyfile(kept, Path(args.output) / kept.name)
     recist = summary["recist"]
     print(json.dumps({
         "scene": summary["outputs"]["scene"],

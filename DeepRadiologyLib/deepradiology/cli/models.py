@@ -20,10 +20,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     ls.set_defaults(func=run_list)
 
-    imp = verbs.add_parser("import", help="install a local checkpoint file into the cache (air-gapped sites)")
-    imp.add_argument("file", help="checkpoint (.pt); its <file>.card.json is used when present")
+    imp = verbs.add_parser(
+        "import", help="install a local model (DeepRadiology checkpoint, nnU-Net v2 / TotalSegmentator folder, "
+                       "torchxrayvision weights, nnInteractive folder)",
+        formatter_class=argparse.RawDescriptionHelpFormatter, description=IMPORT_FORMATS)
+    imp.add_argument("file", metavar="PATH", help="the checkpoint file or model folder (format detected; see above)")
+    imp.add_argument("--format", choices=("deepradiology", "nnunetv2", "torchxrayvision", "nninteractive"),
+                     help="say the format instead of detecting it")
     imp.add_argument("--name", help="name in the cache (default: the name in its card)")
-    imp.add_argument("--sha256", help="the published sha256 of the file, checked before it is opened")
+    imp.add_argument("--sha256", help="the published sha256, checked before anything is installed (a folder: the "
+                                      "sha256 `models info` prints for it)")
+    imp.add_argument("--licence", help="the licence of the weights, where the folder does not say (nnU-Net)")
+    imp.add_argument("--weights", help="torchxrayvision: which published weights the file is "
+                                       "(densenet121-res224-nih or densenet121-res224-all) when renamed")
     imp.add_argument("--force", action="store_true", help="replace an installed model of the same name")
     imp.set_defaults(func=run_import)
 
@@ -35,6 +44,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     get.add_argument("name", help="catalogue name (see `deepradiology models list`)")
     get.add_argument("--force", action="store_true", help="replace an installed model of the same name")
     get.set_defaults(func=run_download)
+
+
+IMPORT_FORMATS = """Install a local model into the cache, verified first (nothing is installed when a check fails).
+
+Formats (detected from PATH, or given with --format):
+  deepradiology    a DeepRadiology checkpoint FILE.pt (+ FILE.pt.card.json): sha256 and embedded hash checked.
+  nnunetv2         an nnU-Net v2 result folder (dataset.json, plans.json, fold_*/checkpoint_final.pth), or the
+                   DatasetNNN_* / TotalSegmentator task folder holding one Trainer__Plans__configuration folder.
+                   Task pancreas-segmentation: its dataset.json must have a label named "pancreas" (else it is
+                   refused as a model for another task); one CT channel. Every checkpoint is opened without
+                   running code to refuse truncated ones. Running it needs the nnunetv2 package
+                   (requirements/interop.txt). Licence: TotalSegmentator's is filled in; otherwise pass --licence.
+  torchxrayvision  a torchxrayvision DenseNet-121 weights file as published (e.g.
+                   nih-densenet121-d121-tw-lr001-rot45-tr15-sc15-seed0-best.pt); task cxr-classification,
+                   its outputs mapped to DeepRadiology's 14 ChestX-ray14 findings; 224 px input. Runs without
+                   torchxrayvision. Use --weights when the file was renamed.
+  nninteractive    an nnInteractive folder (inference_session_class.json, plans.json, dataset.json,
+                   fold_0/checkpoint_final.pth); task interactive-segmentation; CC BY-NC-SA 4.0 weights.
+
+Every file's size and sha256 go into the model card with the task, labels (and their mapping to ours),
+input spacing/size and licence; they are checked again before each load. See `deepradiology models info NAME`.
+"""
 
 
 def _command_exists(command: str) -> bool:
@@ -97,8 +128,19 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from ..models import install_model, model_path
+    from pathlib import Path
 
+    from ..models import install_model, model_path
+    from ..models.external import detect_format, external_path, import_external
+
+    fmt = args.format or detect_format(args.file)
+    if fmt not in (None, "deepradiology") or (fmt is None and Path(args.file).is_dir()):
+        card = import_external(args.file, fmt=fmt, name=args.name, force=args.force, sha256=args.sha256,
+                               licence=args.licence, weights=args.weights)
+        files = card.extra.get("files", {})
+        print(f"installed {card.name!r} ({fmt}, task {card.task}) as {external_path(card.name)}: {len(files)} files, "
+              f"sha256 {card.sha256}; licence: {card.licence}")
+        return 0
     card = install_model(args.file, name=args.name, force=args.force, sha256=args.sha256)
     checked = "its card's sha256" if not args.sha256 else "the given sha256"
     print(f"installed {card.name!r} ({card.task}, version {card.version}) as {model_path(card.name)}; "
@@ -112,8 +154,16 @@ def run_info(args: argparse.Namespace) -> int:
     from ..errors import ModelError
     from ..models import card_path, catalogue_slot, installed_models, read_card, read_checkpoint
 
+    from ..models.external import detect_format, external_card, hash_files, manifest_sha256
+
     installed = {m.name: m for m in installed_models()}
-    if args.name in installed:
+    fmt = detect_format(args.name) if args.name not in installed and Path(args.name).exists() else None
+    if fmt is not None:
+        root, files, card = external_card(args.name, fmt)
+        hashed = hash_files(root, files)
+        card.sha256 = manifest_sha256(hashed) if len(files) > 1 else hashed[files[0]]["sha256"]
+        card.extra["files"] = hashed
+    elif args.name in installed:
         card = read_card(card_path(installed[args.name].path))
     elif (slot := catalogue_slot(args.name)) is not None:
         card = slot.card

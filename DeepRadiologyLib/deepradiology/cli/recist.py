@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--method", choices=("adaptive", "model", "auto"), default="adaptive",
                    help="adaptive: no weights (default); model: the installed learned cascade; auto: the model "
                         "when installed")
+    m.add_argument("--organs", metavar="LABELMAP",
+                   help="organ label map on the CT's grid (a file, or a folder of organ masks such as "
+                        "TotalSegmentator's): names the location and refuses a region that is most of an organ")
     m.add_argument("--id", default="L1", help="lesion id in the record (default L1)")
     m.add_argument("--force", action="store_true", help="overwrite existing outputs")
     m.set_defaults(func=run_measure)
@@ -85,6 +88,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--force", action="store_true", help="overwrite the checkpoint")
     t.set_defaults(func=run_train)
 
+    c = rsub.add_parser("benchmark-clicks", help="per click kind: share within the phantom's truth, silently wrong (JSON)",
+                        description="Click phantom lesions on their key slice (centre, off-centre) and off it "
+                                    "(inner and end slices); compare click-anywhere with the old clicked-slice "
+                                    "method in the same run.")
+    c.add_argument("--seeds", default="0,3", help="phantom seeds, comma-separated (default 0,3)")
+    c.set_defaults(func=run_benchmark_clicks)
+
     b = rsub.add_parser("benchmark", help="time click-to-lines and 3D propagation against simple peers (JSON)")
     b.add_argument("--repeats", type=int, default=5)
     b.add_argument("--shared-data", default=None,
@@ -114,6 +124,17 @@ def _to_ijk(image, values, frame: str):
     return image.lps_to_index(lps)
 
 
+def _positive(value, option: str):
+    """``value`` when it is None or a finite number > 0; else the one-line InputError naming ``option``."""
+    import math
+
+    from ..errors import InputError
+
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise InputError(option, f"must be a positive number, got {value}")
+    return value
+
+
 def run_measure(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -125,11 +146,17 @@ def run_measure(args: argparse.Namespace) -> int:
 
     if not args.point and not args.box:
         raise InputError("--point", "give a point inside the lesion (or --box around it)")
+    _positive(args.max_diameter, "--max-diameter")
     prepare_output(args.output, force=args.force)
     if args.mask:
         prepare_output(args.mask, force=args.force)
     image = read_image(args.volume)
     check_ct_image(image)
+    organs = None
+    if args.organs:
+        from ..recist import load_organ_map
+
+        organs = load_organ_map(args.organs, image)
     click = box = None
     k = None
     if args.box:
@@ -153,7 +180,8 @@ def run_measure(args: argparse.Namespace) -> int:
             k = int(round(ijk[2]))
     m = measure_lesion(image, click=click, box=box, slice_index=k if box is not None else None,
                        lesion_id=args.id, propagate=False if args.no_3d else None,
-                       max_diameter_mm=args.max_diameter or MAX_DIAMETER_MM, method=args.method)
+                       max_diameter_mm=MAX_DIAMETER_MM if args.max_diameter is None else args.max_diameter, method=args.method,
+                       organs=organs)
     record = m.lesion.to_dict()
     prepare_output(args.output, force=args.force).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     if args.mask:
@@ -164,6 +192,20 @@ def run_measure(args: argparse.Namespace) -> int:
             mask[m.slice.slice_index] = m.slice.mask
         write_image(image.with_array(mask.astype(np.uint8), modality="", meta={}), args.mask, force=args.force)
     print(json.dumps(record, indent=2))
+    return 0
+
+
+def run_benchmark_clicks(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+    from ..recist.click_benchmark import click_benchmark
+
+    try:
+        seeds = [int(v) for v in args.seeds.split(",") if v.strip()]
+    except ValueError:
+        seeds = []
+    if not seeds or any(s < 0 for s in seeds):
+        raise InputError("--seeds", f"{args.seeds!r} is not a list of seeds (whole numbers >= 0)")
+    print(json.dumps(click_benchmark(seeds), indent=2))
     return 0
 
 
@@ -199,7 +241,13 @@ def run_eval_phantom(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from ..errors import InputError
     from ..recist.train import TrainConfig, train_recist_network
+
+    for option, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size), ("--patch", args.patch),
+                          ("--channels", args.channels), ("--stacks", args.stacks), ("--depth", args.depth),
+                          ("--lr", args.lr), ("--max-steps", args.max_steps)):
+        _positive(value, option)
 
     config = TrainConfig(epochs=args.epochs, max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr,
                          patch=args.patch, channels=args.channels, stacks=args.stacks, depth=args.depth,
@@ -215,6 +263,11 @@ def run_benchmark(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..recist.benchmark import run_benchmark as bench
+
+    if args.repeats < 1:
+        from ..errors import InputError
+
+        raise InputError("--repeats", f"must be at least 1, got {args.repeats}")
 
     shared = args.shared_data or os.environ.get("DEEPRADIOLOGY_SHARED_DATA")
     if shared is None:

@@ -75,6 +75,23 @@ def save_cxr_model(network, path: str | Path, *, name: str, size: int, labels, o
     return save_checkpoint(path, network.state_dict(), card, force=force)
 
 
+def _external(name_or_path):
+    """A torchxrayvision model: installed by name (every file re-hashed), or a weights file given directly."""
+    from ..models.external import detect_format, installed_external, verified_external
+    from ..models.external.xrv import load_xrv_model, xrv_card
+
+    text = str(name_or_path)
+    if "/" not in text and installed_external(text):
+        folder, card = verified_external(text, task=TASK)
+    elif Path(text).is_file() and not Path(text + ".card.json").is_file() and detect_format(text) == "torchxrayvision":
+        folder, _, card = xrv_card(Path(text))
+    else:
+        return None
+    if card.extra.get("format") != "torchxrayvision":
+        raise ModelError(f"{text}: a {card.extra.get('format')} model cannot classify chest X-rays")
+    return load_xrv_model(folder, card)
+
+
 def load_cxr_model(name_or_path: str | Path | None = None) -> CXRModel:
     """Load a chest X-ray model by installed name or file; None picks the installed one.
 
@@ -89,6 +106,9 @@ def load_cxr_model(name_or_path: str | Path | None = None) -> CXRModel:
         if card is None:
             raise ModelError(no_model_message())
         name_or_path = card.name
+    external = _external(name_or_path)
+    if external is not None:
+        return external
     state, card = load_checkpoint(name_or_path, task=TASK)
     config = card.extra.get("network")
     if not isinstance(config, dict):

@@ -94,7 +94,10 @@ def score_films(model, sources, *, batch_size: int = 8, progress=None) -> list[F
             continue
         score = FilmScore(film.source, film=film.array, warnings=list(film.warnings))
         results.append(score)
-        pending.append((score, standardise(resize_film(film.array, model.size))))
+        prepare = getattr(model, "prepare", None)   # a model in a published format brings its own preprocessing
+        pending.append((score, prepare(film.array) if prepare else standardise(resize_film(film.array, model.size))))
+        if prepare and film.array.shape[0] != film.array.shape[1]:
+            score.warnings.append("the model saw the centre square of this film only; its heatmap covers that square")
         if len(pending) >= batch_size:
             flush()
         report(progress, (n + 1) / len(sources), f"scored {n + 1} of {len(sources)} films")

@@ -56,7 +56,8 @@ def installed_models() -> list[InstalledModel]:
     if not folder.is_dir():
         return []
     found = []
-    for path in sorted(folder.glob("*.pt")):
+    # "<name>.pt" checkpoints and "<name>.ext" folders of models in published formats (models.external).
+    for path in sorted([*folder.glob("*.pt"), *(p for p in folder.glob("*.ext") if p.is_dir())]):
         if path.name.startswith("."):      # partial writes and downloads
             continue
         try:

@@ -13,7 +13,7 @@ __all__ = ["ModelCard", "TASKS", "require_task", "require_model_name", "read_car
 
 #: The tasks a DeepRadiology model can do; a checkpoint is only ever loaded for its own task.
 TASKS = ("recist-segmentation", "lesion-embedding", "body-part-regression", "cxr-classification",
-         "pancreas-segmentation")
+         "pancreas-segmentation", "interactive-segmentation")
 
 # Model names become file names in the cache, so they are kept to safe, portable characters.
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")

@@ -64,13 +64,14 @@ class PancreasResult:
     model: str = ""
     device: str = "cpu"
     seconds: dict = field(default_factory=dict)
+    licence: str = ""
 
     def summary(self) -> dict:
         """JSON-ready figures (no arrays)."""
         return {"volume_ml": round(self.volume_ml, 2), "confidence": self.confidence, "reasons": self.reasons,
                 "mean_probability": round(self.mean_probability, 3),
                 "region_kji": [list(self.region_kji[0]), list(self.region_kji[1])], "located": self.located,
-                "model": self.model, "device": self.device,
+                "model": self.model, "licence": self.licence, "device": self.device,
                 "seconds": {k: round(v, 2) for k, v in self.seconds.items()}}
 
 
@@ -135,6 +136,10 @@ def segment_pancreas(image: Image, *, model, threshold: float = 0.5, overlap: fl
         InputError: not CT, not abdominal, NaN voxels, too large for memory.
         ModelError: the model is for another task or a much finer spacing.
     """
+    if getattr(getattr(model, "card", None), "extra", {}).get("format") == "nnunetv2":
+        from .external import segment_pancreas_external
+
+        return segment_pancreas_external(image, model=model, progress=progress, check_body_region=check_body_region)
     t0 = time.perf_counter()
     report(progress, 0.0, "checking the CT")
     if check_body_region:
@@ -198,5 +203,6 @@ def segment_pancreas(image: Image, *, model, threshold: float = 0.5, overlap: fl
         probability=image.with_array(probability, modality="", **geometry),
         volume_ml=volume_ml, confidence="high" if not reasons else "low", reasons=reasons,
         mean_probability=mean_p, region_kji=(tuple(start), tuple(stop)), located=located, model=model.name,
+        licence=model.card.licence,
         device=str(model.device), seconds={"checks": t1 - t0, "locate": t2 - t1, "segment": t3 - t2,
                                            "postprocess": t4 - t3, "total": t4 - t0})

@@ -85,6 +85,27 @@ class PancreasModel:
                    tuple(float(w) for w in spec.get("window_hu", (-160.0, 240.0))), dev)
 
 
+def _external(name_or_path, device):
+    """An installed nnU-Net v2 model by name, or an nnU-Net folder given directly (verified first)."""
+    from pathlib import Path
+
+    from ..models.external import detect_format, installed_external, verified_external
+    from ..models.external.nnunet import NnUNetPancreasModel, nnunet_card
+
+    text = str(name_or_path)
+    if "/" not in text and installed_external(text):
+        folder, card = verified_external(text, task=TASK)
+    elif Path(text).is_dir():
+        if detect_format(text) != "nnunetv2":
+            raise ModelError(f"{text}: not an nnU-Net v2 pancreas model folder")
+        folder, _, card = nnunet_card(Path(text))   # used in place: checked now, not copied
+    else:
+        return None
+    if card.extra.get("format") != "nnunetv2":
+        raise ModelError(f"{text}: a {card.extra.get('format')} model cannot segment the pancreas")
+    return NnUNetPancreasModel(card, folder, device=device)
+
+
 def load_pancreas_model(name_or_path: str | None = None, *, device: str | None = "cpu") -> PancreasModel:
     """Load an installed pancreas model (by name, or the installed one when None) or a checkpoint file.
 
@@ -99,5 +120,8 @@ def load_pancreas_model(name_or_path: str | None = None, *, device: str | None =
         if card is None:
             raise ModelError(NO_MODEL_MESSAGE)
         name_or_path = card.name
+    external = _external(name_or_path, device)
+    if external is not None:
+        return external
     state, card = models.load_checkpoint(name_or_path, task=TASK, map_location="cpu")
     return PancreasModel.from_state(state, card, device=device)

@@ -15,10 +15,11 @@ from __future__ import annotations
 from .axes import RecistAxes, lesion_contour, recist_axes, recist_axes_from_contour
 from .from_endpoints import RecistMasks, masks_from_recist, recist_ellipse_mask
 from .measure import RecistMeasurement, lesion_location, measure_lesion
+from .organs import NotALesionError, load_organ_map
 from .propagate import LesionVolume, propagate_3d
 from .segment2d import MAX_DIAMETER_MM, LesionSlice, NoLesionError, segment_lesion_2d
 
 __all__ = ["RecistAxes", "recist_axes", "recist_axes_from_contour", "lesion_contour", "LesionSlice",
            "NoLesionError", "segment_lesion_2d", "MAX_DIAMETER_MM", "LesionVolume", "propagate_3d",
            "RecistMasks", "masks_from_recist", "recist_ellipse_mask", "RecistMeasurement", "measure_lesion",
-           "lesion_location"]
+           "lesion_location", "NotALesionError", "load_organ_map"]

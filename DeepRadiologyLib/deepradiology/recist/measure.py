@@ -90,10 +90,157 @@ def _model_installed() -> bool:
     return find_recist_model() is not None
 
 
+def _propagate(image: Image, lesion_slice: LesionSlice):
+    from .propagate import propagate_3d
+
+    known = bool(np.isfinite(lesion_slice.lesion_hu))
+    return propagate_3d(image, lesion_slice.mask, slice_index=lesion_slice.slice_index,
+                        lesion_hu=lesion_slice.lesion_hu if known else None,
+                        surround_hu=lesion_slice.surround_hu if known else None, levels_hu=lesion_slice.levels_hu)
+
+
+def _recentre_on_largest_slice(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float):
+    """Click anywhere: re-segment on the 3D mask's largest slice (at its most interior pixel) and
+    propagate again from there, so the axes and volume do not depend on the slice clicked.
+
+    RECIST measures a lesion on the slice where it is longest; for the compact lesions this targets
+    the slice of largest area is that slice. At most two moves (the second settles partial-volume
+    ties); a re-segmentation that fails keeps the previous result.
+    """
+    from scipy import ndimage
+
+    for _ in range(2):
+        areas = volume.areas_mm2
+        k_best = max(areas, key=lambda k: (areas[k], -abs(k - lesion_slice.slice_index)))
+        if k_best == lesion_slice.slice_index or areas[k_best] <= 1.05 * areas.get(lesion_slice.slice_index, 0.0):
+            break
+        inner = ndimage.distance_transform_edt(volume.mask[k_best])
+        j, i = np.unravel_index(int(np.argmax(inner)), inner.shape)
+        try:
+            moved = segment_lesion_2d(image, click=(int(i), int(j), int(k_best)), max_diameter_mm=max_diameter_mm,
+                                      check_ct=False)
+            moved_volume = _propagate(image, moved)
+        except InputError:
+            break
+        lesion_slice, volume = moved, moved_volume
+    return _longest_axis_slice(image, lesion_slice, volume, max_diameter_mm), volume
+
+
+def _reseed_from_neighbours(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float):
+    """A click on a lesion's partial-volume end slice sees only its thin pole; propagation then stops at
+    once (the next slice looks like a leak, being much larger). Re-seed at the same pixel on the slices
+    next to it and keep the largest 3D lesion that still holds most of the clicked slice's mask."""
+    from .organs import plausibility_refusal
+
+    best = (lesion_slice, volume)
+    k0 = lesion_slice.slice_index
+    i, j = int(round(lesion_slice.seed_ij[0])), int(round(lesion_slice.seed_ij[1]))
+    clicked = lesion_slice.mask
+    for dk in (1, -1, 2, -2):
+        k = k0 + dk
+        if not 0 <= k < image.array.shape[0]:
+            continue
+        try:
+            moved = segment_lesion_2d(image, click=(i, j, k), max_diameter_mm=max_diameter_mm, check_ct=False)
+            moved_volume = _propagate(image, moved)
+            moved, moved_volume = _recentre_on_largest_slice(image, moved, moved_volume, max_diameter_mm)
+        except InputError:
+            continue
+        holds = np.count_nonzero(moved_volume.mask[k0] & clicked) >= 0.5 * np.count_nonzero(clicked)
+        # A candidate that is an organ or a leak (refused as implausible) is not the lesion clicked.
+        plausible = plausibility_refusal(moved_volume.volume_ml, max_diameter_mm, moved.contrast_hu,
+                                         moved.axes.long_mm) is None
+        if holds and plausible and moved_volume.volume_ml > best[1].volume_ml and moved.axes.long_mm <= max_diameter_mm:
+            best = (moved, moved_volume)
+    return best
+
+
+def _longest_axis_slice(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float) -> LesionSlice:
+    """RECIST's key slice is where the long axis is largest, which for an elongated lesion need not be the
+    slice of largest area: compare the 3D mask's long axis (mm) on the slices near the largest one and
+    re-segment on a slice whose long axis is clearly longer (> 3 % and > one pixel). The volume is kept."""
+    from scipy import ndimage
+
+    from .axes import recist_axes
+
+    areas = volume.areas_mm2
+    if len(areas) < 2:
+        return lesion_slice
+    spacing = image.spacing[:2]
+    top = max(areas.values())
+    longs = {}
+    for k, area in areas.items():
+        if area >= 0.5 * top:
+            try:
+                longs[k] = recist_axes(volume.mask[k].astype(float), spacing).long_mm
+            except Exception:       # a sliver without a closed outline: not a candidate
+                continue
+    here = longs.get(lesion_slice.slice_index)
+    if not longs or here is None:
+        return lesion_slice
+    k_long = max(longs, key=longs.get)
+    if k_long == lesion_slice.slice_index or longs[k_long] <= max(1.03 * here, here + min(spacing)):
+        return lesion_slice
+    inner = ndimage.distance_transform_edt(volume.mask[k_long])
+    j, i = np.unravel_index(int(np.argmax(inner)), inner.shape)
+    try:
+        moved = segment_lesion_2d(image, click=(int(i), int(j), int(k_long)), max_diameter_mm=max_diameter_mm,
+                                  check_ct=False)
+    except InputError:
+        return lesion_slice
+    return moved if moved.axes.long_mm > lesion_slice.axes.long_mm else lesion_slice
+
+
+def _extent_warnings(image: Image, volume) -> list[str]:
+    """Why the 3D extent may be uncertain: coarse slices for the lesion's depth, the volume's edge."""
+    warnings = []
+    n = volume.n_slices
+    if n < 3:
+        warnings.append(f"the lesion spans only {n} slice(s) of {image.spacing[2]:.1f} mm: its volume and the "
+                        "choice of its largest slice are uncertain (slices coarse for its size)")
+    nk = image.array.shape[0]
+    if volume.slice_range[0] == 0 or volume.slice_range[1] == nk - 1:
+        warnings.append("the 3D mask reaches the end of the volume: the lesion may continue beyond it")
+    return warnings
+
+
+def _organ_context(image: Image, lesion_slice: LesionSlice, volume, organ_labels, label_names,
+                   max_diameter_mm: float) -> dict:
+    """Location, its source and warnings; raises NotALesionError when the region is no lesion."""
+    from .organs import NotALesionError, organ_context, plausibility_refusal
+
+    if volume is not None:
+        mask = volume.mask
+    else:
+        mask = np.zeros(image.array.shape, dtype=bool)
+        mask.reshape((-1,) + image.array.shape[-2:])[lesion_slice.slice_index if mask.ndim == 3 else 0] = \
+            lesion_slice.mask
+    if lesion_slice.axes.long_mm > max_diameter_mm:
+        # Re-seeding on the largest slice can grow past the limit the clicked slice respected.
+        reason = (f"the 3D region's long axis {lesion_slice.axes.long_mm:.0f} mm exceeds --max-diameter "
+                  f"{max_diameter_mm:g} mm: an organ or a leak, not a lesion")
+        raise NotALesionError("click", reason, {"reason": reason})
+    if organ_labels is not None:
+        names = label_names or {int(v): f"label {int(v)}" for v in np.unique(organ_labels.array) if v > 0}
+        context = organ_context(mask, np.asarray(organ_labels.array).reshape(mask.shape), names)
+        if context["refusal"] is not None:
+            raise NotALesionError("click", context["refusal"]["reason"], context["refusal"])
+        context["warnings"] = []
+        return context
+    refusal = plausibility_refusal(None if volume is None else volume.volume_ml, max_diameter_mm,
+                                   lesion_slice.contrast_hu, lesion_slice.axes.long_mm)
+    if refusal is not None:
+        raise NotALesionError("click", refusal["reason"], refusal)
+    guess = lesion_location(lesion_slice.mask, surround_hu=lesion_slice.surround_hu)
+    return {"location": "unknown", "location_source": "none", "organ_shares": None, "tissue_guess": guess,
+            "warnings": ["location unknown: no organ map was given (--organs); the organ is not guessed"]}
+
+
 def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | None = None,
                    lesion_id: str = "L1", propagate: bool | None = None, organ_labels: Image | None = None,
                    label_names: dict[int, str] | None = None, max_diameter_mm: float = MAX_DIAMETER_MM,
-                   method: str = "adaptive", progress: ProgressCallback | None = None) -> RecistMeasurement:
+                   method: str = "adaptive", progress: ProgressCallback | None = None,
+                   organs=None) -> RecistMeasurement:
     """Measure the lesion at a click (i, j, k voxels) or in a box (i0, j0, i1, j1 on ``slice_index``).
 
     Args:
@@ -103,6 +250,8 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
         propagate: make the 3D mask and volume: True requires a volume (a single slice is refused
             before anything is measured), None does it when the image is a volume, False never.
         organ_labels, label_names: an organ label map on the same grid, to name the location.
+        organs: instead of those, a label-map file or a folder of organ masks (`load_organ_map`), or
+            an (Image, names) pair. With an organ map a region that is most of one organ is refused.
         method: "adaptive" (no weights, the default), "model" (the installed learned cascade; ModelError
             when none is installed) or "auto" (the model when installed, else adaptive). Boxes always
             use the adaptive method.
@@ -113,9 +262,17 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
 
     Raises:
         InputError / NoLesionError: as `segment_lesion_2d`; a label map on another grid.
+        NotALesionError (a NoLesionError, exit 2): the region is most of an organ of the map, or (no
+            map) far beyond a --max-diameter sphere or without contrast; its ``refusal`` says why.
     """
     if method not in ("adaptive", "model", "auto"):
         raise InputError("method", f"must be adaptive, model or auto, got {method!r}")
+    try:
+        bad = not (np.isfinite(float(max_diameter_mm)) and float(max_diameter_mm) > 0)
+    except (TypeError, ValueError):
+        bad = True
+    if bad:
+        raise InputError("max_diameter_mm", f"must be a positive number of mm, got {max_diameter_mm!r}")
     if propagate:
         from ..io.checks import require_3d
 
@@ -136,23 +293,37 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
         lesion_slice = segment_lesion_2d(image, click=click, box=box, slice_index=slice_index,
                                          max_diameter_mm=max_diameter_mm)
     volume = None
+    clicked_k = lesion_slice.slice_index
+    notes: list[str] = []          # facts the user should see (which slice was measured)
+    extent: list[str] = []         # warnings: the 3D extent is uncertain
     if propagate or (propagate is None and not image.is_2d):
-        from .propagate import propagate_3d
-
         report(progress, 0.4, "propagating to neighbouring slices")
-        known = bool(np.isfinite(lesion_slice.lesion_hu))
-        volume = propagate_3d(image, lesion_slice.mask, slice_index=lesion_slice.slice_index,
-                              lesion_hu=lesion_slice.lesion_hu if known else None,
-                              surround_hu=lesion_slice.surround_hu if known else None,
-                              levels_hu=lesion_slice.levels_hu)
-    labels = None
-    if organ_labels is not None:
-        if organ_labels.array.shape != image.array.shape:
-            raise InputError(organ_labels.source or "organ labels",
-                             f"is on another grid ({organ_labels.size}) than the CT ({image.size})")
-        labels = organ_labels.array[lesion_slice.slice_index]
-    location = lesion_location(lesion_slice.mask, slice_labels=labels, label_names=label_names,
-                               surround_hu=lesion_slice.surround_hu)
+        volume = _propagate(image, lesion_slice)
+        if not use_model:
+            lesion_slice, volume = _recentre_on_largest_slice(image, lesion_slice, volume, max_diameter_mm)
+            if volume.n_slices < 3:
+                lesion_slice, volume = _reseed_from_neighbours(image, lesion_slice, volume, max_diameter_mm)
+        if lesion_slice.slice_index != clicked_k:
+            notes.append(f"measured on slice {lesion_slice.slice_index}, where the lesion is largest, not on the "
+                         f"clicked slice {clicked_k}")
+        extent = _extent_warnings(image, volume)
+    if organs is not None and organ_labels is None:
+        from .organs import load_organ_map
+
+        organ_labels, label_names = organs if isinstance(organs, tuple) else load_organ_map(organs, image)
+    if organ_labels is not None and organ_labels.array.shape != image.array.shape:
+        raise InputError(organ_labels.source or "organ labels",
+                         f"is on another grid ({organ_labels.size}) than the CT ({image.size})")
+    context = _organ_context(image, lesion_slice, volume, organ_labels, label_names, max_diameter_mm)
     report(progress, 1.0, "done")
-    lesion = measurement_record(image, lesion_slice, volume, lesion_id=lesion_id, location=location)
+    lesion = measurement_record(image, lesion_slice, volume, lesion_id=lesion_id, location=context["location"])
+    lesion.extra["clicked_slice"] = int(clicked_k)
+    lesion.extra["key_slice"] = int(lesion_slice.slice_index)
+    lesion.extra["notes"] = notes
+    lesion.extra["location_source"] = context["location_source"]
+    if context.get("organ_shares") is not None:
+        lesion.extra["organ_shares"] = context["organ_shares"]
+    if context.get("tissue_guess"):
+        lesion.extra["tissue_guess"] = {"tissue": context["tissue_guess"], "location_source": "hu"}
+    lesion.extra["warnings"] = list(lesion.extra["warnings"]) + extent + context["warnings"]
     return RecistMeasurement(lesion=lesion, slice=lesion_slice, volume=volume)

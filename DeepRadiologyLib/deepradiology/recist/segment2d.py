@@ -98,6 +98,9 @@ def check_ct_image(image: Image) -> None:
     """Refuse images that are not CT in Hounsfield units (MR, radiographs), with the reason."""
     from ..io.checks import looks_like_ct
 
+    if np.iscomplexobj(image.array) or not np.issubdtype(image.array.dtype, np.number):
+        raise InputError(image.source or "volume", f"has {image.array.dtype} voxels; RECIST measurement needs "
+                         "real-valued CT in Hounsfield units (a complex or non-numeric image is not CT)")
     # Every 4th voxel in-plane on up to 16 slices is plenty for the HU percentiles and ~20x faster
     # than the full check on a volume (a click must answer in well under a second).
     arr = image.array

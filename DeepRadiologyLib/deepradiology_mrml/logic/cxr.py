@@ -16,6 +16,7 @@ import numpy as np
 
 from deepradiology.errors import InputError, ModelError
 from deepradiology.progress import ProgressCallback, report
+from deepradiology_mrml.node_cache import NodeCache
 from deepradiology_mrml.scene import remove_node
 
 __all__ = ["CXRTriageLogic", "HEATMAP_COLOR_NODE_ID", "compare_image_and_report"]
@@ -70,8 +71,10 @@ class CXRTriageLogic:
         self.scene = scene
         self._model_source = model
         self._model = model if hasattr(model, "predict") else None
-        self._films: dict[str, object] = {}
-        self.scores: dict[str, object] = {}
+        # Keyed by node object and pixel modified time, not by ID: Slicer reuses IDs after a scene clear.
+        self._films = NodeCache()
+        #: The `FilmScore` of each scored film node (``scores.get(node)``, ``node in scores``).
+        self.scores = NodeCache()
         #: The findings table last filled by `run` or a report (for a front end to show).
         self.findings_table_node = None
 
@@ -117,7 +120,7 @@ class CXRTriageLogic:
         if display is not None:
             display.AutoWindowLevelOff()
             display.SetWindowLevel(1.0, 0.5)
-        self._films[node.GetID()] = film
+        self._films[node] = film
         return node, list(film.warnings)
 
     def _film(self, volume_node):
@@ -126,7 +129,7 @@ class CXRTriageLogic:
 
         if volume_node is None:
             raise InputError("film", "choose a chest X-ray volume")
-        film = self._films.get(volume_node.GetID())
+        film = self._films.get(volume_node)
         if film is None:
             # A volume loaded by other means: take its pixels, scaled to [0, 1] by its own range.
             image = volume_node_to_image(volume_node)
@@ -137,7 +140,7 @@ class CXRTriageLogic:
             unit = np.clip((array - low) / max(high - low, 1e-6), 0, 1)
             warnings = check_chest_film(unit, {"modality": image.modality}, source=volume_node.GetName())
             film = PreparedFilm(unit, volume_node.GetName(), warnings, {})
-            self._films[volume_node.GetID()] = film
+            self._films[volume_node] = film
         return film
 
     def run(self, volume_node, *, progress: ProgressCallback | None = None, table_node=None):
@@ -152,7 +155,7 @@ class CXRTriageLogic:
         film = self._film(volume_node)
         report(progress, 0.1, "scoring the film")
         score = score_films(model, [film])[0]
-        self.scores[volume_node.GetID()] = score
+        self.scores[volume_node] = score
         report(progress, 0.9, "filling the findings table")
         self.findings_table(volume_node, table_node=table_node)
         report(progress, 1.0, "done")
@@ -162,7 +165,7 @@ class CXRTriageLogic:
         """The findings table of a scored film (and of a labelled report, beside it)."""
         from deepradiology_mrml.tables import records_to_table
 
-        score = self.scores.get(volume_node.GetID()) if volume_node is not None else None
+        score = self.scores.get(volume_node)
         if score is None and report_labels is None:
             raise InputError("findings", "run the film or label a report first")
         points = self.model.operating_points if score is not None else {}
@@ -181,7 +184,7 @@ class CXRTriageLogic:
         from deepradiology.cxr.triage import finding_heatmap
         from deepradiology_mrml.volumes import image_to_volume_node, volume_node_to_image
 
-        score = self.scores.get(volume_node.GetID()) if volume_node is not None else None
+        score = self.scores.get(volume_node)
         if score is None:
             raise InputError("heatmap", "run the film first")
         if finding not in self.model.labels:
@@ -233,7 +236,7 @@ class CXRTriageLogic:
         from deepradiology.reports import label_report
 
         labels = label_report(text, report_id=volume_node.GetName() if volume_node is not None else "report")
-        scored = volume_node is not None and volume_node.GetID() in self.scores
+        scored = volume_node is not None and volume_node in self.scores
         table = self.findings_table(volume_node if scored else None, report_labels=labels, table_node=table_node)
         return labels, table
 

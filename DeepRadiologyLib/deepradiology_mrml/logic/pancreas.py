@@ -217,6 +217,10 @@ class PancreasSegmentLogic:
                                            {1: SEGMENT_NAME}, colors={1: PANCREAS_COLOR},
                                            reference_volume=volume_node, name=f"{base} pancreas")
             made.append(seg)
+            from ..segmentations import PANCREAS_TERMINOLOGY, set_terminology
+
+            segmentation = seg.GetSegmentation()
+            set_terminology(seg, segmentation.GetSegmentIdBySegmentName(SEGMENT_NAME), PANCREAS_TERMINOLOGY)
             prob_node = image_to_volume_node(self.scene, prob.with_array(prob.array.astype(np.float32)),
                                              f"{base} pancreas probability")
             made.append(prob_node)

@@ -157,6 +157,9 @@ class RECISTAssistLogic:
                 mask[result.slice.slice_index] = result.slice.mask
             made_segment = add_segment_from_mask(self.segmentation_node, _cropped_mask(image, mask),
                                                  lesion.lesion_id)
+            from deepradiology_mrml.segmentations import LESION_TERMINOLOGY, set_terminology
+
+            set_terminology(self.segmentation_node, made_segment, LESION_TERMINOLOGY)
             entry = MeasuredLesion(lesion, long_node.GetID(), short_node.GetID(), made_segment)
             self.measured[lesion.lesion_id] = entry
             if made_table:
@@ -195,8 +198,14 @@ class RECISTAssistLogic:
     def _write_table(self) -> None:
         from deepradiology_mrml.tables import records_to_table
 
+        from deepradiology_mrml.tables import LESION_RECORDS_ATTRIBUTE, lesion_records_json
+
         self.table_node = records_to_table(self.scene, self.rows(), TABLE_NAME, node=self.table_node,
                                            columns=TABLE_COLUMNS)
+        # The full records (axes LPS mm) ride on the table, so LongitudinalMatch and LesionRetrieval can
+        # take this table as a study's lesions (`tables.table_to_lesions`) while it shows readable columns.
+        self.table_node.SetAttribute(LESION_RECORDS_ATTRIBUTE,
+                                     lesion_records_json([e.lesion for e in self.measured.values()]))
 
     @property
     def lesions(self) -> list[Lesion]:

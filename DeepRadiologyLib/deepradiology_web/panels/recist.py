@@ -26,6 +26,12 @@ class RECISTPanel:
         self._ws = workspace
         self._logic = RECISTAssistLogic(workspace.scene)
         self._study_of: dict[str, object] = {}  # lesion id -> the study it was measured on
+        self._record_of: dict[str, str] = {}    # lesion id -> the id of its record in the lesion book
+        self._history: list[tuple] = []         # ("measure", id, record it replaced) | ("edit", id, points)
+        self._committed: dict[str, tuple] = {}  # lesion id -> its lines' RAS endpoints after the last action
+        self._edit_open = False
+        self._restoring = False
+        workspace.studies.on_change(self._show_markups_of)
         state = workspace.state
         state.update({"recist_headers": [], "recist_rows": [], "recist_last": "", "recist_propagate": True,
                       "recist_selected": -1})
@@ -47,36 +53,161 @@ class RECISTPanel:
             lambda progress: self._logic.measure(study.node, point_ras, propagate=propagate, progress=progress),
             on_done=lambda lesion: self._measured(study, lesion))
 
+    def _book_record(self, study, lesion, record_id: str):
+        """The lesion as the study's lesion book keeps it: with its study, patient and record id."""
+        return dataclasses.replace(lesion, lesion_id=record_id, study=study.info.study_id or study.info.name,
+                                   patient=study.info.patient, extra={"measured_as": lesion.lesion_id})
+
     def _measured(self, study, lesion) -> None:
         import numpy as np
 
         self._study_of[lesion.lesion_id] = study
-        # The tracks panel matches lesions per study: give the record its study and patient.
-        self._ws.lesions.add(study, dataclasses.replace(
-            lesion, study=study.info.study_id or study.info.name, patient=study.info.patient, extra={}))
+        # One lesion, one record per study: a lesion the study already lists (its prior reading, or an
+        # earlier measurement) gets this measurement in its record, under its id, instead of a second one.
+        same = self._ws.lesions.record_at(study, self._book_record(study, lesion, lesion.lesion_id))
+        record_id = same.lesion_id if same is not None else lesion.lesion_id
+        self._record_of[lesion.lesion_id] = record_id
+        if same is not None:
+            self._ws.lesions.replace(study, record_id, self._book_record(study, lesion, record_id))
+        else:
+            self._ws.lesions.add(study, self._book_record(study, lesion, record_id))
+        self._history.append(("measure", lesion.lesion_id, same))
+        self._committed[lesion.lesion_id] = self._line_points(lesion.lesion_id)
+        self._watch_lines(lesion.lesion_id)
         volume = f", volume {lesion.volume_ml:.1f} mL" if lesion.volume_ml is not None else ""
+        linked = (f"; the study already lists this lesion as {record_id}: its record is updated, no second one"
+                  if same is not None else "")
         with self._ws.state as state:
             state.recist_last = (f"{lesion.lesion_id}: long axis {lesion.long_axis_mm:.1f} mm, short axis "
-                                 f"{lesion.short_axis_mm:.1f} mm{volume}")
+                                 f"{lesion.short_axis_mm:.1f} mm{volume}{linked}")
         self._show_table()
+        self._show_markups_of(study)
         # The lines lie on the lesion's key slice, which may not be the clicked one: go there.
         self._ws.viewer.centre_on(np.mean(np.asarray(lesion.long_axis_lps, dtype=float), axis=0))
 
-    def undo(self) -> None:
+    # -- edits: a dragged endpoint re-measures the row; each drag is one undo step ----------------
+    def _line_nodes(self, lesion_id: str):
+        entry = self._logic.measured.get(lesion_id)
+        if entry is None:
+            return None, None
+        return self._ws.scene.GetNodeByID(entry.long_node_id), self._ws.scene.GetNodeByID(entry.short_node_id)
+
+    def _line_points(self, lesion_id: str):
+        """Both lines' endpoints as RAS mm lists ((long p0, p1), (short p0, p1)), or None mid-edit."""
+        points = []
+        for node in self._line_nodes(lesion_id):
+            if node is None or node.GetNumberOfControlPoints() != 2:
+                return None
+            points.append(tuple(tuple(node.GetNthControlPointPositionWorld(n)) for n in range(2)))
+        return tuple(points)
+
+    def _watch_lines(self, lesion_id: str) -> None:
+        from slicer import vtkMRMLMarkupsNode
+
+        for node in self._line_nodes(lesion_id):
+            # The Logic observes the same event first (it was added first) and rewrites its table node.
+            node.AddObserver(vtkMRMLMarkupsNode.PointModifiedEvent,
+                             lambda *_, lid=lesion_id: self._on_line_moved(lid))
+            node.AddObserver(vtkMRMLMarkupsNode.PointEndInteractionEvent,
+                             lambda *_, lid=lesion_id: self._on_drag_ended(lid))
+
+    def _on_line_moved(self, lesion_id: str) -> None:
+        if self._restoring or lesion_id not in self._logic.measured:
+            return
+        now = self._line_points(lesion_id)
+        before = self._committed.get(lesion_id)
+        if now is None or now == before:
+            return
+        # Consecutive moves of one lesion's lines, up to the end of the drag, are one edit.
+        if not (self._history and self._history[-1][0] == "edit" and self._history[-1][1] == lesion_id
+                and self._edit_open):
+            self._history.append(("edit", lesion_id, before))
+            self._edit_open = True
+        self._refresh_record(lesion_id)
+
+    def _on_drag_ended(self, lesion_id: str) -> None:
+        self._edit_open = False
+        points = self._line_points(lesion_id)
+        if points is not None:
+            self._committed[lesion_id] = points
+
+    def _refresh_record(self, lesion_id: str) -> None:
+        """The table row and the study's lesion record follow the lines (the Logic has re-measured them)."""
         from deepradiology.errors import InputError
 
         try:
-            removed = self._logic.undo()
+            lesion = self._logic.update_from_lines(lesion_id)
+        except InputError:
+            return      # a line mid-edit
+        study = self._study_of.get(lesion_id)
+        if study is not None:
+            record_id = self._record_of.get(lesion_id, lesion_id)
+            self._ws.lesions.replace(study, record_id, self._book_record(study, lesion, record_id))
+        with self._ws.state as state:
+            state.recist_last = (f"{lesion_id} edited: long axis {lesion.long_axis_mm:.1f} mm, short axis "
+                                 f"{lesion.short_axis_mm:.1f} mm")
+        self._show_table()
+        self._ws.viewer.schedule_render()
+
+    def undo(self) -> None:
+        """Undo the last action: an endpoint drag puts the lines back, a measurement removes its lesion
+        (and gives a record it updated its earlier values back). The clicked-point marker goes too."""
+        from deepradiology.errors import InputError
+        from deepradiology.frames import ras_to_lps
+        from deepradiology_mrml.markups import set_line_lps
+
+        self._ws.picker.clear()
+        self._edit_open = False
+        while self._history and self._history[-1][1] not in self._logic.measured:
+            self._history.pop()   # a lesion removed some other way
+        if not self._history:
+            with self._ws.state as state:
+                state.recist_last = "Nothing to undo."
+            self._ws.viewer.schedule_render()
+            return
+        kind, lesion_id, before = self._history.pop()
+        if kind == "edit":
+            self._restoring = True
+            try:
+                for node, points in zip(self._line_nodes(lesion_id), before):
+                    set_line_lps(node, ras_to_lps(points))
+            finally:
+                self._restoring = False
+            self._committed[lesion_id] = before
+            self._refresh_record(lesion_id)
+            with self._ws.state as state:
+                state.recist_last = f"{lesion_id}: edit undone, " + state.recist_last.split(": ", 1)[1]
+            return
+        try:
+            removed = self._logic.undo(lesion_id)
         except InputError as exc:
             with self._ws.state as state:
                 state.recist_last = exc.problem
             return
         study = self._study_of.pop(removed, None)
+        record_id = self._record_of.pop(removed, removed)
+        self._committed.pop(removed, None)
         if study is not None:  # the tracks panel must not match a lesion the radiologist took back
-            self._ws.lesions.remove(study, removed)
+            if before is not None:
+                self._ws.lesions.replace(study, record_id, before)
+            else:
+                self._ws.lesions.remove(study, record_id)
         with self._ws.state as state:
             state.recist_last = f"{removed} removed"
         self._show_table()
+        self._ws.viewer.schedule_render()
+
+    def _show_markups_of(self, study) -> None:
+        """Lines and masks measured on one study are drawn only while that study is on screen."""
+        segmentation = self._logic.segmentation_node
+        display = segmentation.GetDisplayNode() if segmentation is not None else None
+        for lesion_id, entry in self._logic.measured.items():
+            visible = self._study_of.get(lesion_id) is study
+            for node in self._line_nodes(lesion_id):
+                if node is not None and node.GetDisplayNode() is not None:
+                    node.GetDisplayNode().SetVisibility(visible)
+            if display is not None:
+                display.SetSegmentVisibility(entry.segment_id, visible)
         self._ws.viewer.schedule_render()
 
     def select_lesion(self, index) -> None:
@@ -105,10 +236,11 @@ class RECISTPanel:
             row = {key: display_value(record.get(key)) for key, _ in columns}
             study = self._study_of.get(str(record.get("lesion")))
             row["study"] = (study.info.study_id or study.info.name) if study is not None else ""
+            row["record"] = self._record_of.get(str(record.get("lesion")), "")
             row["_index"] = n
             rows.append(row)
         with self._ws.state as state:
-            state.recist_headers = table_headers([columns[0], ("study", "study"), *columns[1:]])
+            state.recist_headers = table_headers([columns[0], ("study", "study"), ("record", "record"), *columns[1:]])
             state.recist_rows = rows
 
     # -- page ----------------------------------------------------------------------------------
@@ -126,6 +258,7 @@ class RECISTPanel:
                         id="recist-measure", disabled=("job_running",))
                 v3.VBtn("Undo last", click=self.undo, size="small", variant="outlined", classes="ml-2",
                         id="recist-undo", disabled=("job_running || !recist_rows.length",))
+                # (undo works on the last action: an endpoint drag, or a whole measurement)
             html.Div("{{ recist_last }}", classes="text-body-2 my-1", id="recist-last")
             with html.Div(v_show="recist_rows.length"):
                 html.Div("Measured lesions (click one to show it)", classes="text-subtitle-2")

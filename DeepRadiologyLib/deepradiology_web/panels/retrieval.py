@@ -32,7 +32,7 @@ class RetrievalPanel:
         state = workspace.state
         state.update({"retrieval_neighbours": [], "retrieval_query": "",
                       "retrieval_has_db": bool(self._db and Path(self._db).is_file()),
-                      "retrieval_other_patients": False})
+                      "retrieval_other_patients": False, "retrieval_empty": ""})
 
     def ask_for_click(self) -> None:
         self._ws.picker.request("Click a lesion in a slice view to find similar lesions.", self._query_at)
@@ -58,9 +58,11 @@ class RetrievalPanel:
 
         with self._ws.state as state:
             state.retrieval_query = "Lesion at ({:.1f}, {:.1f}, {:.1f}) mm LPS on {}".format(*point_lps, study.info.name)
-        self._ws.jobs.start("Searching similar lesions", work, on_done=self._show)
+            state.retrieval_empty = ""
+        self._ws.jobs.start("Searching similar lesions", work,
+                            on_done=lambda results: self._show(results, other=other, patient=study.info.patient))
 
-    def _show(self, results) -> None:
+    def _show(self, results, *, other: bool = False, patient: str = "") -> None:
         self._results = list(results)
         items = []
         for n, result in enumerate(self._results):
@@ -74,8 +76,14 @@ class RetrievalPanel:
                           "where": f"patient {record.get('patient') or '?'}, study {record.get('study') or '?'}",
                           "distance": f"{result.distance:.3f}", "cue": result.closest_by or "-",
                           "openable": self._open_study_for(record) is not None})
+        # An empty list says why, rather than looking like a failure.
+        empty = "" if items else (
+            f"No similar lesions: the database holds no lesions of patients other than {patient or 'this one'}. "
+            "Untick \"Other patients only\" to search this patient's own studies." if other else
+            "No similar lesions: the database holds no lesions to compare with.")
         with self._ws.state as state:
             state.retrieval_neighbours = items
+            state.retrieval_empty = empty
 
     def _open_study_for(self, record: dict):
         """The open study a neighbour's image is, if any (compared by file)."""
@@ -121,14 +129,21 @@ class RetrievalPanel:
                 v3.VBtn("Find similar lesions", click=self.ask_for_click, color="primary", size="small",
                         classes="my-2", id="retrieval-pick", disabled=("job_running",))
                 html.Div("{{ retrieval_query }}", classes="text-caption", id="retrieval-query")
+                v3.VAlert(v_show="retrieval_empty", text=("retrieval_empty",), type="info", density="compact",
+                          classes="my-1", id="retrieval-empty")
                 with v3.VList(density="compact", id="retrieval-results", v_show="retrieval_neighbours.length"):
                     with v3.VListItem(v_for="n in retrieval_neighbours", key="n.index", classes="retrieval-neighbour px-1",
                                       click=(self.show_neighbour, "[n.index]")):
                         with html.Div(classes="d-flex align-center"):
-                            html.Img(src=("n.thumbnail",), v_if="n.thumbnail", width=64, height=64,
-                                     classes="mr-2 retrieval-thumbnail", style="image-rendering: auto")
+                            with html.Div(v_if="n.thumbnail", classes="mr-2"):
+                                html.Img(src=("n.thumbnail",), width=96, height=96,
+                                         classes="retrieval-thumbnail", style="image-rendering: auto")
+                                # Hovering shows the thumbnail large enough to read the lesion's edge.
+                                with v3.VTooltip(activator="parent", location="end", max_width=300):
+                                    html.Img(src=("n.thumbnail",), width=256, height=256, classes="retrieval-preview",
+                                             style="image-rendering: auto; width: 256px; height: 256px; max-width: none")
                             html.Div("no image", v_else=True, classes="mr-2 text-caption",
-                                     style="width:64px;height:64px;border:1px solid #ccc")
+                                     style="width:96px;height:96px;border:1px solid #ccc")
                             with html.Div():
                                 html.Div("{{ n.rank }}. {{ n.type }}, {{ n.size }}", classes="text-body-2")
                                 html.Div("{{ n.where }}; distance {{ n.distance }} (closest by {{ n.cue }})",

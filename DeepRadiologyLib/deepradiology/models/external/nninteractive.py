@@ -1,0 +1,60 @@
+"""nnInteractive model folders (promptable 3D segmentation, Isensee et al. 2025): import and card.
+
+The published folder (huggingface.co/nnInteractive/nnInteractive, e.g. ``nnInteractive_v1.0/``) holds
+``inference_session_class.json``, ``plans.json``, ``dataset.json`` and ``fold_0/checkpoint_final.pth``.
+Its weights are licensed CC BY-NC-SA 4.0 (non-commercial). Running it needs the ``nninteractive``
+package (a GPU is strongly advised); DeepRadiology installs and verifies the folder.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ...errors import ModelError
+from ..card import ModelCard
+
+__all__ = ["FORMAT", "is_nninteractive_folder", "nninteractive_card", "LICENCE"]
+
+FORMAT = "nninteractive"
+TASK = "interactive-segmentation"
+LICENCE = ("nnInteractive weights: CC BY-NC-SA 4.0 - non-commercial use only, share alike "
+           "(huggingface.co/nnInteractive/nnInteractive); code Apache-2.0")
+CHECKPOINT = "checkpoint_final.pth"
+
+
+def is_nninteractive_folder(path: Path) -> bool:
+    return (Path(path) / "inference_session_class.json").is_file()
+
+
+def nninteractive_card(path: Path, *, licence: str | None = None):
+    """(folder, files, card) of an nnInteractive folder; refuses one without a readable checkpoint."""
+    from .safe_pickle import safe_torch_load
+
+    root = Path(path)
+    try:
+        session = json.loads((root / "inference_session_class.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{root / 'inference_session_class.json'}: not readable JSON ({exc})") from None
+    for name in ("plans.json", "dataset.json"):
+        if not (root / name).is_file():
+            raise ModelError(f"{root}: no {name}; not a complete nnInteractive model folder")
+    folds = sorted(p.parent.name for p in root.glob(f"fold_*/{CHECKPOINT}"))
+    if not folds:
+        raise ModelError(f"{root}: no fold_*/{CHECKPOINT}; the download is incomplete")
+    for fold in folds:
+        blob = safe_torch_load(root / fold / CHECKPOINT)
+        if not isinstance(blob, dict) or not isinstance(blob.get("network_weights"), dict):
+            raise ModelError(f"{root / fold / CHECKPOINT}: not an nnInteractive checkpoint (no network_weights)")
+    session_class = session.get("inference_class", session) if isinstance(session, dict) else session
+    files = ["inference_session_class.json", "plans.json", "dataset.json"] + [f"{f}/{CHECKPOINT}" for f in folds]
+    card = ModelCard(
+        name=f"nninteractive-{root.name}".replace(" ", "-")[:100], task=TASK, version=root.name,
+        architecture="nninteractive", input_spec={"prompts": ["point", "box", "scribble", "lasso"], "channels": 1},
+        labels=["object"], training_data="nnInteractive training collection (120+ 3D data sets)",
+        licence=licence or LICENCE,
+        url="https://huggingface.co/nnInteractive/nnInteractive",
+        description="nnInteractive promptable 3D segmentation; a click gives a 3D mask. GPU strongly advised.",
+        extra={"format": FORMAT, "folds": folds, "session_class": str(session_class),
+               "needs": "nninteractive==2.6.0 (see requirements/interop.txt)"})
+    return root, files, card

@@ -1,0 +1,117 @@
+"""Lesion or not: organ context for a measured 3D region.
+
+With an organ label map on the CT's grid (voxel [k, j, i], integer labels, {label: name}) the region's
+location is the organ holding most of it, and a region that *is* most of an organ is refused: a click
+on a normal kidney must not become a "lesion". Without a map the location is "unknown" (flagged), and
+only shape/size/contrast evidence can refuse a region.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..image import Image
+from .segment2d import NoLesionError
+
+__all__ = ["NotALesionError", "load_organ_map", "organ_context", "plausibility_refusal"]
+
+ORGAN_SHARE_LIMIT = 0.5      # a region covering > 50 % of an organ is that organ, not a lesion in it
+MASK_SHARE_LIMIT = 0.5       # ... or > 50 % of the region lies in an organ ...
+ORGAN_SIZE_RATIO = 3.0       # ... whose volume is less than 3x the region's (not much larger)
+SPHERE_VOLUME_FACTOR = 2.0   # without a map: a region over 2x the --max-diameter sphere is no lesion
+MIN_CONTRAST_HU = 10.0       # without a map: a region within 10 HU of its surroundings is no lesion
+
+
+class NotALesionError(NoLesionError):
+    """The region is (most of) a normal organ or implausible as a lesion; ``refusal`` says why."""
+
+    def __init__(self, source: object, problem: str, refusal: dict) -> None:
+        super().__init__(source, problem)
+        self.refusal = refusal
+
+
+def load_organ_map(path, ct: Image) -> tuple[Image, dict[int, str]]:
+    """An organ label map for ``ct``: one label-map file, or a folder of binary masks (one organ a file,
+    named by its file name, e.g. TotalSegmentator's ``liver.nii.gz``). Must be on the CT's voxel grid.
+
+    Returns (label Image [k, j, i] int, {label: organ name}); names of a label-map file are "label N".
+    """
+    from ..io import read_image
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "does not exist (--organs needs a label map file or a folder of organ masks)")
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.name.endswith((".nii.gz", ".nii", ".nrrd", ".mha", ".mhd")))
+        if not files:
+            raise InputError(path, "holds no organ mask files (.nii.gz, .nii, .nrrd, .mha)")
+        labels = np.zeros(ct.array.shape, dtype=np.int32)
+        names: dict[int, str] = {}
+        for n, f in enumerate(files, start=1):
+            mask = read_image(f)
+            if mask.array.shape != ct.array.shape:
+                raise InputError(f, f"is on another grid {mask.array.shape} than the CT {ct.array.shape}")
+            labels[(np.asarray(mask.array) > 0) & (labels == 0)] = n
+            names[n] = f.name.split(".")[0]
+        return ct.with_array(labels, modality="", meta={}), names
+    lab = read_image(path)
+    arr = np.asarray(lab.array)
+    if arr.shape != ct.array.shape:
+        raise InputError(path, f"is on another grid {arr.shape} than the CT {ct.array.shape}")
+    if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+        raise InputError(path, "is not a label map (values must be whole numbers)")
+    arr = arr.astype(np.int32)
+    return lab.with_array(arr, modality="", meta={}), {int(v): f"label {int(v)}" for v in np.unique(arr) if v > 0}
+
+
+def organ_context(mask_3d: np.ndarray, labels: np.ndarray, names: dict[int, str]) -> dict:
+    """Where a 3D region lies in an organ map, and whether it is most of one organ.
+
+    Returns {"location", "location_source": "organ_map", "organ_shares": {name: {"of_mask", "of_organ"}},
+    "refusal": None or {"organ", "of_mask", "of_organ", "reason"}}.
+    """
+    mask_3d = np.asarray(mask_3d, dtype=bool)
+    n_mask = int(np.count_nonzero(mask_3d))
+    inside = labels[mask_3d]
+    shares: dict[str, dict] = {}
+    refusal = None
+    best, best_count = "outside the organ map", 0
+    for value in np.unique(inside[inside > 0]):
+        overlap = int(np.count_nonzero(inside == value))
+        organ_n = int(np.count_nonzero(labels == value))
+        name = names.get(int(value), f"label {int(value)}")
+        of_mask, of_organ = overlap / max(n_mask, 1), overlap / max(organ_n, 1)
+        shares[name] = {"of_mask": round(of_mask, 3), "of_organ": round(of_organ, 3)}
+        if overlap > best_count:
+            best, best_count = name, overlap
+        if refusal is None and (of_organ > ORGAN_SHARE_LIMIT
+                                or (of_mask > MASK_SHARE_LIMIT and organ_n < ORGAN_SIZE_RATIO * n_mask)):
+            refusal = {"organ": name, "of_mask": round(of_mask, 3), "of_organ": round(of_organ, 3),
+                       "reason": f"the region covers {100 * of_organ:.0f} % of the {name} ({100 * of_mask:.0f} % of "
+                                 f"the region lies in it): it is the organ, not a lesion in it"}
+    return {"location": best, "location_source": "organ_map", "organ_shares": shares, "refusal": refusal}
+
+
+def plausibility_refusal(volume_ml: float | None, max_diameter_mm: float, contrast_hu: float,
+                         long_axis_mm: float | None = None) -> dict | None:
+    """Without an organ map: refuse a region far larger than a --max-diameter sphere, one far larger than
+    the sphere of its own long axis (it runs on through many slices: an organ or a leak, since a lesion's
+    volume is at most about that of the sphere on its longest diameter), or one that hardly differs from
+    its surroundings (HU). None when plausible."""
+    sphere_ml = np.pi / 6.0 * max_diameter_mm ** 3 / 1000.0
+    if volume_ml is not None and long_axis_mm:
+        own_ml = np.pi / 6.0 * long_axis_mm ** 3 / 1000.0
+        if volume_ml > SPHERE_VOLUME_FACTOR * own_ml:
+            return {"reason": f"the region's volume {volume_ml:.1f} mL is over {SPHERE_VOLUME_FACTOR:g}x that of a "
+                              f"sphere on its {long_axis_mm:.0f} mm long axis ({own_ml:.1f} mL): it runs on through "
+                              "the slices like an organ or a leak, not a lesion"}
+    if volume_ml is not None and volume_ml > SPHERE_VOLUME_FACTOR * sphere_ml:
+        return {"reason": f"the region's volume {volume_ml:.1f} mL is over {SPHERE_VOLUME_FACTOR:g}x that of a "
+                          f"{max_diameter_mm:g} mm sphere ({sphere_ml:.1f} mL): an organ or a leak, not a lesion"}
+    if np.isfinite(contrast_hu) and abs(contrast_hu) < MIN_CONTRAST_HU:
+        return {"reason": f"the region differs from its surroundings by only {abs(contrast_hu):.0f} HU "
+                          f"(< {MIN_CONTRAST_HU:g} HU): no lesion stands out"}
+    return None

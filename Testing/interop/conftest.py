@@ -1,0 +1,55 @@
+"""The interop suite: DeepRadiology against the reference packages (nnunetv2, torchxrayvision, nnInteractive).
+
+These packages need torchvision, which does not import beside the main venv's torch 2.13.0, so the suite
+runs in .venv-interop (``bash Testing/install-interop.sh``; ``Testing/models/test_interop_suite.py`` runs it
+from the main suite). Collected anywhere else, each test is skipped with the import error as its reason.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if Path(str(item.fspath)).parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.interop)
+
+
+def reference(name: str):
+    """Import a reference package or skip, saying why (typically: torchvision cannot import beside this torch)."""
+    try:
+        return __import__(name)
+    except Exception as exc:   # ImportError, or torchvision's RuntimeError about operators of another torch
+        import torch
+
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        why = ("is not installed in this venv" if isinstance(exc, ModuleNotFoundError) and name in str(exc)
+               else f"does not import beside torch {torch.__version__}")
+        pytest.skip(f"{name} {why} ({type(exc).__name__}: {first}); it needs torchvision, which does not import "
+                    "beside the main venv's torch 2.13.0: this suite runs in .venv-interop (bash "
+                    "Testing/install-interop.sh; Testing/models/test_interop_suite.py runs it)")
+
+
+@pytest.fixture(scope="session")
+def an_nnunet_result_folder(tmp_path_factory) -> Path:
+    """A random-weight nnU-Net v2 result folder made by nnunetv2's own code (see make_nnunet_model.py)."""
+    reference("nnunetv2")
+    out = tmp_path_factory.mktemp("nnunet")
+    done = subprocess.run([sys.executable, str(Path(__file__).with_name("make_nnunet_model.py")), str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def a_model_cache(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("DEEPRADIOLOGY_MODELS", str(cache))
+    return cache

@@ -1,0 +1,53 @@
+"""The modules' "Load model..." action: verified import, task check, licence shown (issue 12 item 2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from deepradiology.errors import ModelError, OutputExistsError
+
+
+@pytest.fixture
+def a_models_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEEPRADIOLOGY_MODELS", str(tmp_path / "models"))
+    return tmp_path / "models"
+
+
+@pytest.fixture
+def a_cxr_checkpoint(tmp_path):
+    torch = pytest.importorskip("torch")
+    from deepradiology.cxr.model import save_cxr_model
+    from deepradiology.cxr.network import build_network
+    from deepradiology.cxr.pipeline import SMALL_NETWORK
+    from deepradiology.cxr.synthetic import SYNTHETIC_FINDINGS
+
+    torch.manual_seed(0)
+    network = build_network(**SMALL_NETWORK, num_classes=4).eval()
+    path = tmp_path / "film-model.pt"
+    save_cxr_model(network, path, name="film-model", size=64, labels=SYNTHETIC_FINDINGS,
+                   operating_points={f: 0.5 for f in SYNTHETIC_FINDINGS}, metrics={}, training_data="synthetic films")
+    return path
+
+
+def test_a_checkpoint_is_installed_verified_and_its_licence_is_shown(a_models_dir, a_cxr_checkpoint):
+    from deepradiology.models.cache import installed_models
+    from deepradiology_mrml.model_import import import_model_file
+
+    card, sentence = import_model_file(a_cxr_checkpoint, task="cxr-classification")
+    assert card.name == "film-model" and "Licence:" in sentence and "synthetic films" in sentence
+    assert "film-model" in [m.name for m in installed_models()]
+    with pytest.raises(OutputExistsError):
+        import_model_file(a_cxr_checkpoint, task="cxr-classification")
+    import_model_file(a_cxr_checkpoint, task="cxr-classification", replace=True)
+
+
+def test_a_model_of_another_task_or_a_corrupt_file_is_refused_and_nothing_is_installed(a_models_dir, a_cxr_checkpoint, tmp_path):
+    from deepradiology_mrml.model_import import import_model_file
+
+    with pytest.raises(ModelError, match="not a pancreas-segmentation model"):
+        import_model_file(a_cxr_checkpoint, task="pancreas-segmentation")
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(a_cxr_checkpoint.read_bytes()[:1000])
+    with pytest.raises(ModelError):
+        import_model_file(broken, task="cxr-classification")
+    assert not a_models_dir.exists() or not any(a_models_dir.rglob("*.pt"))
