@@ -55,3 +55,28 @@ def test_a_condition_ends_at_its_comma():
 
 def test_bronchitic_changes_are_abnormal():
     assert label_report("Heart size is normal. Mild bronchitic changes.").binary()["normal"] == 0
+
+
+def test_other_exams_sections_do_not_make_the_chest_abnormal():
+    text = ("Chest. Heart size is normal. Lungs are clear. Left knee. Severe joint space narrowing and "
+            "large osteophytes. Chest. No acute cardiopulmonary disease. Left knee. Advanced arthritis.")
+    labels = label_report(text)
+    assert labels.binary()["normal"] == 1
+
+
+def test_a_chest_finding_is_kept_when_another_exam_is_read_with_it():
+    text = "Abdomen: nonobstructive bowel gas pattern. Chest: small right pleural effusion."
+    labels = label_report(text)
+    assert labels.labels["Effusion"] == POS and labels.binary()["normal"] == 0
+
+
+def test_without_a_chest_header_nothing_is_dropped():
+    # A single-exam report that names the knee is not sectioned: its findings all count.
+    assert label_report("Left knee. Osteophytes. Small right pleural effusion.").labels["Effusion"] == POS
+
+
+def test_joint_headers_keep_the_joint_impression():
+    from deepradiology.reports.sections import chest_sentences
+    sentences = ["chest.", "lungs clear.", "right shoulder: no fracture.", "chest.", "right shoulder.",
+                 "cardiomegaly.", "left knee.", "spurring."]
+    assert chest_sentences(sentences) == ["chest.", "lungs clear.", "chest.", "right shoulder.", "cardiomegaly."]

@@ -14,6 +14,7 @@ from typing import Iterable, Iterator
 
 from ..errors import InputError
 from .assertion import AFFIRMED, NEGATED, NOT_MENTIONED, STATUS_OF
+from .sections import chest_sentences
 from .mentions import Mention, find_mentions, split_sentences
 from .negation import NEGATIVE, POSITIVE, UNCERTAIN, classify_spans, is_differential, is_hypothetical
 from .openi import Report, ReportProblem
@@ -140,7 +141,7 @@ def label_report(text: str, *, report_id: str = "", check: bool = True) -> Repor
     rank = {NOT_MENTIONED: 0, NEGATED: 1, "uncertain": 2, AFFIRMED: 3}
     abnormal: FindingState | None = None
     normal_sentence = ""
-    for sentence in split_sentences(text):
+    for sentence in chest_sentences(split_sentences(text)):
         mentions = [m for m in find_mentions(sentence) if m.finding != IGNORE]
         spans = [(m.start, m.end) for m in mentions]
         for (mention, span), (decision, cue) in zip(zip(mentions, spans), classify_spans(sentence, spans)):
