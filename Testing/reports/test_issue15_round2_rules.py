@@ -80,3 +80,8 @@ def test_joint_headers_keep_the_joint_impression():
     sentences = ["chest.", "lungs clear.", "right shoulder: no fracture.", "chest.", "right shoulder.",
                  "cardiomegaly.", "left knee.", "spurring."]
     assert chest_sentences(sentences) == ["chest.", "lungs clear.", "chest.", "right shoulder.", "cardiomegaly."]
+
+
+def test_a_nodular_contour_is_no_nodule():
+    assert label_report("Elevated right hemidiaphragm with a nodular soft tissue contour.").labels["Nodule"] == NEG
+    assert label_report("Nodular opacity in the left upper lobe, likely a nodule.").labels["Nodule"] != NEG

@@ -112,6 +112,9 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         # A heart at the upper limit of normal size is reported as normal, not as cardiomegaly.
         rf"{_HEART} (?:\w+ ){{0,4}}?{_BORDERLINE}", rf"{_BORDERLINE} (?:\w+ ){{0,2}}{_HEART}", r"normal (?:pulmonary |lung )?vascularity",
         r"compensatory hyperinflation",
+        # "Nodular" describing the shape of a contour or border is no nodule ("a nodular soft tissue
+        # contour" of the diaphragm).
+        r"nodular (?:\w+ ){0,2}(?:contours?|margins?|borders?|outlines?)",
     ),
 }
 
