@@ -32,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     asr = rsub.add_parser("assert", help="affirmed / negated / uncertain for each (phrase, sentence) row of a CSV",
                           description="INPUT is a CSV with columns id, phrase, sentence (the phrase occurs in the "
-                                      "sentence; any clinical report kind). OUTPUT is the same rows with status "
+                                      "sentence; any clinical report kind), and optionally start (the phrase's character "
+                                      "offset in the sentence, when it occurs more than once). OUTPUT is the same rows with status "
                                       "(affirmed, negated or uncertain) and the cue that decided it.")
     asr.add_argument("input", help="CSV with columns id, phrase, sentence")
     asr.add_argument("-o", "--output", required=True, help="CSV to write")

@@ -1,4 +1,4 @@
-"""`deepradiology reports assert`: a CSV of (id, phrase, sentence) rows -> the same rows with ``status``.
+"""`deepradiology reports assert`: a CSV of (id, phrase, sentence[, start]) rows -> the same rows with ``status``.
 
 Every row is checked before anything is written, so a bad row (a phrase absent from its sentence, an
 empty cell) stops the run with one line naming the file and line, and no half-written output.
@@ -39,8 +39,13 @@ def assert_rows(path: str | Path) -> tuple[list[str], list[dict[str, str]]]:
             for column in REQUIRED_COLUMNS:
                 if not (row.get(column) or "").strip():
                     raise InputError(path, f"line {n}: empty {column!r}")
+            # An optional ``start`` column picks which occurrence is meant (character offset into the
+            # sentence with its whitespace collapsed), as in the derived OpenI phrase set.
+            start = (row.get("start") or "").strip()
+            if start and not start.isdigit():
+                raise InputError(path, f"line {n}: 'start' must be a character offset, got {start!r}")
             try:
-                found = assert_phrase(row["phrase"], row["sentence"])
+                found = assert_phrase(row["phrase"], row["sentence"], start=int(start) if start else None)
             except PhraseNotFound as exc:
                 raise InputError(path, f"line {n}: {exc}") from None
             rows.append({**row, "status": found.status, "cue": found.cue})

@@ -39,19 +39,25 @@ class Assertion:
     cue: str = ""
 
 
-def _find(phrase: str, sentence: str) -> tuple[int, int]:
+def _find(phrase: str, sentence: str, start: int | None = None) -> tuple[int, int]:
     words = phrase.lower().split()
     if not words:
         raise PhraseNotFound("the phrase is empty")
     pattern = r"\s+".join(re.escape(w) for w in words)
+    if start is not None:
+        match = re.compile(pattern).match(sentence, start)
+        if match is None:
+            raise PhraseNotFound(f"phrase {phrase!r} does not occur at character {start} of the sentence")
+        return match.start(), match.end()
     match = re.search(rf"(?<![\w]){pattern}(?![\w])", sentence) or re.search(pattern, sentence)
     if match is None:
         raise PhraseNotFound(f"phrase {phrase!r} does not occur in the sentence")
     return match.start(), match.end()
 
 
-def assert_phrase(phrase: str, sentence: str) -> Assertion:
-    """Status of ``phrase`` in ``sentence`` (one sentence; its first occurrence is judged).
+def assert_phrase(phrase: str, sentence: str, *, start: int | None = None) -> Assertion:
+    """Status of ``phrase`` in ``sentence`` (one sentence; its first occurrence is judged, or the one
+    at character ``start`` of the whitespace-collapsed sentence when given).
 
     Other concepts of the sentence that the chest vocabulary knows are blanked as concepts too, so that
     a cue is never read inside them; any other words are read as they are.
@@ -60,7 +66,7 @@ def assert_phrase(phrase: str, sentence: str) -> Assertion:
         PhraseNotFound: the phrase is not in the sentence.
     """
     lower = " ".join(sentence.lower().split())
-    start, end = _find(phrase, lower)
+    start, end = _find(phrase, lower, start)
     others = [(m.start, m.end) for m in find_mentions(lower) if m.end <= start or m.start >= end]
     spans = sorted(others + [(start, end)])
     status, cue = classify_spans(lower, spans)[spans.index((start, end))]

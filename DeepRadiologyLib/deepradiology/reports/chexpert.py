@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from .sections import chest_sentences
 from .mentions import split_sentences
 from .negation import NEGATIVE, POSITIVE, UNCERTAIN, classify_spans
 from .vocabulary import IGNORE, NORMAL_ORGAN_STATEMENTS, VOCABULARY
@@ -69,7 +70,7 @@ _RANK = {None: 0, NEGATIVE: 1, UNCERTAIN: 2, POSITIVE: 3}
 def label_chexpert(text: str) -> dict[str, int | None]:
     """``{observation: 1, 0, -1 or None (blank)}`` for one report text, in CheXpert's 14 observations."""
     found: dict[str, int | None] = {o: None for o in CHEXPERT_OBSERVATIONS}
-    for sentence in split_sentences(text):
+    for sentence in chest_sentences(split_sentences(text)):
         matches = [(m.start(), m.end(), _OBSERVATION[int(m.lastgroup[1:])]) for m in _MENTION.finditer(sentence)]
         matches = [m for m in matches if m[2] != IGNORE]
         for (_, _, observation), (decision, _) in zip(matches, classify_spans(sentence, [m[:2] for m in matches])):

@@ -14,8 +14,9 @@ from typing import Iterable, Iterator
 
 from ..errors import InputError
 from .assertion import AFFIRMED, NEGATED, NOT_MENTIONED, STATUS_OF
+from .sections import chest_sentences
 from .mentions import Mention, find_mentions, split_sentences
-from .negation import NEGATIVE, POSITIVE, UNCERTAIN, classify_spans, is_differential
+from .negation import NEGATIVE, POSITIVE, UNCERTAIN, classify_spans, is_differential, is_hypothetical
 from .openi import Report, ReportProblem
 from .vocabulary import FINDINGS, IGNORE, LABEL_COLUMNS, NORMAL, NORMAL_ORGAN_STATEMENTS, NORMAL_STATEMENTS, OTHER
 
@@ -122,6 +123,11 @@ _NORMAL_ORGAN = {f: re.compile(r"\b(?:" + "|".join(ps) + r")\b") for f, ps in NO
 _NORMAL_STUDY = re.compile(r"\b(?:" + "|".join(NORMAL_STATEMENTS) + ")")
 
 
+def _strength(state: FindingState, rank: dict[str, int]) -> float:
+    """How strongly a mention states its finding: the status's rank, a differential half a step above a hedge."""
+    return rank[state.status] + (0.5 if state.status == "uncertain" and is_differential(state.cue) else 0.0)
+
+
 def label_report(text: str, *, report_id: str = "", check: bool = True) -> ReportLabels:
     """Label one report's text (FINDINGS and IMPRESSION; leave out INDICATION and COMPARISON).
 
@@ -135,19 +141,20 @@ def label_report(text: str, *, report_id: str = "", check: bool = True) -> Repor
     rank = {NOT_MENTIONED: 0, NEGATED: 1, "uncertain": 2, AFFIRMED: 3}
     abnormal: FindingState | None = None
     normal_sentence = ""
-    for sentence in split_sentences(text):
+    for sentence in chest_sentences(split_sentences(text)):
         mentions = [m for m in find_mentions(sentence) if m.finding != IGNORE]
         spans = [(m.start, m.end) for m in mentions]
         for (mention, span), (decision, cue) in zip(zip(mentions, spans), classify_spans(sentence, spans)):
             result.mentions.append((mention, decision))
             state = FindingState(STATUS_OF[decision], sentence, mention.text, cue)
             if mention.finding == OTHER:
-                if decision != NEGATIVE and abnormal is None:
+                if decision != NEGATIVE and not is_hypothetical(cue) and abnormal is None:
                     abnormal = state
                 continue
-            # Asserted anywhere beats uncertain anywhere beats negated; the first sentence of the
-            # winning status is the one shown.
-            if rank[state.status] > rank[states[mention.finding].status]:
+            # Asserted anywhere beats uncertain anywhere beats negated, and among uncertain mentions a
+            # differential ("edema versus chronic changes") beats a hedge ("may be edema"): the report's
+            # strongest statement of the finding decides. The first sentence of the winner is shown.
+            if _strength(state, rank) > _strength(states[mention.finding], rank):
                 states[mention.finding] = state
         for finding, pattern in _NORMAL_ORGAN.items():
             if states[finding].status == NOT_MENTIONED:
@@ -162,7 +169,8 @@ def label_report(text: str, *, report_id: str = "", check: bool = True) -> Repor
     # A study is normal only if nothing abnormal is asserted or left open: a report that doubts a
     # finding does not call the study normal. The sentence shown for it is the report's own normal
     # statement ("No acute cardiopulmonary disease") when it has one, else the first abnormality.
-    first_finding = next((states[f] for f in FINDINGS if states[f].status in (AFFIRMED, "uncertain")), None)
+    first_finding = next((states[f] for f in FINDINGS if states[f].status == AFFIRMED or
+                          (states[f].status == "uncertain" and not is_hypothetical(states[f].cue))), None)
     decider = first_finding or abnormal
     if decider is None:
         result.labels[NORMAL] = POSITIVE

@@ -23,7 +23,7 @@ import re
 
 from .mentions import Mention
 
-__all__ = ["POSITIVE", "NEGATIVE", "UNCERTAIN", "classify_mention", "classify_sentence", "classify_spans", "is_differential"]
+__all__ = ["POSITIVE", "NEGATIVE", "UNCERTAIN", "classify_mention", "classify_sentence", "classify_spans", "is_differential", "is_hypothetical"]
 
 POSITIVE, NEGATIVE, UNCERTAIN = 1, 0, -1
 
@@ -71,6 +71,9 @@ _UNC_BEFORE = re.compile(r"\b(?:"
                          r"|rule[- ]out|r/o|in the (?:appropriate )?clinical (?:setting|context)|to exclude|evaluate for|assess for|further evaluat\w*|consider(?:ed)?"
                          r"|not excluded|not ruled out|cannot be (?:excluded|ruled out|entirely excluded)"
                          r"|perhaps"
+                         # A conditional names a finding without claiming it (ConText's "hypothetical"):
+                         # "if there is concern for fracture, ...".
+                         r"|if"
                          r")\b")
 # Uncertainty cues that govern the words before them.
 _UNC_AFTER = re.compile(r"\b(?:"
@@ -84,12 +87,20 @@ _STOP = re.compile(r"(?:[;:]|\(|\)|\b(?:but|however|although|though|whereas|whil
                    r"there is|there are|there has|there have|is seen|are seen|is noted|are noted|is present|are present|"
                    r"due to|secondary to|related to|consistent with|compatible with|"
                    r"representing|reflecting|because|given|with|"
-                   r"is|are|was|were|has|have|remains?|persists?|appears?|seems?|demonstrates?|shows?)\b)")
+                   r"is|are|was|were|has|have|remains?|persists?|appears?|seems?|demonstrates?|shows?)\b"
+                   # "no definite effusion seen, left hilar calcifications and a nodule": the participle
+                   # and comma close the negated clause; what follows is a new, affirmed item.
+                   r"|\b(?:seen|identified|noted|demonstrated|visuali[sz]ed|appreciated|present|detected),)")
 
 
 # Doubt reaches further than denial: "may be due to atelectasis", "could be compatible with pneumonia".
 _UNC_STOP = re.compile(r"(?:[;:]|\b(?:but|however|although|though|whereas|which|except|otherwise|there is|there are|"
                        r"is seen|are seen|is noted|are noted|is present|are present)\b)")
+
+
+# A condition reaches to the end of its "if" clause, which is usually closed by a comma or "then"
+# ("if there is concern for fracture, consider ...").
+_IF_STOP = re.compile(r"(?:[;:,]|\b(?:then|but|however|although|though|whereas|otherwise)\b)")
 
 
 def _spans(pattern: re.Pattern, text: str) -> list[tuple[int, int]]:
@@ -138,12 +149,28 @@ def _next_to_or(text: str, start: int, end: int, ors: list[tuple[int, int]]) -> 
 # equal candidate. It is uncertain (-1 for CheXpert, "uncertain" on screen), but the NegBio OpenI gold
 # standard counts it as present, so its 0/1 output does too (`is_differential`). Hedges ("may",
 # "possible", "cannot exclude", "concern for") stay 0 there.
-_DIFFERENTIAL = re.compile(r"(?:(?:is|are) )?(?:most )?(?:or|and/or|versus|vs|likely|probable|probably|presumed|presumably)")
+_DIFFERENTIAL = re.compile(r"(?:(?:is|are) )?(?:most )?(?:or|and/or|either|versus|vs|likely|probable|probably|presumed|presumably)")
 
 
 def is_differential(cue: str) -> bool:
     """True if an uncertainty cue names a differential diagnosis rather than a hedge (see above)."""
     return _DIFFERENTIAL.fullmatch(cue) is not None
+
+
+def is_hypothetical(cue: str) -> bool:
+    """True if an uncertainty cue is a condition ("if there is concern for fracture"): the finding is
+    named, neither claimed nor doubted, so it does not make a study abnormal."""
+    return cue == "if"
+
+
+def _nearest_before(cues: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The cue that ends last among cues before a mention (the one closest to it)."""
+    return max(cues, key=lambda c: c[1]) if cues else None
+
+
+def _nearest_after(cues: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The cue that starts first among cues after a mention (the one closest to it)."""
+    return min(cues, key=lambda c: c[0]) if cues else None
 
 
 def classify_spans(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, str]]:
@@ -173,13 +200,22 @@ def classify_spans(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[in
         if inside:
             results.append((NEGATIVE, inside.group(0)))
             continue
-        hit = next((c for c in unc_before if _reaches_forward(text_no_mentions, c[1], start, _UNC_STOP)), None) or \
-            next((c for c in unc_after if _reaches_back(text_no_mentions, end, c[0])), None)
+        # A hedge that reaches the mention decides over a differential cue ("may represent nodules versus
+        # rib lesions", "question effusion versus thickening" are hedged), and among cues of one kind
+        # the nearest decides (and is the one shown).
+        before = [c for c in unc_before if _reaches_forward(text_no_mentions, c[1], start, _UNC_STOP)]
+        after = [c for c in unc_after if _reaches_back(text_no_mentions, end, c[0])]
+        # A condition ("if there is concern for X") frames everything in its clause, so it comes first.
+        hedges = lambda cues: [c for c in cues if not is_differential(cue(c))]
+        conditions = [c for c in unc_before if is_hypothetical(cue(c))
+                      and _reaches_forward(text_no_mentions, c[1], start, _IF_STOP)]
+        hit = _nearest_before(conditions) or _nearest_before(hedges(before)) or _nearest_after(hedges(after)) or \
+            _nearest_before(before) or _nearest_after(after)
         if hit:
             results.append((UNCERTAIN, cue(hit)))
             continue
-        hit = next((c for c in neg_before if _reaches_forward(text_no_mentions, c[1], start)), None) or \
-            next((c for c in neg_after if _reaches_back(text_no_mentions, end, c[0])), None)
+        hit = _nearest_before([c for c in neg_before if _reaches_forward(text_no_mentions, c[1], start)]) or \
+            _nearest_after([c for c in neg_after if _reaches_back(text_no_mentions, end, c[0])])
         if hit:
             results.append((NEGATIVE, cue(hit)))
         elif _next_to_or(text_no_mentions, start, end, ors):

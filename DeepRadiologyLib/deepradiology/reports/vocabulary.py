@@ -36,7 +36,7 @@ _BORDERLINE = r"(?:(?:near |at |on )?(?:the )?(?:top|upper limits?|upper range|h
 VOCABULARY: dict[str, tuple[str, ...]] = {
     "Atelectasis": (
         r"atelectas[ie]s", r"atelectatic", r"atelectatic changes?", r"subsegmental collapse",
-        r"(?:lobar|segmental|lobe|lung) collapse", r"collapsed? (?:of )?(?:the )?(?:left |right )?(?:lower |upper |middle )?(?:lobe|lung)",
+        r"(?:lobar|segmental|lobe|lung) collapse", r"collapse of (?:a |the )?(?:\w+ ){0,2}(?:portion|part|segment) of (?:the )?(?:left |right )?(?:lower |upper |middle )?(?:lobe|lung)", r"collapsed? (?:of )?(?:the )?(?:left |right )?(?:lower |upper |middle )?(?:lobe|lung)",
         r"plate[- ]?like (?:opacit(?:y|ies)|densit(?:y|ies))",
         r"discoid (?:opacit(?:y|ies)|densit(?:y|ies))",
     ),
@@ -52,7 +52,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     ),
     "Infiltration": (r"infiltrates?", r"infiltration", r"infiltrative", r"infiltrat(?:ed|ing)"),
     "Mass": (r"mass(?:es)?", r"tumou?rs?", r"neoplasms?", r"carcinomas?", r"lung cancer", r"bronchogenic"),
-    "Nodule": (r"nodules?", r"nodular(?:ity)?",
+    "Nodule": (r"nodules?", r"nodular(?:ity)?", r"(?:fibro|reticulo)nodular",
                r"micronodul(?:e|es|ar)", r"coin lesions?"),
     "Pneumonia": (r"pneumonias?", r"bronchopneumonia", r"pneumonic", r"pneumonitis",
                   r"(?:lung|pulmonary|lobar) infections?", r"infectious (?:process|infiltrate)"),
@@ -89,7 +89,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         r"defibrillator", r"catheters?", r"port-?a-?cath", r"port", r"picc", r"tubes?", r"stents?",
         r"hardware", r"wires?", r"leads?", r"valve replacement", r"fusion", r"rods?", r"screws?",
         r"elevat(?:ed|ion) (?:of )?(?:the )?(?:left |right )?hemidiaphragm", r"eventration",
-        r"blunt(?:ed|ing)", r"bronchiectasis", r"bronchitis", r"peribronchial",
+        r"blunt(?:ed|ing)", r"bronchiectasis", r"bronchiti(?:s|c)", r"peribronchial",
         # Bronchial-wall (airway) thickening is no pleural disease: abnormal, but not Pleural_Thickening.
         r"(?:peri)?bronchial (?:wall )?(?:thickening|cuffing)", r"bronchial walls? (?:are |is )?thickened", r"adenopathy", r"lymphadenopathy", r"hilar (?:prominence|enlargement|fullness)",
         r"interstitial (?:markings|opacit(?:y|ies)|prominence|disease|changes?|pattern)",
@@ -112,6 +112,9 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         # A heart at the upper limit of normal size is reported as normal, not as cardiomegaly.
         rf"{_HEART} (?:\w+ ){{0,4}}?{_BORDERLINE}", rf"{_BORDERLINE} (?:\w+ ){{0,2}}{_HEART}", r"normal (?:pulmonary |lung )?vascularity",
         r"compensatory hyperinflation",
+        # "Nodular" describing the shape of a contour or border is no nodule ("a nodular soft tissue
+        # contour" of the diaphragm).
+        r"nodular (?:\w+ ){0,2}(?:contours?|margins?|borders?|outlines?)",
     ),
 }
 
