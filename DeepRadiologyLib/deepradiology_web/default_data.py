@@ -110,6 +110,7 @@ def embedded_default_case(folder: str | Path, *, spacing=(0.8, 0.8, 2.5), shared
     """
     from deepradiology.io import write_image
     from deepradiology.lesion import save_lesions
+    from deepradiology.longitudinal.records import record_status
     from deepradiology.phantom import generate_phantom
 
     folder = Path(folder)
@@ -117,12 +118,12 @@ def embedded_default_case(folder: str | Path, *, spacing=(0.8, 0.8, 2.5), shared
     phantom = generate_phantom(DEFAULT_PHANTOM_SEED, n_studies=3, spacing=tuple(spacing), progress=progress)
     images = []
     marked = []
-    for number, study in enumerate(phantom.studies, start=1):
+    for number, (study, reading) in enumerate(zip(phantom.studies, _prior_readings(phantom)), start=1):
         # uncompressed: every tab reads these, and gzip would cost each tab seconds
         path = write_image(study.ct, folder / f"study{number}_ct.nii", force=True, compress=False)
-        lesions = _marked_lesions(study, patient=phantom.plan.patient_id)
-        marked.append(lesions)
-        lesion_file = save_lesions(lesions, folder / f"study{number}_lesions.json", force=True)
+        # The lesion database holds lesions seen, not the marks of lesions found gone.
+        marked.append([les for les in reading if record_status(les) == "present"])
+        lesion_file = save_lesions(reading, folder / f"study{number}_lesions.json", force=True)
         label = "baseline" if number == 1 else f"follow-up {number - 1}"
         images.append(CaseImage(name=f"Phantom study {number} ({label}, {study.plan.date})", path=str(path),
                                 kind="ct", patient=phantom.plan.patient_id, date=study.plan.date,
@@ -141,14 +142,22 @@ def embedded_default_case(folder: str | Path, *, spacing=(0.8, 0.8, 2.5), shared
                 + (" plus " + " and ".join(extras) if extras else ""), lesion_database=str(database))
 
 
-def _marked_lesions(study, *, patient: str) -> list:
-    """The lesions of a phantom study as a reader marks them (RECIST axes in LPS mm); no truth labels."""
-    from deepradiology.longitudinal.phantom_eval import phantom_lesion
+def _prior_readings(phantom) -> list[list]:
+    """Each phantom study's lesions as a reader marked them (RECIST axes in LPS mm), no truth labels.
 
-    lesions = [phantom_lesion(t, patient=patient, study=study.plan.study_id) for t in study.lesions]
-    for lesion in lesions:
-        lesion.extra = {}  # the track it truly belongs to is for evaluation, not for the matcher
-    return lesions
+    A lesion seen at an earlier study and gone at this one gets an "absent" record naming its last
+    sighting (``extra`` status/same_as, `deepradiology.longitudinal.records`), as a reader who looked
+    and found it gone writes it: without it the response reads that lesion as not evaluated (NE).
+    """
+    from deepradiology.longitudinal.phantom_eval import phantom_studies
+
+    readings = []
+    for study in phantom_studies(phantom, with_images=False, mark_absent=True):
+        for lesion in study.lesions:
+            # the track it truly belongs to is for evaluation, not for the matcher
+            lesion.extra = {k: v for k, v in lesion.extra.items() if k != "truth_track"}
+        readings.append(list(study.lesions))
+    return readings
 
 
 def _follow_up_lesion_database(path: Path, phantom, marked: list, images: list[CaseImage]) -> Path:

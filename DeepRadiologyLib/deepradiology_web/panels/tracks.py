@@ -12,6 +12,7 @@ from __future__ import annotations
 from deepradiology_mrml.logic.longitudinal import LongitudinalMatchLogic, StudyInput
 
 from .base import Workspace
+from .track_marks import TrackMarks
 from .widgets import display_value, line_chart_svg, records_table, table_headers
 
 __all__ = ["TracksPanel"]
@@ -29,6 +30,7 @@ class TracksPanel:
         state.update({"tracks_headers": [], "tracks_rows": [], "tracks_response_headers": [],
                       "tracks_response_rows": [], "tracks_chart": "", "tracks_selected": -1,
                       "tracks_overall": "", "tracks_summary": "", "tracks_note": ""})
+        self._marks = TrackMarks(workspace, self._logic, refresh=lambda: self._show_result(self._logic.result))
         workspace.studies.on_change(lambda _study: self._describe_inputs())
         workspace.lesions.on_change(lambda _study: self._describe_inputs())
         self._describe_inputs()
@@ -76,7 +78,9 @@ class TracksPanel:
         x_title = self._logic.time_axis()[1]
         with self._ws.state as state:
             state.tracks_headers = table_headers(track_columns)
-            state.tracks_rows = [self._row(r, track_columns, n) for n, r in enumerate(tracks)]
+            rows = [self._row(r, track_columns, n) for n, r in enumerate(tracks)]
+            self._marks.decorate(rows, tracks, studies)  # "gone" must not read as "not evaluated"
+            state.tracks_rows = rows
             state.tracks_response_headers = table_headers(response_columns)
             state.tracks_response_rows = [self._row(r, response_columns, n) for n, r in enumerate(response)]
             state.tracks_chart = line_chart_svg({k: (list(x), list(y)) for k, (x, y) in series.items()},
@@ -84,6 +88,7 @@ class TracksPanel:
             state.tracks_overall = str(response[-1].get("overall response") or "") if response else ""
             state.tracks_note = "; ".join(result.warnings) if getattr(result, "warnings", None) else ""
             state.tracks_selected = -1
+        self._marks.offer()
 
     @staticmethod
     def _row(record: dict, columns, index: int) -> dict:
@@ -136,6 +141,7 @@ class TracksPanel:
                 html.Div("Tracks (click one to show its lesion)", classes="text-subtitle-2 mt-2")
                 records_table(headers="tracks_headers", rows="tracks_rows", element_id="tracks-table",
                               click_row=self.select_track, selected="tracks_selected")
+                self._marks.build_ui()
                 html.Div("Diameter over time", classes="text-subtitle-2 mt-2")
                 html.Div(v_html=("tracks_chart",), id="tracks-chart")
                 html.Div("Response per study", classes="text-subtitle-2 mt-2")
