@@ -5,6 +5,8 @@ The Widget only wires the UI to the Logic; the work is done by
 `deepradiology.longitudinal` (registration, lesion graph, RECIST 1.1).
 """
 
+import os
+
 import slicer
 from slicer.i18n import tr as _
 from slicer.i18n import translate
@@ -37,6 +39,33 @@ class LongitudinalMatch(ScriptedLoadableModule):
         self.parent.acknowledgementText = _(
             "Method: Yan, Lu, Summers et al., Deep Lesion Graphs in the Wild (CVPR 2018); RECIST 1.1 "
             "(Eisenhauer et al., EJC 2009).")
+        # Sample Data lists the phantom patient once the application has started (Slicer's module
+        # template registers its samples the same way); the module tests on the MRML wheel have no app.
+        from deepradiology_mrml.scene import in_slicer
+
+        if in_slicer():
+            slicer.app.connect("startupCompleted()", registerSampleData)
+
+
+def registerSampleData():
+    """Add "DeepRadiology phantom patient (3 CT studies)" to the Sample Data module (rendered locally)."""
+    import SampleData
+
+    from deepradiology_mrml.sample_data import register_phantom_sample
+
+    icon = os.path.join(os.path.dirname(__file__), "Resources", "Icons", "LongitudinalMatch.png")
+    register_phantom_sample(SampleData.SampleDataLogic, loadPhantomPatient, thumbnail=icon)
+
+
+def loadPhantomPatient():
+    """Render the phantom patient's three studies into the scene and show the baseline."""
+    with slicer.util.tryWithErrorDisplay(_("Cannot load the phantom patient."), waitCursor=True):
+        from deepradiology_mrml.sample_data import load_phantom_patient
+        from deepradiology_mrml.slicer_setup import ensure_python_dependencies
+
+        ensure_python_dependencies()
+        cts = load_phantom_patient(slicer.mrmlScene)
+        slicer.util.setSliceViewerLayers(background=cts[0], fit=True)
 
 
 @parameterNodeWrapper
