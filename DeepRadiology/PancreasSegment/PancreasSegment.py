@@ -70,6 +70,7 @@ class PancreasSegmentWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget,
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
         self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
         self.ui.cancelButton.connect("clicked(bool)", self.onCancelButton)
+        self.ui.modelComboBox.connect("currentTextChanged(QString)", self._showModelInfo)
         self.loadModelButton = add_load_model_button(self, "pancreas-segmentation", lambda card: self._fillModels())
         self.initializeParameterNode()
         self._fillModels()
@@ -101,6 +102,10 @@ class PancreasSegmentWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget,
                 self.ui.modelComboBox.setCurrentText(current)
             self.ui.noModelLabel.visible = not names
         self._updateButtons()
+
+    def _showModelInfo(self, name: str = "") -> None:
+        """Training data and licence of the chosen model, so the user knows the terms before running it."""
+        self.ui.modelInfoLabel.text = self.logic.modelSummary(name) if name else ""
 
     def _updateButtons(self, caller=None, event=None) -> None:
         ready = bool(self._parameterNode and self._parameterNode.inputVolume and self.ui.modelComboBox.count)
@@ -172,6 +177,11 @@ class PancreasSegmentLogic(ScriptedLoadableModuleLogic):
         from deepradiology_mrml.logic.pancreas import PancreasSegmentLogic as SharedLogic
 
         return SharedLogic.available_models()
+
+    def modelSummary(self, name: str) -> str:
+        from deepradiology_mrml.logic.pancreas import PancreasSegmentLogic as SharedLogic
+
+        return SharedLogic.model_summary(name)
 
     def process(self, volumeNode, *, model=None, device: str = "cpu", progress=None):
         """Segment the pancreas of ``volumeNode``; returns a `PancreasOutcome` (node IDs, mL, confidence)."""

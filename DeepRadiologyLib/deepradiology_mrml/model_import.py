@@ -18,9 +18,8 @@ __all__ = ["import_model_file", "describe_card"]
 
 def describe_card(card) -> str:
     """One paragraph for the panel: name, task, training data and licence (said plainly when unknown)."""
-    licence = card.licence or "not stated by the checkpoint: ask its provider before clinical or commercial use"
     return (f"Model {card.name} ({card.task}) installed. Trained on: {card.training_data or 'not stated'}. "
-            f"Licence: {licence}.")
+            f"Licence: {card.licence_text}.")
 
 
 def import_model_file(path: str | Path, *, task: str, replace: bool = False):

@@ -51,3 +51,32 @@ def test_a_model_of_another_task_or_a_corrupt_file_is_refused_and_nothing_is_ins
     with pytest.raises(ModelError):
         import_model_file(broken, task="cxr-classification")
     assert not a_models_dir.exists() or not any(a_models_dir.rglob("*.pt"))
+
+
+def test_the_cxr_panel_line_names_the_models_training_data_and_licence(a_models_dir, a_cxr_checkpoint):
+    from deepradiology_mrml.logic.cxr import CXRTriageLogic
+    from deepradiology_mrml.model_import import import_model_file
+    from deepradiology_mrml.scene import create_scene
+
+    card, _ = import_model_file(a_cxr_checkpoint, task="cxr-classification")
+    usable, line = CXRTriageLogic(create_scene()).model_status()
+    assert usable and card.licence
+    assert "film-model" in line and "trained on: synthetic films" in line and f"licence: {card.licence}" in line
+
+
+def test_the_pancreas_panel_line_shows_the_licence_the_card_states(a_models_dir):
+    from deepradiology.models.cache import card_path, model_path
+    from deepradiology.models.card import ModelCard, write_card
+    from deepradiology_mrml.logic.pancreas import PancreasSegmentLogic
+
+    a_models_dir.mkdir(parents=True)
+    checkpoint = model_path("pancreas-nc")
+    checkpoint.write_bytes(b"not read by the summary")
+    write_card(ModelCard(name="pancreas-nc", task="pancreas-segmentation", architecture="nnunetv2:PlainConvUNet",
+                         training_data="TotalSegmentator v2 training set", licence="CC BY-NC-SA 4.0 (non-commercial)"),
+               card_path(checkpoint))
+    line = PancreasSegmentLogic.model_summary("pancreas-nc")
+    assert "TotalSegmentator v2 training set" in line and "licence: CC BY-NC-SA 4.0 (non-commercial)" in line
+    assert PancreasSegmentLogic.model_summary("no-such-model") == ""
+    write_card(ModelCard(name="pancreas-nc", task="pancreas-segmentation"), card_path(checkpoint))
+    assert "licence: not stated by the model" in PancreasSegmentLogic.model_summary("pancreas-nc")

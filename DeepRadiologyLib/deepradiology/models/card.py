@@ -97,6 +97,16 @@ class ModelCard:
             raise ModelError(f"{source}: model card field 'url' must be text or null")
         return cls(**data)
 
+    @property
+    def licence_text(self) -> str:
+        """The licence as the panels show it; said plainly when the card does not state one."""
+        return self.licence or "not stated by the model: ask its provider before clinical or commercial use"
+
+    def summary(self) -> str:
+        """One line for a panel: which model, what it was trained on, and under which licence."""
+        return (f"Model {self.name} ({self.architecture or 'architecture not stated'}); trained on: "
+                f"{self.training_data or 'not stated'}; licence: {self.licence_text}")
+
 
 def _plain(value: object) -> object:
     """JSON fallback: numpy / torch values and paths become plain numbers, lists and text."""

@@ -89,12 +89,13 @@ class CXRTriageLogic:
         return self._model
 
     def model_status(self) -> tuple[bool, str]:
-        """(usable, one line for the panel): the model's name and training data, or how to get one."""
+        """(usable, one line for the panel): the model's name, training data, licence and findings, or how
+        to get one."""
         try:
             model = self.model
         except ModelError as exc:
             return False, str(exc)
-        return True, f"model {model.card.name}: {', '.join(model.labels)}; trained on {model.card.training_data}"
+        return True, f"{model.card.summary()}. Findings: {', '.join(model.labels)}"
 
     # -- films ----------------------------------------------------------------------------------------
     def load_film(self, path: str | Path, *, name: str | None = None):

@@ -94,6 +94,15 @@ class PancreasSegmentLogic:
         return [m.name for m in installed_models() if m.card is not None and m.card.task == "pancreas-segmentation"]
 
     @staticmethod
+    def model_summary(name: str) -> str:
+        """The panel's line for the installed pancreas model ``name``: training data and licence
+        (`ModelCard.summary`); "" when no such model is installed."""
+        from deepradiology.models import installed_models
+
+        cards = [m.card for m in installed_models() if m.name == name and m.card is not None]
+        return cards[0].summary() if cards else ""
+
+    @staticmethod
     def available_devices() -> list[str]:
         """"cpu", plus "cuda" when this machine's torch sees a GPU."""
         try:

@@ -29,8 +29,10 @@ class PancreasPanel:
         state = workspace.state
         state.update({"pancreas_models": models, "pancreas_model": models[0] if models else None,
                       "pancreas_devices": devices, "pancreas_device": devices[-1], "pancreas_howto": NO_MODEL_MESSAGE,
-                      "pancreas_result": "", "pancreas_reasons": [], "pancreas_overlay": True})
+                      "pancreas_result": "", "pancreas_reasons": [], "pancreas_overlay": True,
+                      "pancreas_model_info": PancreasSegmentLogic.model_summary(models[0]) if models else ""})
         state.change("pancreas_overlay")(self._on_overlay)
+        state.change("pancreas_model")(self._on_model)
         self._probability_node = None
 
     def segment(self) -> None:
@@ -53,6 +55,10 @@ class PancreasPanel:
             state.pancreas_reasons = list(outcome.reasons)
         self._on_overlay(self._ws.state.pancreas_overlay)
 
+    def _on_model(self, pancreas_model, **_):
+        """Show the chosen model's training data and licence before it is run."""
+        self._ws.state.pancreas_model_info = PancreasSegmentLogic.model_summary(pancreas_model) if pancreas_model else ""
+
     def _on_overlay(self, pancreas_overlay, **_):
         if self._probability_node is not None:
             self._ws.viewer.show_overlay(self._probability_node if pancreas_overlay else None, opacity=0.45)
@@ -69,6 +75,7 @@ class PancreasPanel:
             with html.Div(v_if="pancreas_models.length"):
                 v3.VSelect(v_model=("pancreas_model",), items=("pancreas_models",), label="Model", density="compact",
                            hide_details=True, classes="my-1")
+                html.Div("{{ pancreas_model_info }}", classes="text-caption", id="pancreas-model-info")
                 v3.VSelect(v_model=("pancreas_device",), items=("pancreas_devices",), label="Device",
                            density="compact", hide_details=True, classes="my-1")
                 v3.VBtn("Segment the pancreas", click=self.segment, color="primary", size="small", classes="my-2",
