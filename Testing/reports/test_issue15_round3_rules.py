@@ -55,3 +55,23 @@ def test_a_poorly_seen_fracture_is_not_a_normal_study():
 ])
 def test_round3_rules_hold_for_any_phrase(phrase, sentence, status):
     assert assert_phrase(phrase, sentence).status == status
+
+
+@pytest.mark.parametrize("text, sentences", [
+    # A dropped full stop: the capital of the next sentence still marks it.
+    ("Surgical clips in the left axilla unchanged Visualized bones are intact.",
+     ["surgical clips in the left axilla unchanged.", "visualized bones are intact."]),
+    ("Right hip There is a displaced fracture.", ["right hip.", "there is a displaced fracture."]),
+    # A capital after a word that cannot end a sentence, and all-capital words, are no sentence end.
+    ("The mediastinum is Within normal limits.", ["the mediastinum is within normal limits."]),
+    ("Catheter tip in the SVC. No CT was done.", ["catheter tip in the svc.", "no ct was done."]),
+    ("Heart size normal, XXXX XXXX are intact.", ["heart size normal, xxxx xxxx are intact."]),
+])
+def test_a_dropped_full_stop_is_found_by_the_next_capital(text, sentences):
+    from deepradiology.reports.mentions import split_sentences
+    assert split_sentences(text) == sentences
+
+
+def test_a_dropped_full_stop_does_not_let_a_later_normal_statement_deny_an_earlier_finding():
+    text = "Heart size is normal. Surgical clips in the left axilla unchanged Visualized bones are within normal limits."
+    assert label_report(text).binary()["normal"] == 0
