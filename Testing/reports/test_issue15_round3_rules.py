@@ -75,3 +75,16 @@ def test_a_dropped_full_stop_is_found_by_the_next_capital(text, sentences):
 def test_a_dropped_full_stop_does_not_let_a_later_normal_statement_deny_an_earlier_finding():
     text = "Heart size is normal. Surgical clips in the left axilla unchanged Visualized bones are within normal limits."
     assert label_report(text).binary()["normal"] == 0
+
+
+@pytest.mark.parametrize("text, three_way, binary", [
+    # Upper limits of normal *or* mildly enlarged: cardiomegaly is one of two candidates.
+    ("Heart size is upper limits of normal or mildly enlarged.", UNC, 1),
+    ("The cardiac silhouette is at the upper limits of normal versus slightly enlarged.", UNC, 1),
+    # Upper limits of normal alone is a normal heart, explicitly.
+    ("The heart is at the upper limits of normal.", NEG, 0),
+])
+def test_a_heart_at_the_upper_limit_or_enlarged_is_a_differential(text, three_way, binary):
+    labels = label_report(text)
+    assert labels.labels["Cardiomegaly"] == three_way
+    assert labels.binary()["Cardiomegaly"] == binary

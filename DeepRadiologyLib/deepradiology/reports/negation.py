@@ -207,6 +207,9 @@ def classify_spans(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[in
         if inside:
             results.append((NEGATIVE, inside.group(0)))
             continue
+        # A concept phrase that holds its own alternative ("upper limits of normal or mildly
+        # enlarged") is a differential, unless a cue outside it decides first (below).
+        inside_or = re.search(r"\b(?:or|versus|vs)\b", text[start:end])
         # A hedge that reaches the mention decides over a differential cue ("may represent nodules versus
         # rib lesions", "question effusion versus thickening" are hedged), and among cues of one kind
         # the nearest decides (and is the one shown).
@@ -225,6 +228,8 @@ def classify_spans(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[in
             _nearest_after([c for c in neg_after if _reaches_back(text_no_mentions, end, c[0])])
         if hit:
             results.append((NEGATIVE, cue(hit)))
+        elif inside_or:
+            results.append((UNCERTAIN, inside_or.group(0)))
         elif _next_to_or(text_no_mentions, start, end, ors):
             results.append((UNCERTAIN, "or"))
         else:
