@@ -72,3 +72,11 @@ def test_the_derived_openi_set_rows_are_well_formed(shared_data):
         assert row["sentence"][start:start + len(row["phrase"])] == row["phrase"]
         assert row["gold"] == ("present" if gold[row["report_id"]][row["finding"]] == 1 else "absent")
         assert row["finding"] != "Hernia"
+
+
+def test_the_openi_gold_has_no_uncertain_class_so_the_derived_set_is_two_way(shared_data):
+    # Why the phrase set has no "uncertain" rows: the gold itself writes only 1 (present) and 0
+    # (negated, hedged or never named), as its data README says.
+    with open(shared_data / "reports" / "openi_dev_labels.csv", newline="") as handle:
+        values = {row[c] for row in csv.DictReader(handle) for c in LABEL_COLUMNS}
+    assert values == {"0", "1"}

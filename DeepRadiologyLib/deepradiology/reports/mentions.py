@@ -46,10 +46,26 @@ _ABBREVIATION = re.compile(r"(?:^|[\s(])(?:e\.g|i\.e|cf|dr|drs|mr|mrs|ms|prof|vs
                            r"resp|viz|ca|[a-z])\.$")
 
 
+# Dictation that drops a full stop still capitalises the next sentence ("surgical clips unchanged
+# Visualized bones are intact", "Left knee There is ..."): a lower-case word followed by a capitalised
+# one is a sentence end, unless the word before cannot end a sentence (an article, a preposition, a
+# copula: "is Within normal limits", "through Primordial"). All-capital words (XXXX, CT, SVC) are not
+# capitalised words here.
+_MISSING_STOP = re.compile(r"(?<![\w-])([a-z]+) +(?=[A-Z][a-z]+\b)")
+_CANNOT_END = frozenset("a an the of in on at to by or and as is are was were be for via with from into onto "
+                        "than over through without within".split())
+
+
+def _mark_missing_stop(match: re.Match) -> str:
+    word = match.group(1)
+    return match.group(0) if word in _CANNOT_END else word + ". "
+
+
 def split_sentences(text: str) -> list[str]:
     """Split report text into lower-cased sentences, list numbers removed, whitespace collapsed."""
     sentences = []
     pending = ""
+    text = _MISSING_STOP.sub(_mark_missing_stop, text)
     for piece in _SENTENCE_END.split(text.lower()):
         # A break right after an abbreviation is taken back: the next piece continues the sentence.
         # ("etc." and "no." often end a sentence, so they are not in the list.)

@@ -59,13 +59,18 @@ _NEG_AFTER = re.compile(r"\b(?:"
                         r"|(?:is|are|appears?|remains?) (?:\w+ )?(?:normal|unremarkable)"
                         r")\b")
 # Uncertainty cues that govern the words after them.
+_ADV = r"(?:completely|entirely|totally|definitely|fully|absolutely|definitively|confidently)"
 _UNC_BEFORE = re.compile(r"\b(?:"
                          r"possible|possibly|likely|most likely|probable|probably|presumed|presumably|versus|vs|questionable|question(?: of)?|questioned|\?"
-                         r"|may|might|could|can|cannot exclude|can not exclude|cannot rule out|can't exclude"
-                         r"|(?:difficult|hard|impossible) to (?:exclude|rule out|assess|evaluate|exclude)"
+                         # An adverb may sit inside the cue ("cannot entirely exclude", "difficult to
+                         # completely exclude"); without it here, the bare "exclude" would read as a denial.
+                         r"|may|might|could|can|(?:cannot|can not|can't)(?: " + _ADV + r")? (?:exclude|rule out)"
+                         r"|(?:difficult|hard|impossible) to(?: " + _ADV + r")? (?:exclude|rule out|assess|evaluate)"
                          r"|may represent|may be|may reflect|may indicate|could represent|could be|might be|can be"
                          r"|concern(?:ing)? for|concerning|suspicious(?: for)?|suspect(?:ed)?|suspicion(?: of| for)?"
-                         r"|suggest(?:s|ed|ing|ive)?(?: of)?|suggestion of|worrisome(?: for)?|worrying"
+                         # "Most suggestive of X" names X as the leading candidate, like "most likely X"
+                         # (a differential); plain "suggestive of" stays a hedge.
+                         r"|most suggestive of|suggest(?:s|ed|ing|ive)?(?: of)?|suggestion of|worrisome(?: for)?|worrying"
                          r"|differential(?: diagnosis)?(?: includes?| would include| considerations? includes?)?"
                          r"|either|equivocal|indeterminate|uncertain|undetermined|evaluation for"
                          r"|rule[- ]out|r/o|in the (?:appropriate )?clinical (?:setting|context)|to exclude|evaluate for|assess for|further evaluat\w*|consider(?:ed)?"
@@ -77,7 +82,9 @@ _UNC_BEFORE = re.compile(r"\b(?:"
                          r")\b")
 # Uncertainty cues that govern the words before them.
 _UNC_AFTER = re.compile(r"\b(?:"
-                        r"(?:is|are)? ?(?:not|cannot be|can not be|could not be|is not|are not) (?:entirely |completely |totally |definitely )?(?:excluded|ruled out|exclude)"
+                        r"(?:is|are)? ?(?:not|cannot be|can not be|could not be|is not|are not) (?:" + _ADV + r" )?(?:excluded|ruled out|exclude)"
+                        # Poorly seen is not absent: "the rib fracture is not well seen on this view".
+                        r"|(?:is|are|was|were)? ?not (?:well|clearly) (?:seen|visuali[sz]ed|demonstrated|delineated|identified|depicted)"
                         r"|versus|vs|(?:is|are)? ?(?:(?:most )?likely|probable|possible|suspected|questioned|not excluded|a consideration|considered|in question|a possibility)"
                         r")\b")
 
@@ -149,7 +156,7 @@ def _next_to_or(text: str, start: int, end: int, ors: list[tuple[int, int]]) -> 
 # equal candidate. It is uncertain (-1 for CheXpert, "uncertain" on screen), but the NegBio OpenI gold
 # standard counts it as present, so its 0/1 output does too (`is_differential`). Hedges ("may",
 # "possible", "cannot exclude", "concern for") stay 0 there.
-_DIFFERENTIAL = re.compile(r"(?:(?:is|are) )?(?:most )?(?:or|and/or|either|versus|vs|likely|probable|probably|presumed|presumably)")
+_DIFFERENTIAL = re.compile(r"(?:(?:is|are) )?(?:most )?(?:or|and/or|either|versus|vs|likely|probable|probably|presumed|presumably)|most suggestive of")
 
 
 def is_differential(cue: str) -> bool:
@@ -200,6 +207,9 @@ def classify_spans(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[in
         if inside:
             results.append((NEGATIVE, inside.group(0)))
             continue
+        # A concept phrase that holds its own alternative ("upper limits of normal or mildly
+        # enlarged") is a differential, unless a cue outside it decides first (below).
+        inside_or = re.search(r"\b(?:or|versus|vs)\b", text[start:end])
         # A hedge that reaches the mention decides over a differential cue ("may represent nodules versus
         # rib lesions", "question effusion versus thickening" are hedged), and among cues of one kind
         # the nearest decides (and is the one shown).
@@ -218,6 +228,8 @@ def classify_spans(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[in
             _nearest_after([c for c in neg_after if _reaches_back(text_no_mentions, end, c[0])])
         if hit:
             results.append((NEGATIVE, cue(hit)))
+        elif inside_or:
+            results.append((UNCERTAIN, inside_or.group(0)))
         elif _next_to_or(text_no_mentions, start, end, ors):
             results.append((UNCERTAIN, "or"))
         else:

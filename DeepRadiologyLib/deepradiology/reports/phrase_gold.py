@@ -15,7 +15,8 @@ A row is made when, in a report's FINDINGS + IMPRESSION text:
   "subcutaneous emphysema", "mass effect", "cystic fibrosis": ChestX-ray14's labels do not mean those).
 
 The gold status is ``present`` (gold 1) or ``absent`` (gold 0). The gold does not separate negated from
-hedged, so the set is two-way: a labeller's ``affirmed`` is ``present``, ``negated`` is ``absent``,
+hedged (its README in ``../shared/data``: "1 = finding present (negated and uncertain mentions are 0)";
+the CSV holds only 0 and 1), so no uncertain class can be derived from it and the set is two-way: a labeller's ``affirmed`` is ``present``, ``negated`` is ``absent``,
 and ``uncertain`` is scored both ways (see `present_of`). Hernia is left out (this gold never marks it),
 and so is ``normal`` (no phrase).
 """

@@ -45,6 +45,9 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         rf"{_BIG} (?:\w+ ){{0,2}}{_HEART}",
         rf"{_HEART} (?:(?!normal)\w+ ){{0,6}}?{_BIG}", r"increase in (?:the )?(?:heart|cardiac) size",
         r"enlargement of the (?:cardiac|heart)(?: silhouette| shadow| size)?",
+        # "Heart size is upper limits of normal or mildly enlarged": normal size and cardiomegaly are
+        # the two candidates (a differential; the "or" inside the phrase makes it uncertain).
+        rf"{_HEART} (?:\w+ ){{0,4}}?{_BORDERLINE} (?:or|versus|vs) (?:\w+ )?{_BIG}",
     ),
     "Effusion": (
         r"effusions?", r"pleural fluid", r"fluid (?:in|within) the (?:\w+ )?(?:pleural space|fissure|fissures)",
