@@ -75,7 +75,10 @@ class RECISTPanel:
             on_done=lambda lesion: self._measured(study, lesion), on_error=self._refused)
 
     def _refused(self, message: str) -> None:
-        """A click the core refused (a normal organ, air, no lesion): say why, in place of a measurement."""
+        """A click the core refused (a normal organ, air, no lesion): say why, in place of a measurement,
+        and take the clicked-point marker away (nothing was measured there)."""
+        self._ws.picker.clear()
+        self._ws.viewer.schedule_render()
         with self._ws.state as state:
             state.recist_last = f"Not measured: {message.removeprefix('click: ')}"
             state.recist_refused = True
