@@ -1,7 +1,8 @@
 """Lesion or not, in the browser: on the default patient (with the real CT of the shared data) the
 RECIST panel says which organ map the study has, names a phantom liver lesion's location from it, and
 shows the refusal, not a measurement, for a click deep inside the real CT's left kidney (a voxel picked
-from TotalSegmentator's mask, an independent source)."""
+from TotalSegmentator's mask, an independent source); an organ map opened beside the CT is checked
+against its grid."""
 
 from __future__ import annotations
 
@@ -25,10 +26,12 @@ def a_server_with_the_real_ct():
 
 
 def test_a_liver_lesion_reads_liver_from_the_map_and_the_real_left_kidney_is_refused(
-        a_browser, a_server_with_the_real_ct, a_baseline_truth):
+        a_browser, a_server_with_the_real_ct, a_baseline_truth, tmp_path):
+    import dataclasses
+
     from scipy import ndimage
 
-    from deepradiology.io import read_volume
+    from deepradiology.io import read_volume, write_image
 
     liver = max((t for t in a_baseline_truth if t["organ"] == "liver"), key=lambda t: t["long_axis_mm"])
     page = open_tab(a_browser, a_server_with_the_real_ct.url)
@@ -51,5 +54,19 @@ def test_a_liver_lesion_reads_liver_from_the_map_and_the_real_left_kidney_is_ref
         assert "kidney_left" in last.inner_text()
         assert page.locator("#recist-table tbody tr").count() == 1      # only the liver lesion
         save_screenshot(page, "recist-organ-refusal")
+
+        # Opening an organ map beside the CT: one off the CT's grid is refused saying what differs; the
+        # organ masks themselves (several files, one organ each) become the study's organ map.
+        shifted = dataclasses.replace(mask, origin=tuple(np.asarray(mask.origin) + [0.0, 0.0, 9.0]))
+        bad = write_image(shifted, tmp_path / "shifted_organs.nii.gz", force=True)
+        page.locator("#open-organ-map").set_input_files(str(bad))
+        page.wait_for_function("() => document.body.innerText.includes(\"not on the CT's voxel grid\")",
+                               timeout=60_000)
+        assert "TotalSegmentator" in page.locator("#recist-organ-map").inner_text()    # the map it had stays
+        masks = sorted(str(p) for p in shared_file("ct/totalsegmentator/example_ct_organs").glob("*.nii.gz"))
+        page.locator("#open-organ-map").set_input_files(masks)
+        page.wait_for_function(
+            "() => document.querySelector('#recist-organ-map')?.innerText.includes('5 uploaded organ masks')",
+            timeout=60_000)
     finally:
         page.close()
