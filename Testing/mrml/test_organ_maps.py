@@ -39,7 +39,10 @@ def test_a_segmentation_of_the_real_ct_s_organs_gives_its_masks_by_name_and_the_
     ct_node = image_to_volume_node(a_scene, ct, "example CT")
     labels, names = load_organ_map(shared_file(ORGANS), ct)
     segmentation = labelmap_to_segmentation(a_scene, labels, names, reference_volume=ct_node, name="TotalSegmentator")
+    before = a_scene.GetNumberOfNodes()
     got, got_names = organ_map_from_node(segmentation, ct_node)
+    organ_map_from_node(segmentation, ct_node)
+    assert a_scene.GetNumberOfNodes() == before      # each click converts it: nothing may pile up in the scene
     assert set(got_names.values()) == {"kidney_left", "kidney_right", "liver", "pancreas", "spleen"}
     kidney = read_volume(shared_file(f"{ORGANS}/kidney_left.nii.gz")).array > 0
     value = next(v for v, n in got_names.items() if n == "kidney_left")
