@@ -5,7 +5,7 @@ The Widget only wires the UI to the Logic; the work is done by
 `deepradiology.recist` (adaptive 2D segmentation, sub-pixel RECIST axes, slice propagation).
 """
 
-from typing import Annotated
+from typing import Annotated, Optional, Union
 
 import slicer
 from slicer.i18n import tr as _
@@ -38,7 +38,10 @@ class RECISTAssist(ScriptedLoadableModule):
             "lesion on that slice, draws its RECIST long axis and the perpendicular short axis as lines "
             "(L<n> long / L<n> short), propagates the mask to the neighbouring slices for a 3D segment and "
             "its volume, and lists the lesion in a table. Drag an endpoint to correct a line: the table "
-            "follows. A click in air, on an organ or where no lesion stands out is refused with the reason.")
+            "follows. A click in air, on an organ or where no lesion stands out is refused with the reason. "
+            "With an organ map (a segmentation such as TotalSegmentator's, or a label map on the CT's grid) "
+            "the location is the organ it names and a click on a normal organ is refused; without one the "
+            "location reads unknown.")
         self.parent.acknowledgementText = _(
             "Methods: Tang et al., Accurate Semi-Automatic RECIST Labeling on CT Scans with Cascaded CNNs "
             "(MICCAI 2018); Cai et al., Slice-Propagated 3D Mask Generation from 2D RECIST (MICCAI 2018).")
@@ -47,9 +50,12 @@ class RECISTAssist(ScriptedLoadableModule):
 @parameterNodeWrapper
 class RECISTAssistParameterNode:
     """inputVolume: the CT; propagate3D: make the 3D mask; maxDiameterMm: the largest lesion accepted;
-    method: adaptive (no weights), auto or model (the installed learned cascade)."""
+    method: adaptive (no weights), auto or model (the installed learned cascade); organMap: optional
+    organ labels (a segmentation, or a label map on the CT's grid) naming the location."""
 
     inputVolume: slicer.vtkMRMLScalarVolumeNode
+    # typing.Union, not "|": Slicer 5.8's Python 3.9 evaluates these annotations.
+    organMap: Optional[Union[slicer.vtkMRMLSegmentationNode, slicer.vtkMRMLLabelMapVolumeNode]]
     propagate3D: bool = True
     maxDiameterMm: Annotated[float, WithinRange(5.0, 350.0)] = 100.0
     method: Annotated[str, Choice(["adaptive", "auto", "model"])] = "adaptive"
@@ -140,14 +146,15 @@ class RECISTAssistWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VT
         with slicer.util.tryWithErrorDisplay(_("No lesion measured."), waitCursor=True):
             try:
                 lesion = self.logic.process(p.inputVolume, pointRas=point, boxRas=corners, propagate=p.propagate3D,
-                                            maxDiameterMm=p.maxDiameterMm, method=p.method)
+                                            maxDiameterMm=p.maxDiameterMm, method=p.method, organMap=p.organMap)
             finally:
                 if click is not None:
                     click.RemoveAllControlPoints()
             self.ui.lesionTableView.setMRMLTableNode(self.logic.shared.table_node)
             volume = "" if lesion.volume_ml is None else _(", {volume:.2f} mL").format(volume=lesion.volume_ml)
-            self.ui.statusLabel.text = _("{name}: long {long:.1f} mm, short {short:.1f} mm{volume}").format(
-                name=lesion.lesion_id, long=lesion.long_axis_mm, short=lesion.short_axis_mm, volume=volume)
+            self.ui.statusLabel.text = _("{name}: long {long:.1f} mm, short {short:.1f} mm{volume}; {where}").format(
+                name=lesion.lesion_id, long=lesion.long_axis_mm, short=lesion.short_axis_mm, volume=volume,
+                where=self.logic.locationText(lesion, p.organMap))
         self._updateButtons()
 
     def onUndoButton(self) -> None:
@@ -185,10 +192,32 @@ class RECISTAssistLogic(ScriptedLoadableModuleLogic):
         return self.shared
 
     def process(self, volumeNode, pointRas=None, boxRas=None, *, propagate: bool = True,
-                maxDiameterMm: float = 100.0, method: str = "adaptive", progress=None):
-        """Measure the lesion at ``pointRas`` (RAS mm) or in ``boxRas`` (two RAS corners); returns its record."""
-        return self._shared().measure(volumeNode, pointRas, box_ras=boxRas, propagate=propagate,
-                                      max_diameter_mm=maxDiameterMm, method=method, progress=progress)
+                maxDiameterMm: float = 100.0, method: str = "adaptive", progress=None, organMap=None):
+        """Measure the lesion at ``pointRas`` (RAS mm) or in ``boxRas`` (two RAS corners); returns its record.
+
+        ``organMap`` (a segmentation or label-map node, optional) becomes the core's (labels, names) pair
+        on the CT's grid: the location is then the organ it names, and a region that is most of an organ
+        is refused (NotALesionError, nothing added to the scene)."""
+        shared = self._shared()
+        organs = {}
+        if organMap is not None:
+            from deepradiology_mrml.organ_maps import organ_map_from_node
+
+            labels, names = organ_map_from_node(organMap, volumeNode)
+            organs = {"organ_labels": labels, "label_names": names}
+        return shared.measure(volumeNode, pointRas, box_ras=boxRas, propagate=propagate,
+                              max_diameter_mm=maxDiameterMm, method=method, progress=progress, **organs)
+
+    @staticmethod
+    def locationText(lesion, organMap=None) -> str:
+        """Where the lesion is and how that is known, for the results line: the organ "from organ map"
+        (and which), or "location unknown: no organ map" (no organ is guessed)."""
+        if lesion.extra.get("location_source") == "organ_map":
+            from deepradiology_mrml.organ_maps import organ_map_source
+
+            return _("location: {organ} (from organ map: {source})").format(
+                organ=lesion.location, source=organ_map_source(organMap))
+        return _("location unknown: no organ map")
 
     def undo(self, lesionId=None) -> str:
         """Remove one lesion's lines, segment and row (the last one when ``lesionId`` is None)."""
@@ -204,6 +233,8 @@ class RECISTAssistTest(ScriptedLoadableModuleTest):
     def runTest(self):
         self.setUp()
         self.test_phantom_lesions_are_measured_edited_and_undone()
+        self.setUp()
+        self.test_an_organ_map_names_the_location_and_refuses_an_organ()
 
     def test_phantom_lesions_are_measured_edited_and_undone(self):
         self.delayDisplay("Making a phantom study")
@@ -236,3 +267,49 @@ class RECISTAssistTest(ScriptedLoadableModuleTest):
         self.assertIsNone(slicer.mrmlScene.GetFirstNodeByName("L2 long"))
         self.assertEqual([row["lesion"] for row in logic.shared.rows()], ["L1", "L3"])
         self.delayDisplay("Test passed")
+
+    def test_an_organ_map_names_the_location_and_refuses_an_organ(self):
+        self.delayDisplay("Measuring with and without an organ map")
+        import dataclasses
+
+        import numpy as np
+
+        from deepradiology.errors import InputError
+        from deepradiology.frames import lps_to_ras
+        from deepradiology.phantom import ORGAN_LABELS, generate_phantom
+        from deepradiology.recist import NotALesionError
+        from deepradiology_mrml.segmentations import labelmap_to_segmentation
+        from deepradiology_mrml.volumes import image_to_labelmap_node, image_to_volume_node
+
+        study = generate_phantom(1, n_studies=1, spacing=(1.6, 1.6, 4.0)).studies[0]
+        volume = image_to_volume_node(slicer.mrmlScene, study.ct, "phantom CT")
+        names = {value: name for name, value in ORGAN_LABELS.items()}
+        organs = labelmap_to_segmentation(slicer.mrmlScene, study.organs, names, reference_volume=volume,
+                                          name="phantom organs")
+        liver = max((t for t in study.lesions if t["organ"] == "liver"), key=lambda t: t["long_axis_mm"])
+        logic = RECISTAssistLogic()
+        named = logic.process(volume, lps_to_ras(np.asarray(liver["centre_lps"])), organMap=organs)
+        self.assertEqual(named.location, "liver")
+        self.assertTrue(logic.locationText(named, organs).startswith("location: liver (from organ map: "))
+        bare = logic.process(volume, lps_to_ras(np.asarray(liver["centre_lps"])))
+        self.assertEqual(bare.location, "unknown")
+        self.assertEqual(logic.locationText(bare), "location unknown: no organ map")
+
+        # A map in which the clicked structure is a whole organ: the region is that organ, refused, and
+        # nothing is added to the scene.
+        other = next(t for t in study.lesions if t is not liver)
+        as_organ = np.where(study.lesions_map.array == other["label"], 9, 0).astype(np.uint8)
+        organ_node = labelmap_to_segmentation(slicer.mrmlScene, study.organs.with_array(as_organ), {9: "gland"},
+                                              reference_volume=volume, name="gland map")
+        nodes = slicer.mrmlScene.GetNumberOfNodes()
+        with self.assertRaises(NotALesionError):
+            logic.process(volume, lps_to_ras(np.asarray(other["centre_lps"])), organMap=organ_node)
+        self.assertEqual(slicer.mrmlScene.GetNumberOfNodes(), nodes)
+
+        # A label map off the CT's grid (shifted by 5 mm) is refused rather than read at wrong voxels.
+        shifted = dataclasses.replace(study.organs, origin=tuple(np.asarray(study.organs.origin) + 5.0))
+        label_node = image_to_labelmap_node(slicer.mrmlScene, shifted, "shifted organs")
+        with self.assertRaises(InputError):
+            logic.process(volume, lps_to_ras(np.asarray(liver["centre_lps"])), organMap=label_node)
+        self.delayDisplay("Test passed")
+

@@ -305,6 +305,9 @@ def segmentation_to_labelmap(node, reference_volume, *, segment_names: Sequence[
         raise InputError(getattr(node, "GetName", lambda: "segmentation")(), "expected a segmentation node")
     scene = node.GetScene()
     temporary = []
+    # Exporting gives the exported label map a colour table of its own (newer Slicer makes one per export):
+    # those made here go with the temporary nodes, or every call would leave one in the scene.
+    colour_tables_before = _node_ids(scene, "vtkMRMLColorTableNode")
     try:
         if isinstance(reference_volume, Image):
             reference_volume = image_to_volume_node(scene, reference_volume, "DeepRadiology temporary reference")
@@ -354,7 +357,14 @@ def segmentation_to_labelmap(node, reference_volume, *, segment_names: Sequence[
     finally:
         for temp in temporary:
             remove_node(scene, temp)
+        for made in _node_ids(scene, "vtkMRMLColorTableNode") - colour_tables_before:
+            remove_node(scene, scene.GetNodeByID(made))
     return reference.with_array(out, modality="", source=node.GetName(), meta={})
+
+
+def _node_ids(scene, class_name: str) -> set[str]:
+    """IDs of the scene's nodes of one class."""
+    return {scene.GetNthNodeByClass(n, class_name).GetID() for n in range(scene.GetNumberOfNodesByClass(class_name))}
 
 
 def _values_by_id(node, ids_in_order: list[str]) -> dict[str, int]:

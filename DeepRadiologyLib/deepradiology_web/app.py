@@ -25,7 +25,7 @@ from .picking import PointPicker
 from .readout import CursorReadout
 from .security import worker_secret_middleware
 from .studies import StudyList
-from .uploads import ACCEPTED_SUFFIXES, UploadManager
+from .uploads import ACCEPTED_SUFFIXES, ORGAN_MAP_SUFFIXES, UploadManager
 from .viewer import LAYOUTS, ViewerManager
 
 __all__ = ["DeepRadiologyApp", "main", "SECRET_ENV"]
@@ -87,6 +87,8 @@ class DeepRadiologyApp:
         with state:
             state.job_error = ""
             state.upload_error = ""
+            state.organ_upload_error = ""
+            state.organ_upload_message = ""
             state.centre_error = ""
         wanted = "Axial Only" if study.info.kind == "radiograph" else "Axial Primary"
         if state.viewer_layout in ("Axial Only", "Axial Primary") and state.viewer_layout != wanted:
@@ -145,6 +147,11 @@ class DeepRadiologyApp:
                                   accept=",".join(ACCEPTED_SUFFIXES), density="compact", hide_details="auto",
                                   prepend_icon="mdi-folder-open", error_messages=("upload_error",),
                                   id="open-file", classes="my-1")
+                    v3.VFileInput(v_model=("organ_upload_file",), multiple=True,
+                                  label="Organ map for this CT (label map, or organ masks; same grid)",
+                                  accept=",".join(ORGAN_MAP_SUFFIXES), density="compact", hide_details="auto",
+                                  prepend_icon="mdi-map-legend", error_messages=("organ_upload_error",),
+                                  messages=("organ_upload_message",), id="open-organ-map", classes="my-1")
                     self._build_panels(html, v3)
             with layout.content:
                 with html.Div(style="position: relative; width: 100%; height: 100%;"):

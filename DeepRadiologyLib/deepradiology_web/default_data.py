@@ -18,11 +18,13 @@ from pathlib import Path
 from deepradiology.errors import InputError
 
 __all__ = ["CaseImage", "Case", "embedded_default_case", "case_from_inputs", "shared_ct_path",
-           "DEFAULT_PHANTOM_SEED", "SHARED_CT", "SHARED_CXR"]
+           "DEFAULT_PHANTOM_SEED", "SHARED_CT", "SHARED_CT_ORGANS", "SHARED_CXR"]
 
 DEFAULT_PHANTOM_SEED = 0
 #: The real CT inside the shared data folder (TotalSegmentator example, Apache-2.0).
 SHARED_CT = "ct/totalsegmentator/example_ct.nii.gz"
+#: TotalSegmentator's organ masks of that CT (one binary mask per organ, same grid), its organ map.
+SHARED_CT_ORGANS = "ct/totalsegmentator/example_ct_organs"
 #: A real chest film inside the shared data folder (NIH ChestX-ray14), for the chest X-ray panel.
 SHARED_CXR = "cxr/nih/00000001_000.png"
 
@@ -40,6 +42,10 @@ class CaseImage:
         study_id: a short id for tables ("S0"); the name is used when empty.
         lesions: a lesion JSON file (`deepradiology.lesion.save_lesions`) of lesions already marked on
             this study, e.g. from a prior reading; "" when none. LongitudinalMatch starts from them.
+        organs: the study's organ map on its CT grid, a label-map file or a folder of organ masks
+            (`deepradiology.recist.load_organ_map`); "" when none (locations then read "unknown").
+        organ_names: {label value: organ name} for a label-map file's values (JSON keys are strings).
+        organ_source: where the organ map comes from, in words, for the RECIST panel.
     """
 
     name: str
@@ -49,6 +55,13 @@ class CaseImage:
     date: str = ""
     study_id: str = ""
     lesions: str = ""
+    organs: str = ""
+    organ_names: dict = field(default_factory=dict)
+    organ_source: str = ""
+
+    def organ_label_names(self) -> dict[int, str]:
+        """``organ_names`` with integer label values (a saved case has them as JSON strings)."""
+        return {int(value): str(name) for value, name in (self.organ_names or {}).items()}
 
 
 @dataclass
@@ -111,7 +124,7 @@ def embedded_default_case(folder: str | Path, *, spacing=(0.8, 0.8, 2.5), shared
     from deepradiology.io import write_image
     from deepradiology.lesion import save_lesions
     from deepradiology.longitudinal.records import record_status
-    from deepradiology.phantom import generate_phantom
+    from deepradiology.phantom import ORGAN_LABELS, generate_phantom
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -124,15 +137,23 @@ def embedded_default_case(folder: str | Path, *, spacing=(0.8, 0.8, 2.5), shared
         # The lesion database holds lesions seen, not the marks of lesions found gone.
         marked.append([les for les in reading if record_status(les) == "present"])
         lesion_file = save_lesions(reading, folder / f"study{number}_lesions.json", force=True)
+        # The phantom's own organ labels are its organ map: exact, on the CT's grid by construction.
+        organs = write_image(study.organs, folder / f"study{number}_organs.nii", force=True, compress=False)
         label = "baseline" if number == 1 else f"follow-up {number - 1}"
         images.append(CaseImage(name=f"Phantom study {number} ({label}, {study.plan.date})", path=str(path),
                                 kind="ct", patient=phantom.plan.patient_id, date=study.plan.date,
-                                study_id=study.plan.study_id, lesions=str(lesion_file)))
+                                study_id=study.plan.study_id, lesions=str(lesion_file), organs=str(organs),
+                                organ_names={value: name for name, value in ORGAN_LABELS.items()},
+                                organ_source="the phantom's organ labels"))
     database = _follow_up_lesion_database(folder / "lesions.sqlite", phantom, marked, images)
     real_ct = shared_ct_path(shared_data)
     if real_ct is not None:
+        organ_masks = real_ct.parent / Path(SHARED_CT_ORGANS).name
         images.append(CaseImage(name="Real abdominal CT (TotalSegmentator example)", path=str(real_ct),
-                                kind="ct", patient="shared-data-ct"))
+                                kind="ct", patient="shared-data-ct",
+                                organs=str(organ_masks) if organ_masks.is_dir() else "",
+                                organ_source="TotalSegmentator's organ masks (model predictions)"
+                                if organ_masks.is_dir() else ""))
     real_cxr = shared_ct_path(shared_data, SHARED_CXR)
     if real_cxr is not None:
         images.append(CaseImage(name="Real chest X-ray (NIH ChestX-ray14 00000001_000)", path=str(real_cxr),

@@ -7,7 +7,7 @@ Images are read with the core readers (LPS) and put into the scene through the M
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .default_data import Case, CaseImage
 
@@ -16,14 +16,63 @@ __all__ = ["OpenStudy", "StudyList"]
 
 @dataclass
 class OpenStudy:
-    """One case image in the scene: what it is, its volume node."""
+    """One case image in the scene: what it is, its volume node, and its organ map when it has one.
+
+    The organ map named by ``info.organs`` is read on first use (`organ_map`, inside a measuring job,
+    not while the tab opens); one the radiologist opens later is set with `set_organ_map`.
+    """
 
     info: CaseImage
     node: object
+    _organ_map: object = field(default=None, repr=False)
+    _organ_map_read: bool = field(default=False, repr=False)
 
     @property
     def node_id(self) -> str:
         return self.node.GetID()
+
+    @property
+    def organ_map(self):
+        """The study's `organ_maps.OrganMap`, or None when it has none.
+
+        Raises:
+            InputError: the configured map is missing, not a label map, or not on the CT's grid.
+        """
+        if not self._organ_map_read:
+            path = getattr(self.info, "organs", "")
+            if path:
+                from deepradiology_mrml.volumes import volume_node_to_image
+
+                from .organ_maps import load_organ_map_of
+
+                names = self.info.organ_label_names() if hasattr(self.info, "organ_label_names") else {}
+                self._organ_map = load_organ_map_of(path, names, volume_node_to_image(self.node),
+                                                    source=getattr(self.info, "organ_source", "") or "organ map")
+            self._organ_map_read = True
+        return self._organ_map
+
+    def has_organ_map(self) -> bool:
+        """Whether the study has (or is configured with) an organ map, without reading it."""
+        return self._organ_map is not None or (not self._organ_map_read and bool(getattr(self.info, "organs", "")))
+
+    def organ_map_source(self) -> str:
+        """Where the organ map comes from, in words; "" when the study has none."""
+        if self._organ_map is not None:
+            return self._organ_map.source
+        return (getattr(self.info, "organ_source", "") or "organ map") if self.has_organ_map() else ""
+
+    def set_organ_map(self, organ_map) -> None:
+        """Use ``organ_map`` (an `organ_maps.OrganMap` already checked against this study's grid)."""
+        self._organ_map, self._organ_map_read = organ_map, True
+
+    def measure_options(self) -> dict:
+        """Keyword arguments for the measurement (`RECISTAssistLogic.measure`, `measure_lesion`): the
+        organ labels and names when the study has an organ map, else none (the location is then
+        "unknown" and flagged)."""
+        organ_map = self.organ_map
+        if organ_map is None:
+            return {}
+        return {"organ_labels": organ_map.labels, "label_names": dict(organ_map.names)}
 
 
 class StudyList:
@@ -41,6 +90,7 @@ class StudyList:
 
         self._state = state
         self._listeners: list[Callable[[OpenStudy], None]] = []
+        self._organ_listeners: list[Callable[[OpenStudy], None]] = []
         self.studies: list[OpenStudy] = []
         for info in case.images:
             image = read_image(info.path)
@@ -67,6 +117,16 @@ class StudyList:
     def on_change(self, listener: Callable[[OpenStudy], None]) -> None:
         """Call ``listener(study)`` whenever another study is put on screen."""
         self._listeners.append(listener)
+
+    def on_organ_map(self, listener: Callable[[OpenStudy], None]) -> None:
+        """Call ``listener(study)`` when a study gets an organ map during the session (`set_organ_map`)."""
+        self._organ_listeners.append(listener)
+
+    def set_organ_map(self, study: OpenStudy, organ_map) -> None:
+        """Give ``study`` an organ map (checked against its grid by the caller) and tell the listeners."""
+        study.set_organ_map(organ_map)
+        for listener in self._organ_listeners:
+            listener(study)
 
     @property
     def current(self) -> OpenStudy | None:

@@ -3,6 +3,11 @@
 The file's bytes arrive over the tab's websocket, are written to a private temporary file only long
 enough for the core readers to read it (they pick the reader from the name), and are then deleted:
 no copy of patient data stays on the server's disk. The image joins the tab's study list.
+
+An organ map can be opened beside a CT the same way (state ``organ_upload_file``): one label-map file,
+or several binary organ masks named by organ (TotalSegmentator's). It is checked against the grid of
+the study on screen (`deepradiology.io.require_same_grid`) and, when it fits, becomes that study's
+organ map for RECIST's lesion-or-not check; otherwise ``organ_upload_error`` says what differs.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from deepradiology.errors import DeepRadiologyError
 
 from .default_data import CaseImage
 
-__all__ = ["UploadManager", "ACCEPTED_SUFFIXES", "MAX_UPLOAD_MB"]
+__all__ = ["UploadManager", "ACCEPTED_SUFFIXES", "ORGAN_MAP_SUFFIXES", "MAX_UPLOAD_MB"]
 
 ACCEPTED_SUFFIXES = (".nii", ".nii.gz", ".nrrd", ".mha", ".dcm", ".png", ".jpg", ".jpeg")
+#: An organ map is a 3D label volume (or binary organ masks) on the CT's grid.
+ORGAN_MAP_SUFFIXES = (".nii", ".nii.gz", ".nrrd", ".mha")
 #: Larger files belong on the command line (``deepradiology serve FILE``), not in a websocket message.
 MAX_UPLOAD_MB = 64
 
@@ -38,7 +45,11 @@ class UploadManager:
         self._state = state
         state.upload_file = None
         state.upload_error = ""
+        state.organ_upload_file = None
+        state.organ_upload_error = ""
+        state.organ_upload_message = ""
         state.change("upload_file")(self._on_file)
+        state.change("organ_upload_file")(self._on_organ_file)
 
     def _on_file(self, upload_file, **_):
         if not upload_file:
@@ -53,6 +64,44 @@ class UploadManager:
         with self._state:
             self._state.upload_error = "; ".join(errors)
             self._state.upload_file = None
+
+    def _on_organ_file(self, organ_upload_file, **_):
+        if not organ_upload_file:
+            return
+        files = organ_upload_file if isinstance(organ_upload_file, list) else [organ_upload_file]
+        error, message = "", ""
+        try:
+            study = self.open_organ_map([(str(f.get("name", "organs")), f.get("content") or b"") for f in files])
+            message = f"{study.organ_map_source()} is now the organ map of {study.info.study_id or study.info.name}"
+        except DeepRadiologyError as exc:
+            error = exc.problem if hasattr(exc, "problem") else str(exc)
+        with self._state:
+            self._state.organ_upload_error = error
+            self._state.organ_upload_message = message
+            self._state.organ_upload_file = None
+
+    def open_organ_map(self, files: list[tuple[str, bytes]], study=None):
+        """Make the uploaded label map (or organ masks) the organ map of ``study`` (the one on screen by
+        default); returns that `OpenStudy`.
+
+        Raises:
+            InputError: no CT on screen, a radiograph, an unsupported file, or a map that is not on the
+                CT's voxel grid (the message says what differs: size, spacing, origin or directions).
+        """
+        from deepradiology.errors import InputError
+        from deepradiology_mrml.volumes import volume_node_to_image
+
+        from .organ_maps import organ_map_from_files
+
+        study = study or self._studies.current
+        if study is None or study.info.kind == "radiograph":
+            raise InputError("organ map", "open the CT it belongs to first: an organ map goes with a CT study")
+        for name, _ in files:
+            if not name.lower().endswith(ORGAN_MAP_SUFFIXES):
+                raise InputError(name, f"an organ map is a label volume; use one of {', '.join(ORGAN_MAP_SUFFIXES)}")
+        organ_map = organ_map_from_files(files, volume_node_to_image(study.node), max_mb=MAX_UPLOAD_MB)
+        self._studies.set_organ_map(study, organ_map)
+        return study
 
     def open_bytes(self, name: str, content: bytes):
         """Read an uploaded file and add it as a study; returns the new `OpenStudy`.

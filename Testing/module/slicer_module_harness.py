@@ -7,7 +7,8 @@ What this provides (and nothing else; everything MRML-related is the wheel's own
   per scene) a ``vtkMRMLScriptedModuleNode`` tagged with the module's name, as Slicer's does;
   ``ScriptedLoadableModuleTest`` is a ``unittest.TestCase`` whose ``delayDisplay`` only logs.
 - ``slicer.parameterNodeWrapper.parameterNodeWrapper``: typed attributes of a parameter node
-  (``str``/``int``/``float``/``bool`` as node parameters, MRML nodes as node references), defaults applied.
+  (``str``/``int``/``float``/``bool`` as node parameters, MRML nodes and ``Optional[Union[...]]`` of
+  node classes as node references), defaults applied.
 - ``slicer.i18n``: ``tr`` and ``translate`` returning the text unchanged.
 - ``qt``: an empty module, so that module files import; the Test classes drive the Logic, not the GUI.
 - ``slicer.mrmlScene``: a scene from `deepradiology_mrml.scene.create_scene` (no ``slicer.app``, so
@@ -92,6 +93,12 @@ def _value_type(annotation):
 
 
 def _is_node_type(annotation) -> bool:
+    """A node class, or a Union of node classes (optionally with None), as Slicer's wrapper takes them."""
+    import typing
+
+    if typing.get_origin(annotation) is typing.Union:
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return bool(members) and all(_is_node_type(a) for a in members)
     return isinstance(annotation, type) and hasattr(annotation, "GetClassName")
 
 

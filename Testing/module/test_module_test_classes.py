@@ -57,3 +57,23 @@ def test_the_harness_parameter_wrapper_keeps_typed_values_and_node_references(ha
     volume = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLScalarVolumeNode")
     p.volume, p.threshold = volume, 2.5
     assert p.volume is volume and p.threshold == 2.5
+
+
+@pytest.mark.module
+def test_the_harness_wrapper_keeps_a_union_of_node_types_as_a_node_reference(harnessed):
+    import typing
+
+    import slicer
+
+    @harness.parameterNodeWrapper
+    class Parameters:
+        organs: typing.Optional[typing.Union[slicer.vtkMRMLSegmentationNode, slicer.vtkMRMLLabelMapVolumeNode]]
+
+    p = Parameters(harness.ScriptedLoadableModuleLogic().getParameterNode())
+    assert p.organs is None
+    for kind in ("vtkMRMLSegmentationNode", "vtkMRMLLabelMapVolumeNode"):
+        node = slicer.mrmlScene.AddNewNodeByClass(kind)
+        p.organs = node
+        assert p.organs is node
+    p.organs = None
+    assert p.organs is None

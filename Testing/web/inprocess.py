@@ -11,13 +11,13 @@ _SERVERS = itertools.count()
 
 class InlineJobs:
     """Runs each job at once on this thread (the app runs it on a worker thread); an error goes to
-    ``error`` as the app's job bar shows it."""
+    ``error`` as the app's job bar shows it, and to the job's ``on_error`` as `jobs.JobRunner` sends it."""
 
     def __init__(self, state) -> None:
         self.state = state
         self.error = ""
 
-    def start(self, _title, work, *, on_done=None, **_):
+    def start(self, _title, work, *, on_done=None, on_error=None, **_):
         from deepradiology.errors import DeepRadiologyError
 
         try:
@@ -25,6 +25,8 @@ class InlineJobs:
         except DeepRadiologyError as exc:
             self.error = str(exc)
             self.state.job_error = self.error
+            if on_error is not None:
+                on_error(self.error)
             return
         if on_done is not None:
             on_done(value)

@@ -27,7 +27,7 @@ class _Viewer:
 class _Jobs:
     """Runs the job at once, on this thread (the app runs it on a worker thread)."""
 
-    def start(self, _title, work, *, on_done):
+    def start(self, _title, work, *, on_done, **_):
         on_done(work(lambda *_: None))
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from ..errors import InputError
 from ..image import Image
 
-__all__ = ["require_finite", "require_3d", "require_ct", "looks_like_ct"]
+__all__ = ["require_finite", "require_3d", "require_ct", "looks_like_ct", "require_same_grid"]
 
 
 def require_finite(image: Image) -> Image:
@@ -52,3 +52,31 @@ def require_ct(image: Image) -> Image:
     if not ok:
         raise InputError(image.source, f"a CT volume in Hounsfield units is needed, but {why}")
     return image
+
+
+def require_same_grid(image: Image, reference: Image, *, what: str = "the label map") -> Image:
+    """Refuse ``image`` unless it lies on ``reference``'s voxel grid: same size (i, j, k), spacing (mm),
+    origin (LPS mm) and directions. A label map of the right size but shifted or rescaled would name
+    the wrong organ at every voxel, so it is refused rather than used.
+
+    Tolerances: 0.1 % of a voxel's spacing, 0.01 mm of origin per mm of spacing, 1e-4 on directions."""
+    problems = []
+    if tuple(image.size) != tuple(reference.size):
+        problems.append(f"size {tuple(image.size)} voxels vs {tuple(reference.size)}")
+    else:
+        spacing, ref_spacing = np.asarray(image.spacing, float), np.asarray(reference.spacing, float)
+        if not np.allclose(spacing, ref_spacing, rtol=1e-3, atol=1e-4):
+            problems.append(f"spacing {_mm(spacing)} mm vs {_mm(ref_spacing)} mm")
+        origin, ref_origin = np.asarray(image.origin, float), np.asarray(reference.origin, float)
+        if np.max(np.abs(origin - ref_origin)) > 0.01 * max(float(np.min(ref_spacing)), 1.0):
+            problems.append(f"origin {_mm(origin)} mm vs {_mm(ref_origin)} mm (LPS)")
+        if not np.allclose(np.asarray(image.direction, float), np.asarray(reference.direction, float), atol=1e-4):
+            problems.append("its axes point in other directions")
+    if problems:
+        raise InputError(image.source or what, f"{what} is not on the CT's voxel grid ({'; '.join(problems)}): "
+                         "resample it onto the CT first")
+    return image
+
+
+def _mm(values) -> str:
+    return "(" + ", ".join(f"{float(v):.2f}" for v in values) + ")"

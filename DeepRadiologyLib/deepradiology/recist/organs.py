@@ -35,11 +35,12 @@ class NotALesionError(NoLesionError):
 
 def load_organ_map(path, ct: Image) -> tuple[Image, dict[int, str]]:
     """An organ label map for ``ct``: one label-map file, or a folder of binary masks (one organ a file,
-    named by its file name, e.g. TotalSegmentator's ``liver.nii.gz``). Must be on the CT's voxel grid.
+    named by its file name, e.g. TotalSegmentator's ``liver.nii.gz``). Must be on the CT's voxel grid (size,
+    spacing, origin and directions; `deepradiology.io.require_same_grid`), else InputError.
 
     Returns (label Image [k, j, i] int, {label: organ name}); names of a label-map file are "label N".
     """
-    from ..io import read_image
+    from ..io import read_image, require_same_grid
 
     path = Path(path)
     if not path.exists():
@@ -51,16 +52,12 @@ def load_organ_map(path, ct: Image) -> tuple[Image, dict[int, str]]:
         labels = np.zeros(ct.array.shape, dtype=np.int32)
         names: dict[int, str] = {}
         for n, f in enumerate(files, start=1):
-            mask = read_image(f)
-            if mask.array.shape != ct.array.shape:
-                raise InputError(f, f"is on another grid {mask.array.shape} than the CT {ct.array.shape}")
+            mask = require_same_grid(read_image(f), ct, what=f"the organ mask {f.name}")
             labels[(np.asarray(mask.array) > 0) & (labels == 0)] = n
             names[n] = f.name.split(".")[0]
         return ct.with_array(labels, modality="", meta={}), names
-    lab = read_image(path)
+    lab = require_same_grid(read_image(path), ct, what=f"the organ map {path.name}")
     arr = np.asarray(lab.array)
-    if arr.shape != ct.array.shape:
-        raise InputError(path, f"is on another grid {arr.shape} than the CT {ct.array.shape}")
     if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
         raise InputError(path, "is not a label map (values must be whole numbers)")
     arr = arr.astype(np.int32)

@@ -4,6 +4,10 @@ All measuring is `deepradiology_mrml.logic.recist.RECISTAssistLogic.measure`: it
 under the click, draws the two RECIST lines on its key slice, adds its 3D segment and writes the
 lesion table node. The panel shows that table node and moves the views to the key slice, where the
 lines are. Each measured lesion also joins the study's lesions for the tracks panel.
+
+Lesion or not: the study's organ map (`studies.OpenStudy.measure_options`) goes with every measurement.
+With one, the location is the organ the map names ("from organ map") and a click on a normal organ is
+refused: the refusal is shown in place of a measurement. Without one the location reads "unknown".
 """
 
 from __future__ import annotations
@@ -16,6 +20,16 @@ from .base import Workspace
 from .widgets import display_value, records_table, table_headers
 
 __all__ = ["RECISTPanel"]
+
+
+def location_text(study, lesion) -> str:
+    """Where the lesion is and how that is known: "location: liver (from organ map: the phantom's organ
+    labels)", or "location unknown: no organ map" - never an organ guessed from HU shown as fact."""
+    source = lesion.extra.get("location_source")
+    if source == "organ_map":
+        where = study.organ_map_source() if hasattr(study, "organ_map_source") else ""
+        return f"location: {lesion.location} (from organ map{': ' + where if where else ''})"
+    return "location unknown: no organ map for this study"
 
 
 class RECISTPanel:
@@ -34,7 +48,12 @@ class RECISTPanel:
         workspace.studies.on_change(self._show_markups_of)
         state = workspace.state
         state.update({"recist_headers": [], "recist_rows": [], "recist_last": "", "recist_propagate": True,
-                      "recist_selected": -1})
+                      "recist_selected": -1, "recist_refused": False, "recist_organ_map": ""})
+        workspace.studies.on_change(lambda study: self.show_organ_map_of(study))
+        if hasattr(workspace.studies, "on_organ_map"):
+            workspace.studies.on_organ_map(self._organ_map_added)
+        if workspace.studies.current is not None:
+            self.show_organ_map_of(workspace.studies.current)
 
     # -- actions -------------------------------------------------------------------------------
     def ask_for_click(self) -> None:
@@ -48,10 +67,33 @@ class RECISTPanel:
             return
         point_ras = lps_to_ras(point_lps)
         propagate = bool(self._ws.state.recist_propagate)
+        # The organ map is read inside the job (a folder of masks takes a moment), then kept by the study.
         self._ws.jobs.start(
             "Measuring the lesion",
-            lambda progress: self._logic.measure(study.node, point_ras, propagate=propagate, progress=progress),
-            on_done=lambda lesion: self._measured(study, lesion))
+            lambda progress: self._logic.measure(study.node, point_ras, propagate=propagate, progress=progress,
+                                                 **study.measure_options()),
+            on_done=lambda lesion: self._measured(study, lesion), on_error=self._refused)
+
+    def _refused(self, message: str) -> None:
+        """A click the core refused (a normal organ, air, no lesion): say why, in place of a measurement,
+        and take the clicked-point marker away (nothing was measured there)."""
+        self._ws.picker.clear()
+        self._ws.viewer.schedule_render()
+        with self._ws.state as state:
+            state.recist_last = f"Not measured: {message.removeprefix('click: ')}"
+            state.recist_refused = True
+
+    def _organ_map_added(self, study) -> None:
+        if study is self._ws.studies.current:
+            self.show_organ_map_of(study)
+
+    def show_organ_map_of(self, study) -> None:
+        """The line under the buttons saying which organ map the study on screen has, if any."""
+        source = study.organ_map_source() if hasattr(study, "organ_map_source") else ""
+        with self._ws.state as state:
+            state.recist_organ_map = (f"Organ map: {source}; locations come from it and a click on a normal organ "
+                                      "is refused." if source else
+                                      "No organ map for this study: locations read \"unknown\".")
 
     def _book_record(self, study, lesion, record_id: str):
         """The lesion as the study's lesion book keeps it: with its study, patient and record id."""
@@ -79,7 +121,8 @@ class RECISTPanel:
                   if same is not None else "")
         with self._ws.state as state:
             state.recist_last = (f"{lesion.lesion_id}: long axis {lesion.long_axis_mm:.1f} mm, short axis "
-                                 f"{lesion.short_axis_mm:.1f} mm{volume}{linked}")
+                                 f"{lesion.short_axis_mm:.1f} mm{volume}; {location_text(study, lesion)}{linked}")
+            state.recist_refused = False
         self._show_table()
         self._show_markups_of(study)
         # The lines lie on the lesion's key slice, which may not be the clicked one: go there.
@@ -259,7 +302,9 @@ class RECISTPanel:
                 v3.VBtn("Undo last", click=self.undo, size="small", variant="outlined", classes="ml-2",
                         id="recist-undo", disabled=("job_running || !recist_rows.length",))
                 # (undo works on the last action: an endpoint drag, or a whole measurement)
-            html.Div("{{ recist_last }}", classes="text-body-2 my-1", id="recist-last")
+            html.Div("{{ recist_organ_map }}", classes="text-caption my-1", id="recist-organ-map")
+            html.Div("{{ recist_last }}", classes=("recist_refused ? 'text-body-2 my-1 text-error' : 'text-body-2 my-1'",),
+                     id="recist-last")
             with html.Div(v_show="recist_rows.length"):
                 html.Div("Measured lesions (click one to show it)", classes="text-subtitle-2")
                 records_table(headers="recist_headers", rows="recist_rows", element_id="recist-table",

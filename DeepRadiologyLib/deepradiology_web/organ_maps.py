@@ -1,0 +1,93 @@
+"""A study's organ map: the organ labels on its CT's voxel grid that name a measured lesion's location
+and refuse a click on a normal organ (`deepradiology.recist.organs`).
+
+Where one comes from: the phantom's own organ labels, the TotalSegmentator masks shipped beside the
+real CT, or a label map (or a set of organ masks) the radiologist opens beside a CT. Every map is
+checked against its CT's grid (`deepradiology.io.require_same_grid`) before it is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["OrganMap", "load_organ_map_of", "organ_map_from_files"]
+
+
+@dataclass
+class OrganMap:
+    """Organ labels on a study's CT grid.
+
+    Attributes:
+        labels: integer label `Image` [k, j, i] on the CT's grid (LPS geometry).
+        names: {label value: organ name}.
+        source: where the map came from, in words ("the phantom's organ labels").
+    """
+
+    labels: object
+    names: dict[int, str] = field(default_factory=dict)
+    source: str = ""
+
+    def describe(self) -> str:
+        """One line for the panel: where the map is from and the organs it holds."""
+        import numpy as np
+
+        present = {int(v) for v in np.unique(np.asarray(self.labels.array)) if v > 0}
+        organs = sorted({name for value, name in self.names.items() if value in present})
+        shown = ", ".join(organs[:8]) + (f" and {len(organs) - 8} more" if len(organs) > 8 else "")
+        return f"{self.source}: {len(organs)} organ(s) ({shown})"
+
+
+def load_organ_map_of(path: str, names: dict | None, ct, *, source: str) -> OrganMap:
+    """The organ map at ``path`` (a label-map file, or a folder of binary organ masks named by organ)
+    for the CT `Image` ``ct``; ``names`` ({label: organ}) names a label-map file's values.
+
+    Raises:
+        InputError: missing, not a label map, or not on the CT's grid (the sentence says which).
+    """
+    from deepradiology.recist import load_organ_map
+
+    labels, found = load_organ_map(path, ct)
+    if names:
+        found = {int(value): str(name) for value, name in names.items()}
+    return OrganMap(labels, found, source)
+
+
+def organ_map_from_files(files: list[tuple[str, bytes]], ct, *, max_mb: float) -> OrganMap:
+    """An organ map the radiologist opened in the browser: one label-map file (values named "label N"),
+    or several binary masks, one organ a file named by it (as TotalSegmentator writes them).
+
+    The bytes are written to a private temporary folder under their own (cleaned) names only while the
+    core reader reads them, then deleted.
+
+    Raises:
+        InputError: no file, a file too large or unreadable, or not on the CT's grid; the message names
+            the user's file, not the temporary copy.
+    """
+    import re
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from deepradiology.errors import InputError
+
+    if not files:
+        raise InputError("organ map", "no file was given")
+    folder = Path(tempfile.mkdtemp(prefix="deepradiology-organs-"))
+    try:
+        written = []
+        for name, content in files:
+            if isinstance(content, str) or not content:
+                raise InputError(name, "the browser sent no file content")
+            if len(content) > max_mb * 2**20:
+                raise InputError(name, f"larger than {max_mb:g} MB")
+            clean = re.sub(r"[^\w.\-]", "_", Path(name).name)[:80] or "organ.nii.gz"
+            (folder / clean).write_bytes(content)
+            written.append(clean)
+        target = folder / written[0] if len(written) == 1 else folder
+        what = f"uploaded label map {written[0]}" if len(written) == 1 else f"{len(written)} uploaded organ masks"
+        try:
+            return load_organ_map_of(str(target), None, ct, source=what)
+        except InputError as exc:
+            raise InputError(", ".join(n for n, _ in files), exc.problem) from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
