@@ -291,7 +291,8 @@ def evaluate(assessment: Assessment) -> Evaluation:
         non_target = _non_target_step(tp, base, last_overall == "CR", reasons) if base.non_targets else None
         new_pd = False
         for e in tp.new_lesions:
-            where = f" in {e.organ}" if e.organ else ""
+            # "(liver)", "(outside the organ map)": a location label, which does not always read after "in"
+            where = f" ({e.organ})" if e.organ else ""
             if e.equivocal:
                 equivocal_since.setdefault(e.id, n)
                 reasons.append(f"new lesion {e.id}{where} is equivocal: not PD at this time point; if a later study "
