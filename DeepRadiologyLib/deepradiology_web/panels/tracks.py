@@ -84,7 +84,9 @@ class TracksPanel:
             state.tracks_response_headers = table_headers(response_columns)
             state.tracks_response_rows = [self._row(r, response_columns, n) for n, r in enumerate(response)]
             state.tracks_chart = line_chart_svg({k: (list(x), list(y)) for k, (x, y) in series.items()},
-                                                x_title=x_title, y_title="diameter (mm)")
+                                                x_title=x_title, y_title="lesion diameter (mm)",
+                                                # the sum is several lesions long: its own axis keeps theirs readable
+                                                right=("target sum",), right_title="target sum (mm)")
             state.tracks_overall = str(response[-1].get("overall response") or "") if response else ""
             state.tracks_note = "; ".join(result.warnings) if getattr(result, "warnings", None) else ""
             state.tracks_selected = -1
