@@ -26,7 +26,7 @@ from .readout import CursorReadout
 from .security import worker_secret_middleware
 from .studies import StudyList
 from .uploads import ACCEPTED_SUFFIXES, UploadManager
-from .viewer import LAYOUTS, ViewerManager
+from .viewer import ViewerManager
 
 __all__ = ["DeepRadiologyApp", "main", "SECRET_ENV"]
 
@@ -78,6 +78,7 @@ class DeepRadiologyApp:
         state.centre_error = ""
         self._build_ui()
         if self.studies.current is not None:
+            self.viewer.read_as_radiograph(self.studies.current.info.kind == "radiograph")
             self.viewer.show_volume(self.studies.current.node)
 
     def _show_study(self, study) -> None:
@@ -88,9 +89,7 @@ class DeepRadiologyApp:
             state.job_error = ""
             state.upload_error = ""
             state.centre_error = ""
-        wanted = "Axial Only" if study.info.kind == "radiograph" else "Axial Primary"
-        if state.viewer_layout in ("Axial Only", "Axial Primary") and state.viewer_layout != wanted:
-            state.viewer_layout = wanted
+        self.viewer.read_as_radiograph(study.info.kind == "radiograph")
         self.viewer.show_volume(study.node)
 
     # -- actions ---------------------------------------------------------------------------------
@@ -128,8 +127,10 @@ class DeepRadiologyApp:
                            density="compact", hide_details=True, style="max-width: 160px", classes="mx-2",
                            id="window-preset", clearable=False)
                 html.Div("{{ window_readout }}", classes="text-caption mx-2", id="window-readout")
-                v3.VSelect(v_model=("viewer_layout",), items=(list(LAYOUTS),), label="Layout",
-                           density="compact", hide_details=True, style="max-width: 180px", classes="mx-2")
+                # A radiograph has one layout: the choice is shown, but there is nothing to choose.
+                v3.VSelect(v_model=("viewer_layout",), items=("viewer_layouts",), label="Layout",
+                           density="compact", hide_details=True, style="max-width: 180px", classes="mx-2",
+                           id="viewer-layout", disabled=("viewer_radiograph",))
             with layout.drawer:
                 with html.Div(classes="pa-2"):
                     self._build_job_bar(html, v3)

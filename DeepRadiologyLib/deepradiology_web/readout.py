@@ -110,6 +110,8 @@ class CursorReadout:
             return where + "; outside the image"
         value = image.GetScalarComponentAsDouble(int(index[0]), int(index[1]), int(index[2]), 0)
         unit = " HU" if study.info.kind == "ct" else ""
+        if study.info.kind == "radiograph":   # one image: no slice to count, no axial/sagittal/coronal
+            return f"Radiograph: pixel ({index[0]}, {index[1]}); {value:.0f}"
         return f"{where}; slice {index[2] + 1}/{dims[2]}; {value:.0f}{unit}"
 
     def _on_move(self, view, interactor) -> None:
