@@ -74,7 +74,9 @@ class CursorReadout:
 
     def refresh_window(self) -> None:
         display = self._display()
-        text = f"W {display.GetWindow():.0f} / L {display.GetLevel():.0f} HU" if display is not None else ""
+        study = self._studies.current
+        unit = " HU" if study is not None and study.info.kind == "ct" else ""   # a film's pixels are no HU
+        text = f"W {display.GetWindow():.0f} / L {display.GetLevel():.0f}{unit}" if display is not None else ""
         with self._state:
             self._state.window_readout = text
 
