@@ -20,6 +20,7 @@ import sys
 from .default_data import Case
 from .jobs import JobRunner
 from .lesion_book import LesionBook
+from .line_labels import LineLabels
 from .panels import Workspace, available_panels
 from .picking import PointPicker
 from .readout import CursorReadout
@@ -65,6 +66,7 @@ class DeepRadiologyApp:
         self.studies = StudyList(scene=self.slicer_app.scene, case=case, state=state)
         self.studies.on_change(self._show_study)
         self.readout = CursorReadout(state=state, viewer=self.viewer, studies=self.studies)
+        self.line_labels = LineLabels(state=state, scene=self.slicer_app.scene, viewer=self.viewer)
         self.uploads = UploadManager(scene=self.slicer_app.scene, studies=self.studies, state=state)
         self.workspace = Workspace(server=server, scene=self.slicer_app.scene, viewer=self.viewer,
                                    picker=self.picker, jobs=self.jobs, studies=self.studies,

@@ -30,6 +30,9 @@ def _slice_view_ui(server, view_id: str, view) -> None:
         with html.Div(v_if="!viewer_radiograph"):
             create_slice_buttons(server_, view_id_, view_)
 
+    from .line_labels import label_overlay_ui
+
+    label_overlay_ui(view.get_singleton_tag())
     create_vertical_view_gutter_ui(server, view_id, view, volume_only_buttons)
     with html.Div(v_if="!viewer_radiograph", classes="slice-slider-gutter",
                   style="position: absolute; bottom: 0; left: 0; background-color: transparent; width: 100%;"):
@@ -63,6 +66,7 @@ class ViewerManager:
         server.state.viewer_radiograph = False
         server.state.change("viewer_layout")(self._on_layout)
         self._busy = False
+        self._render_listeners = []
         self._fitted: set[str] = set()
         for view in self.slice_views():
             view.interactor().AddObserver("WindowResizeEvent", lambda *_, v=view: self._fit_once(v))
@@ -160,8 +164,15 @@ class ViewerManager:
         if not busy:
             self.schedule_render()
 
+    def on_render(self, listener) -> None:
+        """Call ``listener()`` whenever the views are asked to render (not while a job runs), e.g. to
+        keep page overlays in step with the scene."""
+        self._render_listeners.append(listener)
+
     def schedule_render(self) -> None:
         if self._busy:
             return
+        for listener in self._render_listeners:
+            listener()
         for view in self.views():
             view.schedule_render()
