@@ -13,6 +13,7 @@ from deepradiology_mrml.logic.longitudinal import LongitudinalMatchLogic, StudyI
 
 from .base import Workspace
 from .track_marks import TrackMarks
+from .track_outline import TrackOutline
 from .widgets import display_value, line_chart_svg, records_table, table_headers
 
 __all__ = ["TracksPanel"]
@@ -30,6 +31,7 @@ class TracksPanel:
         state.update({"tracks_headers": [], "tracks_rows": [], "tracks_response_headers": [],
                       "tracks_response_rows": [], "tracks_chart": "", "tracks_selected": -1,
                       "tracks_overall": "", "tracks_summary": "", "tracks_note": ""})
+        self._outline = TrackOutline(workspace, self._logic)   # the selected track, outlined per study
         self._marks = TrackMarks(workspace, self._logic, refresh=lambda: self._show_result(self._logic.result))
         workspace.studies.on_change(lambda _study: self._describe_inputs())
         workspace.lesions.on_change(lambda _study: self._describe_inputs())
@@ -66,6 +68,7 @@ class TracksPanel:
 
         tracks = table_to_records(self._logic.tracks_table)
         response = table_to_records(self._logic.response_table)
+        self._outline.clear()
         self._track_ids = [row["track"] for row in tracks]
         studies = list(result.studies)
         track_columns = [("track", "Track"), ("status", "Status"), ("role", "Role")]
@@ -105,6 +108,7 @@ class TracksPanel:
         from deepradiology.frames import ras_to_lps
 
         index = int(index)
+        self._outline.show(self._track_ids[index])
         positions = self._logic.jump_positions(self._track_ids[index])
         current = self._ws.studies.current
         by_node = {s.node_id: s for s in self._ws.studies.studies}
