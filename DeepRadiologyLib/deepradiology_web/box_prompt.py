@@ -63,6 +63,8 @@ class BoxPrompt:
     def request(self, prompt: str, on_box: Callable[[np.ndarray], None]) -> None:
         """Ask for a box; ``on_box(corners_lps)`` receives its two opposite corners, shape (2, 3), LPS mm."""
         self.clear()
+        # Made now, not in the middle of a mouse event, so that the views have its widget before the drag.
+        self._ensure_node()
         self._on_box = on_box
         self._press = None
         interaction = self._interaction_node()

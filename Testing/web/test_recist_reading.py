@@ -11,11 +11,13 @@ import re
 
 import pytest
 
-from .conftest import centre_views_on, open_panel, open_tab, save_screenshot, wait_until
+from .conftest import centre_views_on, count_pixels_like, open_panel, open_tab, save_screenshot, wait_until
 
 pytestmark = pytest.mark.browser
 
 _LPS = re.compile(r"LPS \((-?[\d.]+), (-?[\d.]+), (-?[\d.]+)\) mm")
+#: The drawn box's colour (`box_prompt.BoxPrompt`, RGB 0-255).
+BOX_BLUE = (77, 217, 255)
 _BOX = re.compile(r"box \((-?[\d.]+), (-?[\d.]+)\) to \((-?[\d.]+), (-?[\d.]+)\) mm LPS")
 
 
@@ -62,7 +64,8 @@ def test_a_box_drag_measures_the_lesion_in_the_box_with_labels_apart(a_browser, 
         for n in range(1, 7):    # as a hand drags: several moves, not a jump
             page.mouse.move(start[0] + (end[0] - start[0]) * n / 6, start[1] + (end[1] - start[1]) * n / 6)
             page.wait_for_timeout(120)
-        page.wait_for_timeout(200)
+        # The box is drawn while dragging (on the slice it is drawn on; the lines go to the lesion's key slice).
+        wait_until(lambda: count_pixels_like(page, BOX_BLUE, tolerance=50) > 60, timeout_s=20)
         page.mouse.up()
         page.locator("#pick-prompt").wait_for(state="hidden", timeout=15_000)
         page.locator("#recist-table tbody tr").first.wait_for(timeout=120_000)
@@ -78,7 +81,7 @@ def test_a_box_drag_measures_the_lesion_in_the_box_with_labels_apart(a_browser, 
         row = dict(zip(headers, page.locator("#recist-table tbody tr").first.locator("td").all_inner_texts()))
         assert page.locator("#recist-table tbody tr").count() == 1
         assert float(row["long mm"]) == pytest.approx(liver["long_axis_mm"], rel=0.12)
-        # The drag drew a box; it did not also change the window as a plain drag in the view would.
+        # The drag did not also change the window, as a plain drag in the view would.
         assert page.locator("#window-readout").inner_text() == window
 
         # Two labels, one per axis, readable, apart, naming the table's numbers.

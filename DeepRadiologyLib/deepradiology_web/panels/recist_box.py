@@ -33,6 +33,7 @@ class RECISTBox:
         ws = panel._ws
         self._prompt = BoxPrompt(scene=ws.scene, viewer=ws.viewer, state=ws.state)
         ws.state.recist_box = ""
+        ws.studies.on_change(lambda _study: self._prompt.clear())   # a box belongs to the study it was drawn on
 
     def ask_for_box(self) -> None:
         self._panel._ws.picker.cancel()   # one prompt at a time: a click now is not a measurement
