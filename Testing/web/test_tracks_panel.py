@@ -58,6 +58,7 @@ def test_matching_fills_the_tracks_table_chart_and_response(a_browser, a_default
         # The highlight arrives as a state update, which may come after the views' new picture.
         wait_until(lambda: "bg-blue-lighten-4" in (rows.nth(persistent).get_attribute("class") or ""), timeout_s=10)
         wait_until(lambda: count_pixels_like(page, OUTLINE_MAGENTA) > 40, timeout_s=20)
+        page.locator("#tracks-chart").scroll_into_view_if_needed()   # the picture shows the chart's two axes
         save_screenshot(page, "tracks-panel")
         for study in ("S1", "S2"):
             select_study(page, study)

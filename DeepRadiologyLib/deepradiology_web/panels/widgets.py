@@ -124,8 +124,10 @@ def line_chart_svg(series: Mapping[str, tuple[Sequence[float], Sequence[float]]]
                          f"<title>{html_escape.escape(str(name))}: {float(y):.1f}</title></circle>")
         row, column = divmod(n, 4)
         lx, ly = left + column * (width - left) / 4, sy(0) + 40 + 14 * row
-        label = f"{name} (right axis)" if axis == "right" else str(name)
-        parts.append(f"<rect x='{lx:.1f}' y='{ly - 8:.1f}' width='10' height='3' fill='{color}'/>"
-                     f"<text x='{lx + 13:.1f}' y='{ly - 4:.1f}'>{html_escape.escape(label)}</text>")
+        # the right axis's series: a dashed swatch, as its line (its axis title names it and its unit)
+        swatch = (f"<line x1='{lx:.1f}' y1='{ly - 6.5:.1f}' x2='{lx + 10:.1f}' y2='{ly - 6.5:.1f}' stroke='{color}' "
+                  f"stroke-width='3' stroke-dasharray='4 2'/>" if axis == "right" else
+                  f"<rect x='{lx:.1f}' y='{ly - 8:.1f}' width='10' height='3' fill='{color}'/>")
+        parts.append(f"{swatch}<text x='{lx + 13:.1f}' y='{ly - 4:.1f}'>{html_escape.escape(str(name))}</text>")
     parts.append("</svg>")
     return "".join(parts)
