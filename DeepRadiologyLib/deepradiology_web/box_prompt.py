@@ -100,6 +100,11 @@ class BoxPrompt:
     def _on_event(self, view, interactor, event: str) -> None:
         if not self.armed:
             return
+        interaction = self._interaction_node()
+        if interaction is not None and interaction.GetCurrentInteractionMode() == interaction.Place:
+            # Another panel asked for a click since (the point picker's place mode): that request wins.
+            self._on_box, self._press, self._mode = None, None, None
+            return
         slice_node = view.get_view_node()
         x, y = interactor.GetEventPosition()
         if event == "LeftButtonPressEvent":

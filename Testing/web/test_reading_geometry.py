@@ -155,3 +155,15 @@ def test_a_drag_gives_the_box_it_covers_and_a_click_gives_none(a_box_prompt):
     assert abs(boxes[0][1][0] - boxes[0][0][0]) == pytest.approx(30.0)
     assert abs(boxes[0][1][1] - boxes[0][0][1]) == pytest.approx(35.0)
     assert a_box_prompt[0]._node.GetNumberOfControlPoints() == 4
+
+
+def test_a_click_asked_for_by_another_panel_since_wins_over_a_pending_box(a_box_prompt, a_scene):
+    prompt, view, _slice_node, _state = a_box_prompt
+    boxes = []
+    prompt.request("Drag a box", boxes.append)
+    interaction = a_scene.GetNodeByID("vtkMRMLInteractionNodeSingleton")
+    interaction.SetCurrentInteractionMode(interaction.Place)   # as the point picker does for its click
+    view.interactor().fire("LeftButtonPressEvent", 120, 90)
+    view.interactor().fire("LeftButtonReleaseEvent", 180, 160)
+    assert boxes == [] and not prompt.armed
+    assert interaction.GetCurrentInteractionMode() == interaction.Place   # the picker's mode is left alone
