@@ -52,6 +52,7 @@ def _measure_study(scene, logic_cls, volume_node, study, patient: str) -> tuple[
         lesion.patient, lesion.study = patient, study.plan.study_id
         lesions.append(lesion)
         errors.append({"study": study.plan.study_id, "lesion": lesion.lesion_id, "truth": truth["lesion_id"],
+                       "truth_track": truth["track_id"],
                        "long_mm": round(lesion.long_axis_mm, 2), "long_error_mm": round(lesion.long_axis_mm - truth["long_axis_mm"], 2),
                        "short_error_mm": round(lesion.short_axis_mm - truth["short_axis_mm"], 2),
                        "volume_error_pct": round(100 * (lesion.volume_ml / truth["volume_ml"] - 1), 1)})
@@ -72,6 +73,22 @@ def _file_study_nodes(scene, logic, volume_node, study, patient: str) -> None:
              for node_id in (entry.long_node_id, entry.short_node_id)]
     file_under_study(scene, patient, f"{study_id} ({study.plan.date})",
                      [volume_node, logic.segmentation_node, logic.table_node, *lines])
+
+
+def _truth_track_names(tracking, errors: list[dict]) -> dict[str, str]:
+    """Each matched track's id -> the phantom truth's track id of the lesions it holds.
+
+    The matching numbers its tracks itself (T1, T2, ... in its own order), so its T1 need not be the
+    truth's T1; this says which is which. A track holding lesions of several truth tracks (a wrong
+    merge) names them all, joined by "+".
+    """
+    truth_of = {(e["study"], e["lesion"]): e["truth_track"] for e in errors}
+    names = {}
+    for track in tracking.result.tracks:
+        found = sorted({truth_of[(study, i)] for study, ids in track.lesions.items() for i in ids
+                        if (study, i) in truth_of})
+        names[track.track_id] = "+".join(found) if found else "none"
+    return names
 
 
 def _pancreas_status() -> dict:
@@ -155,6 +172,7 @@ def run_demo(folder: str | Path, *, seed: int = 0, spacing=(0.8, 0.8, 2.5), forc
     finally:
         close_scene(scene)
 
+    truth_names = _truth_track_names(tracking, errors)
     summary = {
         "patient": patient,
         "outputs": {k: str(v) for k, v in outputs.items()},
@@ -162,7 +180,12 @@ def run_demo(folder: str | Path, *, seed: int = 0, spacing=(0.8, 0.8, 2.5), forc
                    "mean_abs_long_error_mm": round(float(np.mean([abs(e["long_error_mm"]) for e in errors])), 2),
                    "mean_abs_short_error_mm": round(float(np.mean([abs(e["short_error_mm"]) for e in errors])), 2),
                    "per_lesion": errors},
-        "longitudinal": {"tracks": tracking.track_rows(), "response": tracking.response_rows()},
+        "longitudinal": {"tracks": [dict(row, **{"truth track": truth_names.get(row["track"], "none")})
+                                    for row in tracking.track_rows()],
+                         "track_names": truth_names,
+                         "track_names_note": "tracks are numbered by the matching; 'truth track' (and track_names: "
+                                             "matched -> truth) names the phantom ground-truth track each one follows",
+                         "response": tracking.response_rows()},
         "retrieval": {"query": measured[0][0].lesion_id,
                       "neighbours": [{"rank": r.rank, "distance": round(r.distance, 3), "lesion": r.label,
                                       "closest_by": r.closest_by} for r in neighbours]},

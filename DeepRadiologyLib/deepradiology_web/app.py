@@ -20,13 +20,14 @@ import sys
 from .default_data import Case
 from .jobs import JobRunner
 from .lesion_book import LesionBook
+from .line_labels import LineLabels
 from .panels import Workspace, available_panels
 from .picking import PointPicker
 from .readout import CursorReadout
 from .security import worker_secret_middleware
 from .studies import StudyList
 from .uploads import ACCEPTED_SUFFIXES, ORGAN_MAP_SUFFIXES, UploadManager
-from .viewer import LAYOUTS, ViewerManager
+from .viewer import ViewerManager
 
 __all__ = ["DeepRadiologyApp", "main", "SECRET_ENV"]
 
@@ -65,6 +66,7 @@ class DeepRadiologyApp:
         self.studies = StudyList(scene=self.slicer_app.scene, case=case, state=state)
         self.studies.on_change(self._show_study)
         self.readout = CursorReadout(state=state, viewer=self.viewer, studies=self.studies)
+        self.line_labels = LineLabels(state=state, scene=self.slicer_app.scene, viewer=self.viewer)
         self.uploads = UploadManager(scene=self.slicer_app.scene, studies=self.studies, state=state)
         self.workspace = Workspace(server=server, scene=self.slicer_app.scene, viewer=self.viewer,
                                    picker=self.picker, jobs=self.jobs, studies=self.studies,
@@ -78,6 +80,7 @@ class DeepRadiologyApp:
         state.centre_error = ""
         self._build_ui()
         if self.studies.current is not None:
+            self.viewer.read_as_radiograph(self.studies.current.info.kind == "radiograph")
             self.viewer.show_volume(self.studies.current.node)
 
     def _show_study(self, study) -> None:
@@ -90,9 +93,7 @@ class DeepRadiologyApp:
             state.organ_upload_error = ""
             state.organ_upload_message = ""
             state.centre_error = ""
-        wanted = "Axial Only" if study.info.kind == "radiograph" else "Axial Primary"
-        if state.viewer_layout in ("Axial Only", "Axial Primary") and state.viewer_layout != wanted:
-            state.viewer_layout = wanted
+        self.viewer.read_as_radiograph(study.info.kind == "radiograph")
         self.viewer.show_volume(study.node)
 
     # -- actions ---------------------------------------------------------------------------------
@@ -130,8 +131,10 @@ class DeepRadiologyApp:
                            density="compact", hide_details=True, style="max-width: 160px", classes="mx-2",
                            id="window-preset", clearable=False)
                 html.Div("{{ window_readout }}", classes="text-caption mx-2", id="window-readout")
-                v3.VSelect(v_model=("viewer_layout",), items=(list(LAYOUTS),), label="Layout",
-                           density="compact", hide_details=True, style="max-width: 180px", classes="mx-2")
+                # A radiograph has one layout: the choice is shown, but there is nothing to choose.
+                v3.VSelect(v_model=("viewer_layout",), items=("viewer_layouts",), label="Layout",
+                           density="compact", hide_details=True, style="max-width: 180px", classes="mx-2",
+                           id="viewer-layout", disabled=("viewer_radiograph",))
             with layout.drawer:
                 with html.Div(classes="pa-2"):
                     self._build_job_bar(html, v3)

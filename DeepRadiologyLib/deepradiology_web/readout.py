@@ -74,7 +74,9 @@ class CursorReadout:
 
     def refresh_window(self) -> None:
         display = self._display()
-        text = f"W {display.GetWindow():.0f} / L {display.GetLevel():.0f} HU" if display is not None else ""
+        study = self._studies.current
+        unit = " HU" if study is not None and study.info.kind == "ct" else ""   # a film's pixels are no HU
+        text = f"W {display.GetWindow():.0f} / L {display.GetLevel():.0f}{unit}" if display is not None else ""
         with self._state:
             self._state.window_readout = text
 
@@ -110,6 +112,8 @@ class CursorReadout:
             return where + "; outside the image"
         value = image.GetScalarComponentAsDouble(int(index[0]), int(index[1]), int(index[2]), 0)
         unit = " HU" if study.info.kind == "ct" else ""
+        if study.info.kind == "radiograph":   # one image: no slice to count, no axial/sagittal/coronal
+            return f"Radiograph: pixel ({index[0]}, {index[1]}); {value:.0f}"
         return f"{where}; slice {index[2] + 1}/{dims[2]}; {value:.0f}{unit}"
 
     def _on_move(self, view, interactor) -> None:

@@ -9,10 +9,35 @@ from __future__ import annotations
 
 from deepradiology.frames import lps_to_ras
 
-__all__ = ["ViewerManager", "LAYOUTS"]
+__all__ = ["ViewerManager", "LAYOUTS", "RADIOGRAPH_LAYOUT"]
 
-#: The view arrangements a radiologist can pick; "Axial Primary" is the reading default.
+#: The view arrangements a radiologist can pick for a volume; "Axial Primary" is the reading default.
 LAYOUTS = ("Axial Primary", "Axial Only", "Quad View", "3D Primary")
+#: A radiograph's only layout: one large 2D view, with no slice slider and no 3D button (a film has
+#: one slice and no other orientation to choose).
+RADIOGRAPH_LAYOUT = "Radiograph"
+
+
+def _slice_view_ui(server, view_id: str, view) -> None:
+    """trame-slicer's slice view controls (reset camera, show in 3D, slice slider), with those that
+    mean nothing for a radiograph hidden while one is read (state ``viewer_radiograph``)."""
+    from trame.widgets import html
+    from trame_slicer.app.ui.view_gutter import create_slice_buttons, create_vertical_view_gutter_ui
+    from trame_slicer.app.ui.slider import Slider
+    from trame_slicer.app.logic.slice_view_logic import connect_slice_view_slider_to_state
+
+    def volume_only_buttons(server_, view_id_, view_) -> None:
+        with html.Div(v_if="!viewer_radiograph"):
+            create_slice_buttons(server_, view_id_, view_)
+
+    from .line_labels import label_overlay_ui
+
+    label_overlay_ui(view.get_singleton_tag())
+    create_vertical_view_gutter_ui(server, view_id, view, volume_only_buttons)
+    with html.Div(v_if="!viewer_radiograph", classes="slice-slider-gutter",
+                  style="position: absolute; bottom: 0; left: 0; background-color: transparent; width: 100%;"):
+        Slider(classes="slice-slider", typed_state=connect_slice_view_slider_to_state(server, view), theme="dark",
+               dense=True)
 
 
 class ViewerManager:
@@ -29,14 +54,19 @@ class ViewerManager:
 
         self._server = server
         self._app = slicer_app
-        register_rca_factories(slicer_app.view_manager, server)
+        register_rca_factories(slicer_app.view_manager, server, slice_view_ui_f=_slice_view_ui)
         self._layouts = LayoutManager(slicer_app.scene, slicer_app.view_manager, server)
         grid = LayoutManager.default_grid_configuration()
-        self._layouts.register_layout_dict({name: grid[name] for name in LAYOUTS})
+        layouts = {name: grid[name] for name in LAYOUTS}
+        layouts[RADIOGRAPH_LAYOUT] = grid["Axial Only"]
+        self._layouts.register_layout_dict(layouts)
         self._layouts.set_layout(LAYOUTS[0])
         server.state.viewer_layout = LAYOUTS[0]
+        server.state.viewer_layouts = list(LAYOUTS)
+        server.state.viewer_radiograph = False
         server.state.change("viewer_layout")(self._on_layout)
         self._busy = False
+        self._render_listeners = []
         self._fitted: set[str] = set()
         for view in self.slice_views():
             view.interactor().AddObserver("WindowResizeEvent", lambda *_, v=view: self._fit_once(v))
@@ -49,8 +79,20 @@ class ViewerManager:
         """Put the view grid into the page at the caller's position in the UI tree."""
         self._layouts.initialize_layout_grid(ui)
 
+    def read_as_radiograph(self, radiograph: bool) -> None:
+        """Switch between the radiograph layout (one 2D view, nothing else to choose) and the volume
+        layouts (back to the reading default when leaving a radiograph)."""
+        state = self._server.state
+        with state:
+            state.viewer_radiograph = bool(radiograph)
+            state.viewer_layouts = [RADIOGRAPH_LAYOUT] if radiograph else list(LAYOUTS)
+            if radiograph:
+                state.viewer_layout = RADIOGRAPH_LAYOUT
+            elif state.viewer_layout not in LAYOUTS:
+                state.viewer_layout = LAYOUTS[0]
+
     def _on_layout(self, viewer_layout, **_):
-        if viewer_layout in LAYOUTS:
+        if viewer_layout in LAYOUTS or viewer_layout == RADIOGRAPH_LAYOUT:
             # The views change size with the layout: fit their images again once they have it.
             self._fitted.clear()
             self._layouts.set_layout(viewer_layout)
@@ -122,8 +164,15 @@ class ViewerManager:
         if not busy:
             self.schedule_render()
 
+    def on_render(self, listener) -> None:
+        """Call ``listener()`` whenever the views are asked to render (not while a job runs), e.g. to
+        keep page overlays in step with the scene."""
+        self._render_listeners.append(listener)
+
     def schedule_render(self) -> None:
         if self._busy:
             return
+        for listener in self._render_listeners:
+            listener()
         for view in self.views():
             view.schedule_render()

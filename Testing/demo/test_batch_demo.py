@@ -23,6 +23,12 @@ def test_the_demo_measures_matches_retrieves_labels_and_saves_a_scene(tmp_path):
 
     responses = [row["overall response"] for row in summary["longitudinal"]["response"]]
     assert responses[0] == "baseline" and responses[-1] == "PD", "a new lesion appears in the last study"
+    # The summary says which ground-truth track each matched track is: one each, none shared. The truth
+    # (phantom seed 0) has T2 in the baseline only (it vanishes) and T3 in the last study only (new).
+    names = summary["longitudinal"]["track_names"]
+    assert sorted(names.values()) == [f"T{n}" for n in range(1, 8)]
+    by_status = {row["status"]: row["truth track"] for row in summary["longitudinal"]["tracks"]}
+    assert by_status["vanished"] == "T2" and by_status["new"] == "T3"
     assert summary["retrieval"]["neighbours"], "the database answers the query"
     assert summary["reports"]["positive_labels"]["DEMO1"] == {"Effusion": 1}, "'No pneumothorax' is negated"
     assert "Pneumothorax" in summary["reports"]["positive_labels"]["DEMO2"]

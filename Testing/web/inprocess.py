@@ -43,6 +43,9 @@ class QuietViewer:
     def schedule_render(self):
         pass
 
+    def slice_views(self):   # draws nothing: no views to drag a box in
+        return []
+
     def show_volume(self, _node):
         pass
 

@@ -20,6 +20,9 @@ class _Viewer:
     def centre_on(self, _lps):
         pass
 
+    def slice_views(self):   # draws nothing: no views to drag a box in
+        return []
+
     def schedule_render(self):
         pass
 

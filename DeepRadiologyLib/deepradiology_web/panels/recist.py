@@ -45,6 +45,9 @@ class RECISTPanel:
         self._committed: dict[str, tuple] = {}  # lesion id -> its lines' RAS endpoints after the last action
         self._edit_open = False
         self._restoring = False
+        from .recist_box import RECISTBox
+
+        self._box = RECISTBox(self)   # "Draw a box": a drag measures within the box
         workspace.studies.on_change(self._show_markups_of)
         state = workspace.state
         state.update({"recist_headers": [], "recist_rows": [], "recist_last": "", "recist_propagate": True,
@@ -57,6 +60,7 @@ class RECISTPanel:
 
     # -- actions -------------------------------------------------------------------------------
     def ask_for_click(self) -> None:
+        self._box.cancel()
         self._ws.picker.request("Click inside the lesion to measure it.", self._measure_at)
 
     def _measure_at(self, point_lps) -> None:
@@ -200,6 +204,7 @@ class RECISTPanel:
         from deepradiology_mrml.markups import set_line_lps
 
         self._ws.picker.clear()
+        self._box.clear()
         self._edit_open = False
         while self._history and self._history[-1][1] not in self._logic.measured:
             self._history.pop()   # a lesion removed some other way
@@ -299,6 +304,7 @@ class RECISTPanel:
             with html.Div(classes="d-flex my-2"):
                 v3.VBtn("Measure a lesion", click=self.ask_for_click, color="primary", size="small",
                         id="recist-measure", disabled=("job_running",))
+                self._box.build_button()
                 v3.VBtn("Undo last", click=self.undo, size="small", variant="outlined", classes="ml-2",
                         id="recist-undo", disabled=("job_running || !recist_rows.length",))
                 # (undo works on the last action: an endpoint drag, or a whole measurement)

@@ -13,6 +13,7 @@ from deepradiology_mrml.logic.longitudinal import LongitudinalMatchLogic, StudyI
 
 from .base import Workspace
 from .track_marks import TrackMarks
+from .track_outline import TrackOutline
 from .widgets import display_value, line_chart_svg, records_table, table_headers
 
 __all__ = ["TracksPanel"]
@@ -30,6 +31,7 @@ class TracksPanel:
         state.update({"tracks_headers": [], "tracks_rows": [], "tracks_response_headers": [],
                       "tracks_response_rows": [], "tracks_chart": "", "tracks_selected": -1,
                       "tracks_overall": "", "tracks_summary": "", "tracks_note": ""})
+        self._outline = TrackOutline(workspace, self._logic)   # the selected track, outlined per study
         self._marks = TrackMarks(workspace, self._logic, refresh=lambda: self._show_result(self._logic.result))
         workspace.studies.on_change(lambda _study: self._describe_inputs())
         workspace.lesions.on_change(lambda _study: self._describe_inputs())
@@ -66,6 +68,7 @@ class TracksPanel:
 
         tracks = table_to_records(self._logic.tracks_table)
         response = table_to_records(self._logic.response_table)
+        self._outline.clear()
         self._track_ids = [row["track"] for row in tracks]
         studies = list(result.studies)
         track_columns = [("track", "Track"), ("status", "Status"), ("role", "Role")]
@@ -84,7 +87,9 @@ class TracksPanel:
             state.tracks_response_headers = table_headers(response_columns)
             state.tracks_response_rows = [self._row(r, response_columns, n) for n, r in enumerate(response)]
             state.tracks_chart = line_chart_svg({k: (list(x), list(y)) for k, (x, y) in series.items()},
-                                                x_title=x_title, y_title="diameter (mm)")
+                                                x_title=x_title, y_title="lesion diameter (mm)",
+                                                # the sum is several lesions long: its own axis keeps theirs readable
+                                                right=("target sum",), right_title="target sum (mm)")
             state.tracks_overall = str(response[-1].get("overall response") or "") if response else ""
             state.tracks_note = "; ".join(result.warnings) if getattr(result, "warnings", None) else ""
             state.tracks_selected = -1
@@ -103,6 +108,7 @@ class TracksPanel:
         from deepradiology.frames import ras_to_lps
 
         index = int(index)
+        self._outline.show(self._track_ids[index])
         positions = self._logic.jump_positions(self._track_ids[index])
         current = self._ws.studies.current
         by_node = {s.node_id: s for s in self._ws.studies.studies}
