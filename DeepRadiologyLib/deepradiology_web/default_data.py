@@ -59,9 +59,13 @@ class CaseImage:
     organ_names: dict = field(default_factory=dict)
     organ_source: str = ""
 
+    def __post_init__(self) -> None:
+        # A saved case has the label values as JSON strings; in memory they are the integers of the map.
+        self.organ_names = {int(value): str(name) for value, name in (self.organ_names or {}).items()}
+
     def organ_label_names(self) -> dict[int, str]:
-        """``organ_names`` with integer label values (a saved case has them as JSON strings)."""
-        return {int(value): str(name) for value, name in (self.organ_names or {}).items()}
+        """``organ_names``: {label value (int): organ name}."""
+        return dict(self.organ_names)
 
 
 @dataclass
