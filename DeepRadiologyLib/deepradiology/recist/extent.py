@@ -4,7 +4,7 @@ slices are too coarse for the lesion, turned into warnings that start with "3D e
 A region grown by density stops where the lesion's edge stands out. Where the lesion touches tissue of
 similar density (an organ wall, a vessel, a neighbouring organ) there is no edge, and the mask either
 leaks into that tissue (volume too large) or is cut by the growth limit (too small) without any error.
-The rule looks for four kinds of evidence, each a general property of a compact lesion, not of a case:
+The rule looks for five kinds of evidence, each a general property of a compact lesion, not of a case:
 
 1. **No edge on part of its border** (`CONTACT_SHARE`): a lesion bounded by a visible edge is surrounded
    by tissue outside its density band. Of the in-plane ring 1.5-4.5 mm outside the mask on each of its
@@ -16,9 +16,12 @@ The rule looks for four kinds of evidence, each a general property of a compact 
    shrinks monotonically from its largest slice towards both ends (an ellipsoid's is A0 (1 - z^2/c^2)).
    A slice more than 25 % (and more than 4 pixels and 5 % of the largest area) larger than the
    slice before it, going outward, means another structure joined the mask there.
-3. **Two organs** (with an organ map): >= 10 % of the mask in a second organ of the map. A lesion
+3. **A narrow tail** (`narrow_tail`): the same convex lesion narrows ever faster towards its ends, so
+   three or more consecutive slices under 40 % of its largest area with nearly the same area (each
+   within 25 % of the last) are a strand of constant section, a vessel or a duct, that the mask followed.
+4. **Two organs** (with an organ map): >= 10 % of the mask in a second organ of the map. A lesion
    seldom crosses an organ's capsule; a mask leaking into the neighbouring organ does.
-4. **Search limits** (raised by `propagate_3d` itself, with the same prefix): the mask reaching the edge
+5. **Search limits** (raised by `propagate_3d` itself, with the same prefix): the mask reaching the edge
    of its in-plane search window or the through-plane search limit, or propagation stopped because the
    mask merged with its surroundings or its boundary faded.
 
@@ -36,7 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["extent_warnings", "border_contact_share", "area_jumps", "CONTACT_SHARE", "AREA_JUMP",
+__all__ = ["extent_warnings", "border_contact_share", "area_jumps", "narrow_tail", "CONTACT_SHARE", "AREA_JUMP",
            "ORGAN_SPILL_SHARE", "COARSE_DEPTH_FRACTION"]
 
 CONTACT_SHARE = 0.10          # > 10 % of the border without an edge: runs into similar tissue
@@ -98,6 +101,30 @@ def area_jumps(areas_mm2: dict[int, float], pixel_mm2: float) -> list[int]:
     return sorted(jumps)
 
 
+def narrow_tail(areas_mm2: dict[int, float]) -> list[int]:
+    """Slices of a narrow tail of near-constant section: >= 3 consecutive slices, walking outward from the
+    slice of largest area, each under 40 % of that area and within 25 % of the slice before it."""
+    if len(areas_mm2) < 4:
+        return []
+    top_k = max(areas_mm2, key=areas_mm2.get)
+    top = areas_mm2[top_k]
+    tail: list[int] = []
+    for step in (1, -1):
+        run: list[int] = []
+        k = top_k
+        while (k + step) in areas_mm2:
+            prev, here = areas_mm2[k], areas_mm2[k + step]
+            if here < 0.4 * top and abs(here - prev) <= 0.25 * prev:
+                run.append(k + step)
+            else:
+                tail.extend(run if len(run) >= 2 else [])
+                run = []
+            k += step
+        # Each slice of a run pairs with the one before it: two in a run are >= 3 slices of one section.
+        tail.extend(run if len(run) >= 2 else [])
+    return sorted(tail)
+
+
 def _organ_spill(mask: np.ndarray, labels: np.ndarray, names: dict[int, str]) -> tuple[str, str, float] | None:
     """(main organ, second organ, share of the mask in the second) when >= 10 % lies in a second organ."""
     inside = labels[mask]
@@ -141,6 +168,11 @@ def extent_warnings(image, volume, levels_hu, *, organ_labels: np.ndarray | None
     if jumps:
         warnings.append(f"{PREFIX}the mask's area jumps up at slice(s) {', '.join(map(str, jumps))} going away from its "
                         "largest slice: another structure joins the lesion there")
+    tail = narrow_tail(volume.areas_mm2)
+    if tail:
+        runs = ", ".join(f"{g[0]}-{g[-1]}" for g in np.split(np.asarray(tail), np.nonzero(np.diff(tail) > 1)[0] + 1))
+        warnings.append(f"{PREFIX}the mask runs on through slices {runs} as a narrow strand of nearly "
+                        "constant section (a vessel or duct, not the lesion's rounded end): it may have followed it")
     if organ_labels is not None:
         spill = _organ_spill(mask, np.asarray(organ_labels).reshape(mask.shape), label_names or {})
         if spill is not None:
