@@ -4,7 +4,7 @@ slices are too coarse for the lesion, turned into warnings that start with "3D e
 A region grown by density stops where the lesion's edge stands out. Where the lesion touches tissue of
 similar density (an organ wall, a vessel, a neighbouring organ) there is no edge, and the mask either
 leaks into that tissue (volume too large) or is cut by the growth limit (too small) without any error.
-The rule looks for five kinds of evidence, each a general property of a compact lesion, not of a case:
+The rule looks for seven kinds of evidence, each a general property of a compact lesion, not of a case:
 
 1. **No edge on part of its border** (`CONTACT_SHARE`): a lesion bounded by a visible edge is surrounded
    by tissue outside its density band. Of the in-plane ring 1.5-4.5 mm outside the mask on each of its
@@ -19,9 +19,14 @@ The rule looks for five kinds of evidence, each a general property of a compact 
 3. **A narrow tail** (`narrow_tail`): the same convex lesion narrows ever faster towards its ends, so
    three or more consecutive slices under 40 % of its largest area with nearly the same area (each
    within 25 % of the last) are a strand of constant section, a vessel or a duct, that the mask followed.
-4. **Two organs** (with an organ map): >= 10 % of the mask in a second organ of the map. A lesion
+4. **A cut profile** (`truncated_end`): a mask of three or more slices that is largest on its first or last
+   slice stops where the lesion is still wide: it holds part of a larger structure.
+5. **A protrusion on the key slice** (`elongation_jump`): long axis / sqrt(area) is the same on every slice
+   of an ellipsoid; a key slice > 25 % more elongated than its neighbours has a leak the neighbours lack,
+   so its long axis is not the lesion's.
+6. **Two organs** (with an organ map): >= 10 % of the mask in a second organ of the map. A lesion
    seldom crosses an organ's capsule; a mask leaking into the neighbouring organ does.
-5. **Search limits** (raised by `propagate_3d` itself, with the same prefix): the mask reaching the edge
+7. **Search limits** (raised by `propagate_3d` itself, with the same prefix): the mask reaching the edge
    of its in-plane search window or the through-plane search limit, or propagation stopped because the
    mask merged with its surroundings or its boundary faded.
 
@@ -39,12 +44,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["extent_warnings", "border_contact_share", "area_jumps", "narrow_tail", "CONTACT_SHARE", "AREA_JUMP",
+__all__ = ["extent_warnings", "border_contact_share", "area_jumps", "narrow_tail", "truncated_end", "elongation_jump", "CONTACT_SHARE", "AREA_JUMP",
            "ORGAN_SPILL_SHARE", "COARSE_DEPTH_FRACTION"]
 
 CONTACT_SHARE = 0.10          # > 10 % of the border without an edge: runs into similar tissue
 AREA_JUMP = 1.25              # a slice > 25 % larger than the one before it, going outward
 ORGAN_SPILL_SHARE = 0.10      # >= 10 % of the mask in a second organ of the map
+ELONGATION_JUMP = 1.25        # key slice's long axis / sqrt(area) > 1.25x its neighbours'
 COARSE_DEPTH_FRACTION = 1.0 / 3.0   # slice spacing > 1/3 of the lesion's depth: coarse
 PREFIX = "3D extent uncertain: "
 
@@ -125,6 +131,44 @@ def narrow_tail(areas_mm2: dict[int, float]) -> list[int]:
     return sorted(tail)
 
 
+def truncated_end(areas_mm2: dict[int, float]) -> int | None:
+    """The end slice k of a mask of >= 3 slices that is also its largest: the lesion's profile is cut
+    there (a lesion narrows towards both of its ends), so the mask holds only part of what was clicked."""
+    if len(areas_mm2) < 3:
+        return None
+    ks = sorted(areas_mm2)
+    top_k = max(ks, key=lambda k: areas_mm2[k])
+    return top_k if top_k in (ks[0], ks[-1]) else None
+
+
+def elongation_jump(mask: np.ndarray, key: int, key_long_mm: float, key_area_mm2: float, spacing) -> float | None:
+    """How much more elongated the key slice's outline is than its neighbours' (None when < 10 % more, or
+    no neighbour to compare). Elongation = long axis / sqrt(area): every cross-section of an ellipsoid (or of
+    any lesion whose slices are similar shapes) has the same; a key slice whose long axis crosses a
+    protrusion its neighbours lack (a leak on that slice) is far more elongated."""
+    from .axes import recist_axes
+
+    if key_area_mm2 <= 0:
+        return None
+    top = key_area_mm2
+    ratios = []
+    for k in (key - 1, key + 1):
+        if not 0 <= k < mask.shape[0]:
+            continue
+        area = float(np.count_nonzero(mask[k])) * spacing[0] * spacing[1]
+        if area < 0.4 * top:
+            continue
+        try:
+            long_mm = recist_axes(mask[k].astype(float), spacing[:2]).long_mm
+        except Exception:       # a sliver without a closed outline: no comparison
+            continue
+        ratios.append(long_mm / np.sqrt(area))
+    if not ratios:
+        return None
+    jump = (key_long_mm / np.sqrt(key_area_mm2)) / max(ratios)
+    return float(jump) if jump > 1.1 else None
+
+
 def _organ_spill(mask: np.ndarray, labels: np.ndarray, names: dict[int, str]) -> tuple[str, str, float] | None:
     """(main organ, second organ, share of the mask in the second) when >= 10 % lies in a second organ."""
     inside = labels[mask]
@@ -143,10 +187,12 @@ def _organ_spill(mask: np.ndarray, labels: np.ndarray, names: dict[int, str]) ->
 
 
 def extent_warnings(image, volume, levels_hu, *, organ_labels: np.ndarray | None = None,
-                    label_names: dict[int, str] | None = None) -> list[str]:
+                    label_names: dict[int, str] | None = None, key_slice: int | None = None,
+                    key_long_mm: float | None = None, key_area_mm2: float | None = None) -> list[str]:
     """The warnings (each starting "3D extent uncertain:") that the rule in this module's docstring
     raises for ``volume`` (a `LesionVolume`) on ``image`` (HU), the lesion segmented within
-    ``levels_hu`` (low, high HU); ``organ_labels`` [k, j, i] on the same grid with {label: name}."""
+    ``levels_hu`` (low, high HU); ``organ_labels`` [k, j, i] on the same grid with {label: name};
+    ``key_slice``, ``key_long_mm``, ``key_area_mm2``: the measured slice, its long axis and area."""
     warnings: list[str] = []
     sx, sy, sz = (float(v) for v in image.spacing)
     mask = volume.mask
@@ -173,6 +219,16 @@ def extent_warnings(image, volume, levels_hu, *, organ_labels: np.ndarray | None
         runs = ", ".join(f"{g[0]}-{g[-1]}" for g in np.split(np.asarray(tail), np.nonzero(np.diff(tail) > 1)[0] + 1))
         warnings.append(f"{PREFIX}the mask runs on through slices {runs} as a narrow strand of nearly "
                         "constant section (a vessel or duct, not the lesion's rounded end): it may have followed it")
+    cut = truncated_end(volume.areas_mm2)
+    if cut is not None:
+        warnings.append(f"{PREFIX}the mask is largest on its end slice {cut}: it stops where the lesion is still "
+                        "wide, so it holds only part of it")
+    if key_slice is not None and key_long_mm and key_area_mm2:
+        jump = elongation_jump(mask, key_slice, key_long_mm, key_area_mm2, (sx, sy))
+        if jump is not None and jump > ELONGATION_JUMP:
+            warnings.append(f"{PREFIX}the long axis on slice {key_slice} is {100 * (jump - 1):.0f} % more elongated "
+                            "than the lesion's outline on the next slices: it crosses a protrusion (adjacent tissue) "
+                            "they lack")
     if organ_labels is not None:
         spill = _organ_spill(mask, np.asarray(organ_labels).reshape(mask.shape), label_names or {})
         if spill is not None:
