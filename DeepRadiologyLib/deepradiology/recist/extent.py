@@ -11,7 +11,7 @@ The rule looks for seven kinds of evidence, each a general property of a compact
    slices (past the partial-volume edge), the share whose smoothed value still lies in the band the
    lesion was segmented with (after a 3 x 3 opening, so isolated noise pixels do not count) is the
    share of its border without an edge. Above 10 % the lesion runs into similar tissue there.
-   Isolated inserted lesions in the real liver score 0-1 %; ones touching the kidney 12-30 %.
+   Isolated lesions inserted into the real liver score 0-1 %; one touching the kidney 18 %.
 2. **Area that grows away from the largest slice** (`AREA_JUMP`): a compact (convex) lesion's area
    shrinks monotonically from its largest slice towards both ends (an ellipsoid's is A0 (1 - z^2/c^2)).
    A slice more than 25 % (and more than 4 pixels and 5 % of the largest area) larger than the
@@ -37,6 +37,9 @@ of the largest slice and the partial-volume volume are all uncertain, so a lesio
 slices, or with s > D / 3, is flagged. D is estimated as 1.5 V / A_max (exact for an ellipsoid, whose
 volume is 2/3 of its largest cross-section times its depth), V the volume and A_max the largest area.
 
+The rule warns rather than cuts the mask: where an edge is missing the image cannot tell which side is
+lesion, so a cut would be one more confident guess. The radiologist sees the warning with the numbers.
+
 Arrays are [k, j, i]; spacings (i, j, k) in mm; areas in mm^2; volumes in mL.
 """
 
@@ -44,8 +47,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["extent_warnings", "border_contact_share", "area_jumps", "narrow_tail", "truncated_end", "elongation_jump", "CONTACT_SHARE", "AREA_JUMP",
-           "ORGAN_SPILL_SHARE", "COARSE_DEPTH_FRACTION"]
+__all__ = ["extent_warnings", "border_contact_share", "area_jumps", "narrow_tail", "truncated_end", "elongation_jump",
+           "CONTACT_SHARE", "AREA_JUMP", "ELONGATION_JUMP", "ORGAN_SPILL_SHARE", "COARSE_DEPTH_FRACTION", "PREFIX"]
 
 CONTACT_SHARE = 0.10          # > 10 % of the border without an edge: runs into similar tissue
 AREA_JUMP = 1.25              # a slice > 25 % larger than the one before it, going outward
@@ -212,8 +215,9 @@ def extent_warnings(image, volume, levels_hu, *, organ_labels: np.ndarray | None
                             "its border shows no edge): its volume may include that tissue or miss part of the lesion")
     jumps = area_jumps(volume.areas_mm2, sx * sy)
     if jumps:
-        warnings.append(f"{PREFIX}the mask's area jumps up at slice(s) {', '.join(map(str, jumps))} going away from its "
-                        "largest slice: another structure joins the lesion there")
+        where = ", ".join(map(str, jumps))
+        warnings.append(f"{PREFIX}the mask's area jumps up at slice(s) {where} going away from its largest slice: "
+                        "another structure joins the lesion there")
     tail = narrow_tail(volume.areas_mm2)
     if tail:
         runs = ", ".join(f"{g[0]}-{g[-1]}" for g in np.split(np.asarray(tail), np.nonzero(np.diff(tail) > 1)[0] + 1))
