@@ -5,6 +5,7 @@ ellipsoid's own profile."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from deepradiology.recist.extent import area_jumps, border_contact_share, narrow_tail, truncated_end
 
@@ -53,3 +54,27 @@ def test_a_border_without_edge_is_measured_on_the_ring_outside_the_mask():
     image[:, :, 50:] = 10.0               # tissue as dense as the lesion beyond x = 50 (the disc reaches 50)
     share = border_contact_share(image, mask, (-10.0, 30.0), (1.0, 1.0))
     assert 0.15 < share < 0.40
+
+
+def test_a_notched_outline_fills_less_of_its_hull_than_a_disc():
+    from deepradiology.recist.extent import MIN_SOLIDITY, solidity
+
+    yy, xx = np.mgrid[:60, :60]
+    disc = (yy - 30) ** 2 + (xx - 30) ** 2 <= 12 ** 2
+    assert solidity(disc) > 0.93                       # a digital disc: only its stair-stepped edge is missing
+    notched = disc & ~((yy < 30) & (xx < 30))          # a quarter gone: 0.75 pi / (0.75 pi + 0.5) = 0.82 of its hull
+    assert solidity(notched) < MIN_SOLIDITY
+    bitten = disc & ~(((yy - 30) ** 2 + (xx - 18) ** 2) <= 9 ** 2)   # a bite into one side
+    assert solidity(bitten) < MIN_SOLIDITY
+
+
+def test_low_contrast_against_the_surroundings_noise_is_measured_in_sd():
+    from deepradiology.recist.extent import contrast_to_noise
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:80, :80]
+    disc = (yy - 40) ** 2 + (xx - 40) ** 2 <= 10 ** 2
+    noise = rng.normal(0.0, 10.0, size=(1, 80, 80))
+    image = np.where(disc, 20.0, 50.0)[None] + noise
+    # 30 HU contrast against 10 HU noise: 3 SD
+    assert contrast_to_noise(image, disc[None], 20.0, 50.0, (1.0, 1.0)) == pytest.approx(3.0, rel=0.15)

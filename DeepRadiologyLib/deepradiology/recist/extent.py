@@ -4,7 +4,8 @@ slices are too coarse for the lesion, turned into warnings that start with "3D e
 A region grown by density stops where the lesion's edge stands out. Where the lesion touches tissue of
 similar density (an organ wall, a vessel, a neighbouring organ) there is no edge, and the mask either
 leaks into that tissue (volume too large) or is cut by the growth limit (too small) without any error.
-The rule looks for seven kinds of evidence, each a general property of a compact lesion, not of a case:
+The rule looks for seven kinds of evidence of contact (and three of a poorly defined extent, below), each
+a general property of a compact lesion, not of a case:
 
 1. **No edge on part of its border** (`CONTACT_SHARE`): a lesion bounded by a visible edge is surrounded
    by tissue outside its density band. Of the in-plane ring 1.5-4.5 mm outside the mask on each of its
@@ -30,6 +31,17 @@ The rule looks for seven kinds of evidence, each a general property of a compact
    of its in-plane search window or the through-plane search limit, or propagation stopped because the
    mask merged with its surroundings or its boundary faded.
 
+Low contrast (`MIN_CNR`): the outline is drawn at the level half-way between lesion and surroundings, so
+each tissue lies contrast / 2 from it. With a contrast under 2.5x the noise SD of the surroundings (raw
+values, robust SD, in the ring 1.5-4.5 mm outside the largest slice; a ring holding two tissues, as when
+the mask is only part of the lesion, has a large SD too) that is under 1.25 SD: over 10 % of each tissue's
+pixels fall on the wrong side, and the outline, axes and volume follow the noise.
+
+A notched outline (`MIN_SOLIDITY`): a convex lesion's digital outline fills its convex hull but for a few
+per cent at its stair-stepped edge (0.89-0.99 for the inserted ellipsoids of 12-32 mm at 1 mm pixels). A
+key-slice mask filling under 85 % of its hull has a notch: a part of the lesion the threshold missed, or
+two structures joined; its axes and volume are uncertain.
+
 Coarse slices (`COARSE_DEPTH_FRACTION`): the largest slice may lie up to half a slice spacing s off the
 lesion's equator, where its diameter is short by 1 - sqrt(1 - (s / D)^2), D the lesion's depth along z.
 For s <= D / 3 that is under 6 %, inside the 7 % RECIST tolerance; beyond it the long axis, the choice
@@ -47,9 +59,12 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["extent_warnings", "border_contact_share", "area_jumps", "narrow_tail", "truncated_end", "elongation_jump",
-           "CONTACT_SHARE", "AREA_JUMP", "ELONGATION_JUMP", "ORGAN_SPILL_SHARE", "COARSE_DEPTH_FRACTION", "PREFIX"]
+__all__ = ["extent_warnings", "border_contact_share", "area_jumps", "contrast_to_noise", "solidity", "narrow_tail",
+           "truncated_end", "elongation_jump", "MIN_CNR", "MIN_SOLIDITY", "CONTACT_SHARE", "AREA_JUMP",
+           "ELONGATION_JUMP", "ORGAN_SPILL_SHARE", "COARSE_DEPTH_FRACTION", "PREFIX"]
 
+MIN_SOLIDITY = 0.85           # key slice's area / convex hull: a notch > 15 % of the hull
+MIN_CNR = 2.5                 # contrast < 2.5x the surroundings' noise SD: the outline is noise
 CONTACT_SHARE = 0.10          # > 10 % of the border without an edge: runs into similar tissue
 AREA_JUMP = 1.25              # a slice > 25 % larger than the one before it, going outward
 ORGAN_SPILL_SHARE = 0.10      # >= 10 % of the mask in a second organ of the map
@@ -88,6 +103,38 @@ def border_contact_share(image_array: np.ndarray, mask: np.ndarray, levels_hu, s
         in_band += int(np.count_nonzero(ring & band))
         ring_n += int(np.count_nonzero(ring))
     return in_band / max(ring_n, 1)
+
+
+def contrast_to_noise(image_array: np.ndarray, mask: np.ndarray, lesion_hu: float, surround_hu: float,
+                      spacing) -> float | None:
+    """|lesion - surroundings| (HU) over the robust SD (1.4826 MAD, HU) of the raw values in the ring
+    1.5-4.5 mm outside ``mask`` on its largest slice; None when the ring is too small to tell."""
+    from scipy import ndimage
+
+    px = min(float(spacing[0]), float(spacing[1]))
+    inner = max(1, int(round(1.5 / px)))
+    outer = max(inner + 1, int(round(4.5 / px)))
+    areas = mask.sum(axis=(1, 2))
+    k = int(np.argmax(areas))
+    if areas[k] == 0:
+        return None
+    region = mask[k]
+    ring = ndimage.binary_dilation(region, iterations=outer) & ~ndimage.binary_dilation(region, iterations=inner)
+    values = np.asarray(image_array[k], dtype=np.float64)[ring]
+    if values.size < 20:
+        return None
+    sd = 1.4826 * float(np.median(np.abs(values - np.median(values))))
+    return abs(float(lesion_hu) - float(surround_hu)) / max(sd, 1e-6)
+
+
+def solidity(mask_2d: np.ndarray) -> float | None:
+    """Area / convex-hull area of a slice mask (1 for a convex outline); None for under 10 pixels."""
+    from skimage.morphology import convex_hull_image
+
+    mask_2d = np.asarray(mask_2d, dtype=bool)
+    if np.count_nonzero(mask_2d) < 10:
+        return None
+    return float(np.count_nonzero(mask_2d)) / float(np.count_nonzero(convex_hull_image(mask_2d)))
 
 
 def area_jumps(areas_mm2: dict[int, float], pixel_mm2: float) -> list[int]:
@@ -191,11 +238,13 @@ def _organ_spill(mask: np.ndarray, labels: np.ndarray, names: dict[int, str]) ->
 
 def extent_warnings(image, volume, levels_hu, *, organ_labels: np.ndarray | None = None,
                     label_names: dict[int, str] | None = None, key_slice: int | None = None,
-                    key_long_mm: float | None = None, key_area_mm2: float | None = None) -> list[str]:
+                    key_long_mm: float | None = None, key_area_mm2: float | None = None,
+                    key_mask: np.ndarray | None = None) -> list[str]:
     """The warnings (each starting "3D extent uncertain:") that the rule in this module's docstring
     raises for ``volume`` (a `LesionVolume`) on ``image`` (HU), the lesion segmented within
     ``levels_hu`` (low, high HU); ``organ_labels`` [k, j, i] on the same grid with {label: name};
-    ``key_slice``, ``key_long_mm``, ``key_area_mm2``: the measured slice, its long axis and area."""
+    ``key_slice``, ``key_long_mm``, ``key_area_mm2``, ``key_mask``: the measured slice, its long axis, area
+    and mask [j, i]."""
     warnings: list[str] = []
     sx, sy, sz = (float(v) for v in image.spacing)
     mask = volume.mask
@@ -207,6 +256,17 @@ def extent_warnings(image, volume, levels_hu, *, organ_labels: np.ndarray | None
         warnings.append(f"{PREFIX}slices of {sz:.1f} mm are coarse for a lesion about {depth_mm:.0f} mm deep "
                         f"(it spans {n} slice(s); spacing over 1/3 of its depth): its volume and the choice of its "
                         "largest slice are uncertain (slices coarse for its size)")
+    # Contrast against the surroundings' noise
+    cnr = contrast_to_noise(image.array, mask, volume.lesion_hu, volume.surround_hu, (sx, sy))
+    if cnr is not None and cnr < MIN_CNR:
+        warnings.append(f"{PREFIX}the lesion stands out by only {cnr:.1f}x the noise of its surroundings "
+                        f"(< {MIN_CNR:g}): its outline, axes and volume are decided by noise")
+    if key_mask is not None:
+        sol = solidity(key_mask)
+        if sol is not None and sol < MIN_SOLIDITY:
+            warnings.append(f"{PREFIX}the outline on slice {key_slice} is notched ({100 * (1 - sol):.0f} % of its "
+                            "convex hull is outside it): part of the lesion may be missing from the mask, or the mask "
+                            "holds two structures")
     # Contact with tissue of similar density
     if levels_hu is not None:
         share = border_contact_share(image.array, mask, levels_hu, (sx, sy))

@@ -203,7 +203,7 @@ def _extent_warnings(image: Image, lesion_slice: LesionSlice, volume, organ_labe
         levels = (volume.lesion_hu - half, volume.lesion_hu + half)
     warnings = extent_warnings(image, volume, levels, organ_labels=labels, label_names=label_names,
                                key_slice=lesion_slice.slice_index, key_long_mm=lesion_slice.axes.long_mm,
-                               key_area_mm2=lesion_slice.axes.area_mm2)
+                               key_area_mm2=lesion_slice.axes.area_mm2, key_mask=lesion_slice.mask)
     nk = image.array.shape[0]
     if volume.slice_range[0] == 0 or volume.slice_range[1] == nk - 1:
         warnings.append("the 3D mask reaches the end of the volume: the lesion may continue beyond it")
