@@ -197,3 +197,19 @@ def test_five_mm_slices_flag_a_shallow_lesion_but_not_a_deep_one(real_case):
                 volume_ml, long_mm = _truth(centre, semi_axes, (np.floor(k5 + 0.5) - k5) * 5.0)
                 assert abs(lesion.long_axis_mm - long_mm) <= max(1.5, 0.07 * long_mm)
                 assert lesion.volume_ml == pytest.approx(volume_ml, rel=0.15)
+
+
+@pytest.mark.slow
+def test_the_real_ct_click_benchmark_reports_every_click_kind(shared_data):
+    """One lesion of each kind: 5 clicks on the isolated one (centre, 2 off centre, 2 near the ends), 1 on its
+    5 mm slabs, 3 on each touching one; each kind reports its share, errors, warnings and seconds."""
+    from deepradiology.recist.click_benchmark_real import real_ct_click_benchmark
+
+    result = real_ct_click_benchmark(shared_data, n_liver=1, n_kidney=0, n_touching=1, n_vessel=1)
+    kinds = result["methods"]["click_anywhere"]
+    assert {k: v["clicks"] for k, v in kinds.items()} == {
+        "key_centre": 1, "off_centre": 2, "near_end": 2, "coarse_5mm": 1, "touching_organ": 3, "touching_vessel": 3}
+    for v in kinds.values():
+        assert 0.0 <= v["within_tolerance_share"] <= 1.0 and v["seconds_per_click"] > 0
+        assert v["silently_wrong"] <= v["clicks"] - v["refused"]
+    assert set(result["methods"]) == {"click_anywhere", "clicked_slice"}

@@ -216,7 +216,11 @@ def real_ct_click_benchmark(shared_data, *, seed: int = 0, n_liver: int = 6, n_k
             i, j, k = (int(round(v)) for v in centre)
             for click in [(i, j, k), (i, j, k + 2), (i, j, k - 2)]:
                 add(kind, image, click, truth)
+    import os
+    import platform
+
     return {"benchmark": "recist_click_anywhere_real_ct", "ct": "TotalSegmentator example_ct, resampled to 1x1x2 mm",
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPU(s), Python {platform.python_version()}",
             "seed": seed, "lesions": {"isolated": len(lesions), "touching_organ": n_touching,
                                       "touching_vessel": n_vessel},
             "tolerance": "15 % volume and max(1.5 mm, 7 %) long axis vs the ellipsoid's analytic truth",
