@@ -64,3 +64,11 @@ def test_benchmark_clicks_refuses_bad_seeds(capsys, seeds):
 
     assert main(["recist", "benchmark-clicks", "--seeds", seeds]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_benchmark_clicks_on_the_real_ct_without_the_data_is_one_line_and_exit_2(capsys, tmp_path):
+    from deepradiology.cli import main
+
+    assert main(["recist", "benchmark-clicks", "--real-ct", "--shared-data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "example_ct.nii.gz" in err[0]

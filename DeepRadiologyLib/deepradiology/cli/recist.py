@@ -93,6 +93,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                                     "(inner and end slices); compare click-anywhere with the old clicked-slice "
                                     "method in the same run.")
     c.add_argument("--seeds", default="0,3", help="phantom seeds, comma-separated (default 0,3)")
+    c.add_argument("--real-ct", action="store_true",
+                   help="instead: ellipsoid lesions inserted into the real abdominal CT of the shared data (isolated, "
+                        "near their ends, touching an organ or a vessel, 5 mm slabs), against their analytic truth")
+    c.add_argument("--shared-data", default=None,
+                   help="the shared data folder for --real-ct (default $DEEPRADIOLOGY_SHARED_DATA or ../shared/data)")
     c.set_defaults(func=run_benchmark_clicks)
 
     b = rsub.add_parser("benchmark", help="time click-to-lines and 3D propagation against simple peers (JSON)")
@@ -205,6 +210,18 @@ def run_benchmark_clicks(args: argparse.Namespace) -> int:
         seeds = []
     if not seeds or any(s < 0 for s in seeds):
         raise InputError("--seeds", f"{args.seeds!r} is not a list of seeds (whole numbers >= 0)")
+    if getattr(args, "real_ct", False):
+        import os
+        from pathlib import Path
+
+        from ..recist.click_benchmark_real import real_ct_click_benchmark
+
+        shared = Path(args.shared_data or os.environ.get("DEEPRADIOLOGY_SHARED_DATA") or "../shared/data")
+        ct = shared / "ct" / "totalsegmentator" / "example_ct.nii.gz"
+        if not ct.exists():
+            raise InputError("--shared-data", f"{ct} not found: --real-ct needs the shared data folder")
+        print(json.dumps(real_ct_click_benchmark(shared, seed=seeds[0]), indent=2))
+        return 0
     print(json.dumps(click_benchmark(seeds), indent=2))
     return 0
 

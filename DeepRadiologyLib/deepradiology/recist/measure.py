@@ -191,13 +191,19 @@ def _longest_axis_slice(image: Image, lesion_slice: LesionSlice, volume, max_dia
     return moved if moved.axes.long_mm > lesion_slice.axes.long_mm else lesion_slice
 
 
-def _extent_warnings(image: Image, volume) -> list[str]:
-    """Why the 3D extent may be uncertain: coarse slices for the lesion's depth, the volume's edge."""
-    warnings = []
-    n = volume.n_slices
-    if n < 3:
-        warnings.append(f"the lesion spans only {n} slice(s) of {image.spacing[2]:.1f} mm: its volume and the "
-                        "choice of its largest slice are uncertain (slices coarse for its size)")
+def _extent_warnings(image: Image, lesion_slice: LesionSlice, volume, organ_labels=None, label_names=None) -> list[str]:
+    """Why the 3D extent may be uncertain: the rule of `extent.extent_warnings` (contact with tissue of
+    similar density, area jumps, a second organ, coarse slices), and the volume's end."""
+    from .extent import extent_warnings
+
+    labels = None if organ_labels is None else np.asarray(organ_labels.array)
+    levels = lesion_slice.levels_hu
+    if levels is None:      # the learned model gives no levels: half-way to the surroundings, both sides
+        half = abs(volume.surround_hu - volume.lesion_hu) / 2.0
+        levels = (volume.lesion_hu - half, volume.lesion_hu + half)
+    warnings = extent_warnings(image, volume, levels, organ_labels=labels, label_names=label_names,
+                               key_slice=lesion_slice.slice_index, key_long_mm=lesion_slice.axes.long_mm,
+                               key_area_mm2=lesion_slice.axes.area_mm2, key_mask=lesion_slice.mask)
     nk = image.array.shape[0]
     if volume.slice_range[0] == 0 or volume.slice_range[1] == nk - 1:
         warnings.append("the 3D mask reaches the end of the volume: the lesion may continue beyond it")
@@ -306,7 +312,6 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
         if lesion_slice.slice_index != clicked_k:
             notes.append(f"measured on slice {lesion_slice.slice_index}, where the lesion is largest, not on the "
                          f"clicked slice {clicked_k}")
-        extent = _extent_warnings(image, volume)
     if organs is not None and organ_labels is None:
         from .organs import load_organ_map
 
@@ -314,6 +319,11 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
     if organ_labels is not None and organ_labels.array.shape != image.array.shape:
         raise InputError(organ_labels.source or "organ labels",
                          f"is on another grid ({organ_labels.size}) than the CT ({image.size})")
+    if volume is not None:
+        names = label_names
+        if organ_labels is not None and not names:
+            names = {int(v): f"label {int(v)}" for v in np.unique(organ_labels.array) if v > 0}
+        extent = _extent_warnings(image, lesion_slice, volume, organ_labels, names)
     context = _organ_context(image, lesion_slice, volume, organ_labels, label_names, max_diameter_mm)
     report(progress, 1.0, "done")
     lesion = measurement_record(image, lesion_slice, volume, lesion_id=lesion_id, location=context["location"])

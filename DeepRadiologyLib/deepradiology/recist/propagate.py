@@ -176,23 +176,23 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
             ring = ndimage.binary_dilation(region, iterations=3) & ~ndimage.binary_dilation(region)
             ring_value = float(np.median(smooth[ring]))
             if np.count_nonzero(on_limit) > 0.5 * np.count_nonzero(edge) and area > 1.3 * np.count_nonzero(prev):
-                warnings.append(f"propagation stopped at slice {k}: the lesion merges into neighbouring tissue")
+                warnings.append(f"3D extent uncertain: propagation stopped at slice {k}: the lesion merges into neighbouring tissue")
                 break
             if low <= ring_value <= high:
-                warnings.append(f"propagation stopped at slice {k}: the lesion's boundary fades")
+                warnings.append(f"3D extent uncertain: propagation stopped at slice {k}: the lesion's boundary fades")
                 break
             crop_mask[k] = region
             soft_total += float(_slice_soft(smooth, region, lesion_hu, (low, high)).sum())
             prev = region
         else:
             # The lesion had not ended after max_extent_mm: its true extent is beyond what was searched.
-            warnings.append(f"the 3D mask reaches the search limit ({max_extent_mm:g} mm "
+            warnings.append(f"3D extent uncertain: the 3D mask reaches the search limit ({max_extent_mm:g} mm "
                             f"{'above' if step > 0 else 'below'} the key slice): the lesion may continue")
     crop_any = crop_mask.any(axis=0)
     touches = ((ja > 0 and crop_any[0].any()) or (jb < nj and crop_any[-1].any())
                or (ia > 0 and crop_any[:, 0].any()) or (ib < ni and crop_any[:, -1].any()))
     if touches:
-        warnings.append("the 3D mask reaches the edge of the in-plane search window: it may run into a larger "
+        warnings.append("3D extent uncertain: the 3D mask reaches the edge of the in-plane search window: it may run into a larger "
                         "structure, its extent is uncertain")
     report(progress, 1.0, "done")
     mask = np.zeros(volume.array.shape, dtype=bool)
