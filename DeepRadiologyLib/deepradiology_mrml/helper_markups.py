@@ -24,7 +24,8 @@ def helper_node(scene, class_name: str, name: str, *, max_points: int | None = N
         scene: the ``vtkMRMLScene``.
         class_name: e.g. ``"vtkMRMLMarkupsFiducialNode"`` or ``"vtkMRMLMarkupsROINode"``.
         name: the node's name; a node of another class with this name is left alone and a new one made.
-        max_points: the most control points the node takes (a single click: 1).
+        max_points: the most control points a point list takes (a single click: 1; the setter is
+            vtkMRMLMarkupsFiducialNode's in Slicer 5.8-5.12).
     """
     node = None
     for n in range(scene.GetNumberOfNodesByClass(class_name)):

@@ -337,6 +337,11 @@ class RECISTAssistLogic:
         entry.committed = self._state(entry)
         self._write_table(self._key(self._volume(entry)))
 
+    @property
+    def can_undo(self) -> bool:
+        """Whether `undo_last` has something to undo."""
+        return any(action[1] in self.measured for action in self._history)
+
     def undo_last(self) -> str:
         """Undo the last action: a new lesion is removed; an update or an endpoint edit is put back.
 
