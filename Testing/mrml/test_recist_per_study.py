@@ -236,3 +236,20 @@ def test_helper_markups_are_hidden_from_the_user_and_not_saved(a_scene, tmp_path
         close_scene(loaded)
     clear_helper(box)
     assert box.GetNumberOfControlPoints() == 0
+
+
+def test_a_cancelled_measurement_adds_nothing(a_scene, two_studies):
+    from deepradiology.progress import Cancelled
+    from deepradiology_mrml.logic.recist import RECISTAssistLogic
+
+    ((volume, _), study), _ = two_studies
+    before = a_scene.GetNumberOfNodes()
+
+    def cancel(fraction, message=""):
+        if fraction > 0.3:          # during the 3D propagation
+            raise Cancelled("cancelled by the user")
+
+    logic = RECISTAssistLogic(a_scene)
+    with pytest.raises(Cancelled):
+        logic.measure(volume, _click(study.lesions[0]), progress=cancel)
+    assert a_scene.GetNumberOfNodes() == before and logic.lesions == []
