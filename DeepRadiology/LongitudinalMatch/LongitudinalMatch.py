@@ -237,7 +237,7 @@ class LongitudinalMatchLogic(ScriptedLoadableModuleLogic):
     @staticmethod
     def studyDate(volumeNode) -> str:
         """The study date from the volume's subject-hierarchy study item (DICOM.StudyDate), else ""."""
-        from deepradiology_mrml.logic.longitudinal import study_date
+        from deepradiology_mrml.subject_hierarchy import study_date  # light: no first-use install needed
 
         return study_date(volumeNode)
 

@@ -47,8 +47,8 @@ class MaskBox:
         hi = np.minimum(a_lo + self.array.shape, b_lo + other.array.shape)
         if np.any(hi <= lo):
             return 0
-        a = self.array[tuple(slice(l - o, h - o) for l, h, o in zip(lo, hi, a_lo))]
-        b = other.array[tuple(slice(l - o, h - o) for l, h, o in zip(lo, hi, b_lo))]
+        a = self.array[tuple(slice(start - o, stop - o) for start, stop, o in zip(lo, hi, a_lo))]
+        b = other.array[tuple(slice(start - o, stop - o) for start, stop, o in zip(lo, hi, b_lo))]
         return int(np.count_nonzero(a & b))
 
     def same_lesion(self, other: MaskBox) -> bool:
