@@ -62,7 +62,7 @@ class MeasuredLesion:
     volume_node_id: str = ""
     mask: MaskBox | None = None
     propagated: bool = True
-    committed: tuple | None = None                   # (record, long LPS, short LPS, mask) after the last action
+    committed: tuple | None = None    # (record, long LPS, short LPS, mask, propagated) after the last action
 
 
 @dataclass
