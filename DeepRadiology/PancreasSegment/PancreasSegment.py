@@ -187,12 +187,21 @@ class PancreasSegmentLogic(ScriptedLoadableModuleLogic):
             self.shared = SharedLogic(slicer.mrmlScene)
         return self.shared
 
-    @staticmethod
-    def availableDevices() -> list:
+    _devices = None   # asked once per session: importing torch to ask takes seconds
+
+    @classmethod
+    def availableDevices(cls) -> list:
         """"cpu", plus "cuda" when torch is installed and sees a GPU."""
         from deepradiology_mrml.logic.pancreas import PancreasSegmentLogic as SharedLogic
 
-        return SharedLogic.available_devices()
+        import importlib.util
+
+        if cls._devices is not None:
+            return list(cls._devices)
+        devices = SharedLogic.available_devices()
+        if importlib.util.find_spec("torch") is not None:   # without torch, ask again once it is installed
+            cls._devices = devices
+        return list(devices)
 
     def availableModels(self) -> list:
         from deepradiology_mrml.logic.pancreas import PancreasSegmentLogic as SharedLogic
