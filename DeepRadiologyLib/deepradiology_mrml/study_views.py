@@ -8,7 +8,8 @@ Slicer v5.8.1, v5.10.0, v5.12.0). `StudyViews` keeps that list equal to: the sli
 composite node shows the study's volume as background or foreground, plus every 3D view (3D views
 show no particular study; listing them also keeps the list non-empty when no slice view shows the
 study, since an empty list would mean "everywhere"). It re-applies the lists whenever a slice
-composite node changes (the user puts another volume in a view).
+composite node changes (the user puts another volume in a view) or a new one is added (a layout with
+more views).
 """
 
 from __future__ import annotations
@@ -76,10 +77,19 @@ class StudyViews:
         import vtk
 
         watched = {id(node) for node, _tag in self._observed}
+        if id(self.scene) not in watched:
+            # a layout with more views adds slice composite nodes: list the new views too
+            tag = self.scene.AddObserver(self.scene.NodeAddedEvent, lambda *_: self._on_node_added())
+            self._observed.append((self.scene, tag))
         for composite in _nodes(self.scene, "vtkMRMLSliceCompositeNode"):
             if id(composite) not in watched:
                 tag = composite.AddObserver(vtk.vtkCommand.ModifiedEvent, lambda *_: self.update())
                 self._observed.append((composite, tag))
+
+    def _on_node_added(self) -> None:
+        watched = sum(1 for node, _tag in self._observed if node is not self.scene)
+        if self.scene.GetNumberOfNodesByClass("vtkMRMLSliceCompositeNode") != watched:
+            self.update()
 
     def stop(self) -> None:
         """Stop watching the views (scene closed)."""

@@ -192,6 +192,19 @@ def test_lines_and_masks_are_drawn_only_in_the_views_showing_their_study(a_scene
     _composite(a_scene, "Red").SetBackgroundVolumeID(follow.GetID())
     assert shown(b_line, red) and not shown(a_line, red)
     assert not shown(logic.segmentation_for(base), red)
+    # a layout with a third view that shows the baseline: the baseline's lesion is drawn there
+    import slicer
+
+    green = slicer.vtkMRMLSliceNode()
+    green.SetSingletonTag("Green")
+    green.SetLayoutName("Green")
+    a_scene.AddNode(green)
+    composite = slicer.vtkMRMLSliceCompositeNode()
+    composite.SetSingletonTag("Green")
+    composite.SetLayoutName("Green")
+    composite.SetBackgroundVolumeID(base.GetID())
+    a_scene.AddNode(composite)
+    assert shown(a_line, green.GetID()) and not shown(b_line, green.GetID())
     logic.close()
 
 
