@@ -140,6 +140,7 @@ class RECISTAssistWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VT
         point = list(click.GetNthControlPointPositionWorld(0)) if click.GetNumberOfControlPoints() else None
         corners = self.logic.boxCorners(box) if point is None else None
         if point is None and corners is None:
+            self.ui.statusLabel.text = _("Place a point inside a lesion (or draw a box around it) first.")
             return
         p = self._parameterNode
         with slicer.util.tryWithErrorDisplay(_("No lesion measured."), waitCursor=True):
