@@ -266,3 +266,26 @@ def test_a_cancelled_measurement_adds_nothing(a_scene, two_studies):
     with pytest.raises(Cancelled):
         logic.measure(volume, _click(study.lesions[0]), progress=cancel)
     assert a_scene.GetNumberOfNodes() == before and logic.lesions == []
+
+
+@pytest.mark.slow
+def test_a_click_on_any_slice_of_a_listed_lesion_updates_its_record(a_scene, two_studies):
+    """Every voxel clicked lies inside the phantom's lesion (its label map): each click is the listed lesion."""
+    from deepradiology_mrml.logic.recist import RECISTAssistLogic
+
+    ((volume, _), study), _ = two_studies
+    logic = RECISTAssistLogic(a_scene)
+    for truth in study.lesions:
+        logic.measure(volume, _click(truth))
+    listed = len(logic.measured)
+    clicks = updated = 0
+    for truth in study.lesions:
+        inside = np.argwhere(study.lesions_map.array == truth["label"])       # (k, j, i)
+        for k in sorted(set(inside[:, 0].tolist())):
+            on_slice = inside[inside[:, 0] == k]
+            k_, j, i = on_slice[len(on_slice) // 2]
+            logic.measure(volume, lps_to_ras(study.ct.index_to_lps([i, j, k_])))
+            clicks += 1
+            updated += logic.last_action == "updated"
+    assert clicks >= 20 and updated == clicks
+    assert len(logic.measured) == listed

@@ -13,9 +13,12 @@ import numpy as np
 
 __all__ = ["MaskBox", "SAME_LESION_OVERLAP"]
 
-#: Share of the smaller mask two masks of one volume must have in common to be one lesion. A lesion
-#: measured again from another click finds nearly the same 3D mask (> 0.8 on the phantom); two
-#: touching lesions share only their boundary voxels.
+#: Share of the smaller mask two masks of one volume must have in common to be one lesion; two touching
+#: lesions share only their boundary voxels. Measured on the phantom (seed 1, 1.6 x 1.6 x 4 mm): a click on
+#: each slice of each lesion after a click at its centre gives an overlap of at least 0.52 in 9 of 10
+#: cases (median 1.0). The Logic adds two tests for the rest: the click lies in the listed lesion's mask
+#: (a click on a lesion's thin end slice finds only a sliver there), or one centre lies in the other's
+#: extent (`deepradiology.longitudinal.records.same_lesion`).
 SAME_LESION_OVERLAP = 0.5
 
 
@@ -50,6 +53,13 @@ class MaskBox:
         a = self.array[tuple(slice(start - o, stop - o) for start, stop, o in zip(lo, hi, a_lo))]
         b = other.array[tuple(slice(start - o, stop - o) for start, stop, o in zip(lo, hi, b_lo))]
         return int(np.count_nonzero(a & b))
+
+    def contains(self, kji) -> bool:
+        """Whether voxel (k, j, i) (rounded) is in the mask."""
+        idx = np.round(np.asarray(kji, dtype=float)).astype(int) - np.array(self.lo)
+        if np.any(idx < 0) or np.any(idx >= self.array.shape):
+            return False
+        return bool(self.array[tuple(idx)])
 
     def same_lesion(self, other: MaskBox) -> bool:
         """One lesion: the masks share at least `SAME_LESION_OVERLAP` of the smaller one."""

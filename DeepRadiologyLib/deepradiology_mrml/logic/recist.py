@@ -15,8 +15,8 @@ and one segmentation for every volume (the web app, which lists all studies' les
 keeps its per-study records itself).
 
 One lesion, one record: measuring a lesion the volume already lists (the new 3D mask shares at least
-half of the smaller mask with the old one, or one record's centre lies inside the other's extent,
-`deepradiology.longitudinal.records.same_lesion`) moves that lesion's lines, replaces its segment and
+half of the smaller mask with the old one, or the click lies inside the old mask and the masks touch, or
+one record's centre lies inside the other's extent, `deepradiology.longitudinal.records.same_lesion`) moves that lesion's lines, replaces its segment and
 updates its row; no second record is made (``update_same_lesion=False`` turns this off).
 
 Dragging an endpoint updates the row's lengths at once (point-modified events); when the drag ends
@@ -197,7 +197,11 @@ class RECISTAssistLogic:
                                 organ_labels=organ_labels, label_names=label_names,
                                 max_diameter_mm=max_diameter_mm or MAX_DIAMETER_MM, method=method, progress=progress)
         mask = self._full_mask(image, result)
-        same = self._same_lesion(volume_node, result.lesion, mask) if self.update_same_lesion else None
+        if click is not None:
+            clicked = (click[2], click[1], click[0])
+        else:
+            clicked = (k, (box[1] + box[3]) / 2.0, (box[0] + box[2]) / 2.0)
+        same = self._same_lesion(volume_node, result.lesion, mask, clicked) if self.update_same_lesion else None
         self._current = self._key(volume_node)
         if same is not None:
             self._remeasure(same, result.lesion, mask, propagated=result.volume is not None)
@@ -215,14 +219,16 @@ class RECISTAssistLogic:
         mask[result.slice.slice_index] = result.slice.mask
         return MaskBox.from_mask(mask)
 
-    def _same_lesion(self, volume_node, lesion: Lesion, mask: MaskBox) -> MeasuredLesion | None:
-        """The lesion of this volume that the new measurement is (mask overlap, else centre in extent)."""
+    def _same_lesion(self, volume_node, lesion: Lesion, mask: MaskBox, clicked_kji) -> MeasuredLesion | None:
+        """The lesion of this volume that the new measurement is: the masks overlap (`MaskBox.same_lesion`),
+        or the click (voxel k, j, i) lies in the listed lesion's mask, or one centre lies in the other's extent."""
         from deepradiology.longitudinal.records import same_lesion
 
         for entry in self.measured.values():
             if entry.volume_node_id != volume_node.GetID():
                 continue
-            if entry.mask is not None and entry.mask.same_lesion(mask):
+            if entry.mask is not None and (entry.mask.same_lesion(mask) or
+                                           (entry.mask.overlap(mask) and entry.mask.contains(clicked_kji))):
                 return entry
             if same_lesion(entry.lesion, lesion)[0]:
                 return entry
