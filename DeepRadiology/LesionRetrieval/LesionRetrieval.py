@@ -228,10 +228,9 @@ class LesionRetrievalLogic(ScriptedLoadableModuleLogic):
         raise InputError("query", "place a point inside a lesion or choose a RECIST lesion first")
 
     def addMeasuredLesions(self, databasePath, volumeNode, *, patient=""):
-        """Add RECISTAssist's lesions of this scene (its line pairs and table) to the database."""
-        table = slicer.mrmlScene.GetFirstNodeByName("RECIST lesions")
-        return self._shared(databasePath, create=True).add_measured_lesions(volumeNode, patient=patient,
-                                                                           table_node=table)
+        """Add RECISTAssist's lesions of ``volumeNode`` (its line pairs and its study's lesion table) to the
+        database; lesions measured on other volumes are left out."""
+        return self._shared(databasePath, create=True).add_measured_lesions(volumeNode, patient=patient)
 
     def loadNeighbour(self, result):
         """Load a result's image and RECIST lines into the scene."""

@@ -6,12 +6,10 @@ The Widget only wires the UI to the Logic. The work is done out of process by
 and a probability volume only when the run succeeded.
 """
 
-from typing import Annotated
-
 import slicer
 from slicer.i18n import tr as _
 from slicer.i18n import translate
-from slicer.parameterNodeWrapper import Choice, parameterNodeWrapper
+from slicer.parameterNodeWrapper import parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModule,
     ScriptedLoadableModuleLogic,
@@ -45,10 +43,11 @@ class PancreasSegment(ScriptedLoadableModule):
 
 @parameterNodeWrapper
 class PancreasSegmentParameterNode:
-    """inputVolume: the CT; device: where the network runs."""
+    """inputVolume: the CT; device: where the network runs ("cpu", or "cuda" where torch sees a GPU; the
+    device combo box lists only the devices of this machine, so it is filled by the Widget, not bound)."""
 
     inputVolume: slicer.vtkMRMLScalarVolumeNode
-    device: Annotated[str, Choice(["cpu", "cuda"])] = "cpu"
+    device: str = "cpu"
 
 
 class PancreasSegmentWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VTKObservationMixin):
@@ -72,12 +71,32 @@ class PancreasSegmentWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget,
         self.ui.cancelButton.connect("clicked(bool)", self.onCancelButton)
         self.ui.modelComboBox.connect("currentTextChanged(QString)", self._showModelInfo)
         self.loadModelButton = add_load_model_button(self, "pancreas-segmentation", lambda card: self._fillModels())
+        self.ui.deviceComboBox.connect("currentTextChanged(QString)", self.onDeviceChosen)
         self.initializeParameterNode()
         self._fillModels()
 
     def enter(self) -> None:
         self.initializeParameterNode()
         self._fillModels()
+        self._fillDevices()
+
+    def _fillDevices(self) -> None:
+        """"cpu", plus "cuda" only when this machine's torch sees a GPU (checked on entering the module,
+        not at start-up: it imports torch when installed and installs nothing)."""
+        devices = self.logic.availableDevices()
+        wanted = self._parameterNode.device if self._parameterNode else "cpu"
+        combo = self.ui.deviceComboBox
+        was = combo.blockSignals(True)
+        combo.clear()
+        combo.addItems(devices)
+        combo.setCurrentText(wanted if wanted in devices else "cpu")
+        combo.blockSignals(was)
+        if self._parameterNode:
+            self._parameterNode.device = combo.currentText
+
+    def onDeviceChosen(self, text) -> None:
+        if self._parameterNode and text:
+            self._parameterNode.device = str(text)
 
     def onSceneEndClose(self, caller, event) -> None:
         if self.parent.isEntered:
@@ -173,6 +192,22 @@ class PancreasSegmentLogic(ScriptedLoadableModuleLogic):
             self.shared = SharedLogic(slicer.mrmlScene)
         return self.shared
 
+    _devices = None   # asked once per session: importing torch to ask takes seconds
+
+    @classmethod
+    def availableDevices(cls) -> list:
+        """"cpu", plus "cuda" when torch is installed and sees a GPU."""
+        from deepradiology_mrml.logic.pancreas import PancreasSegmentLogic as SharedLogic
+
+        import importlib.util
+
+        if cls._devices is not None:
+            return list(cls._devices)
+        devices = SharedLogic.available_devices()
+        if importlib.util.find_spec("torch") is not None:   # without torch, ask again once it is installed
+            cls._devices = devices
+        return list(devices)
+
     def availableModels(self) -> list:
         from deepradiology_mrml.logic.pancreas import PancreasSegmentLogic as SharedLogic
 
@@ -197,7 +232,27 @@ class PancreasSegmentTest(ScriptedLoadableModuleTest):
 
     def runTest(self):
         self.setUp()
+        self.test_cuda_is_offered_only_where_torch_sees_a_gpu()
+        self.setUp()
         self.test_phantom_pancreas_is_segmented_and_a_cancel_leaves_nothing()
+
+    def test_cuda_is_offered_only_where_torch_sees_a_gpu(self):
+        import numpy as np
+        import torch
+
+        from deepradiology import Image
+        from deepradiology.errors import InputError
+        from deepradiology_mrml.volumes import image_to_volume_node
+
+        logic = PancreasSegmentLogic()
+        gpu = torch.cuda.is_available()
+        self.assertEqual(logic.availableDevices(), ["cpu", "cuda"] if gpu else ["cpu"])
+        if not gpu:
+            volume = image_to_volume_node(slicer.mrmlScene, Image(np.full((4, 8, 8), -100, np.int16)), "CT")
+            nodes = slicer.mrmlScene.GetNumberOfNodes()
+            with self.assertRaises(InputError):
+                logic.process(volume, device="cuda")
+            self.assertEqual(slicer.mrmlScene.GetNumberOfNodes(), nodes)
 
     def test_phantom_pancreas_is_segmented_and_a_cancel_leaves_nothing(self):
         import tempfile

@@ -37,8 +37,11 @@ class RECISTAssist(ScriptedLoadableModule):
             "Click inside a lesion (or draw a box around it) on an axial CT slice. RECISTAssist segments the "
             "lesion on that slice, draws its RECIST long axis and the perpendicular short axis as lines "
             "(L<n> long / L<n> short), propagates the mask to the neighbouring slices for a 3D segment and "
-            "its volume, and lists the lesion in a table. Drag an endpoint to correct a line: the table "
-            "follows. A click in air, on an organ or where no lesion stands out is refused with the reason. "
+            "its volume, and lists the lesion in its study's table (one table per volume, filed under the "
+            "study). Measuring a lesion already listed updates its row instead of adding a second one. Drag an "
+            "endpoint to correct a line: the row follows, and the mask and volume are made again when the drag "
+            "ends. Undo takes back the last action. Lines and masks are shown only in the views showing their "
+            "volume. A click in air, on an organ or where no lesion stands out is refused with the reason. "
             "With an organ map (a segmentation such as TotalSegmentator's, or a label map on the CT's grid) "
             "the location is the organ it names and a click on a normal organ is refused; without one the "
             "location reads unknown.")
@@ -81,6 +84,7 @@ class RECISTAssistWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VT
         self.ui.boxPlaceWidget.setMRMLScene(slicer.mrmlScene)
         self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
         self.ui.undoButton.connect("clicked(bool)", self.onUndoButton)
+        self.ui.removeButton.connect("clicked(bool)", self.onRemoveButton)
         self.initializeParameterNode()
         self._helperNodes()
         self._updateButtons()
@@ -106,63 +110,82 @@ class RECISTAssistWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VT
                 self._parameterNode.inputVolume = first
 
     def _helperNodes(self) -> None:
-        """The point list and ROI the place widgets drop into; a placed point measures at once."""
-        click = slicer.mrmlScene.GetFirstNodeByName(CLICK_NODE_NAME)
-        if click is None:
-            click = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLMarkupsFiducialNode", CLICK_NODE_NAME)
-            click.CreateDefaultDisplayNodes()
-            click.SetMaximumNumberOfControlPoints(1)
-        box = slicer.mrmlScene.GetFirstNodeByName(BOX_NODE_NAME)
-        if box is None:
-            box = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLMarkupsROINode", BOX_NODE_NAME)
-            box.CreateDefaultDisplayNodes()
+        """The point list and ROI the place widgets drop into (hidden, never saved); a placed point
+        measures at once."""
+        click, box = self.logic.helperNodes()
         self.ui.pointPlaceWidget.setCurrentNode(click)
         self.ui.boxPlaceWidget.setCurrentNode(box)
         if not self.hasObserver(click, click.PointPositionDefinedEvent, self.onPointPlaced):
             self.addObserver(click, click.PointPositionDefinedEvent, self.onPointPlaced)
 
     def _updateButtons(self, caller=None, event=None) -> None:
-        ready = bool(self._parameterNode and self._parameterNode.inputVolume)
-        self.ui.applyButton.enabled = ready
-        self.ui.applyButton.toolTip = _("Measure the lesion at the placed point (or in the box)") if ready \
+        volume = self._parameterNode.inputVolume if self._parameterNode else None
+        self.ui.applyButton.enabled = volume is not None
+        self.ui.applyButton.toolTip = _("Measure the lesion at the placed point (or in the box)") if volume \
             else _("Select a CT volume first")
-        self.ui.undoButton.enabled = bool(self.logic and self.logic.shared and self.logic.shared.measured)
+        shared = self.logic.shared if self.logic else None
+        self.ui.undoButton.enabled = bool(shared and shared.can_undo)
+        self.ui.removeButton.enabled = bool(shared and volume and shared.lesions_of(volume))
+        # the table of the chosen volume: one table per study
+        table = shared.table_for(volume) if shared and volume else None
+        if self.ui.lesionTableView.mrmlTableNode() is not table:
+            self.ui.lesionTableView.setMRMLTableNode(table)
 
     def onPointPlaced(self, caller, event) -> None:
-        self.onApplyButton()
+        import qt
+
+        # Measuring inside PointPositionDefinedEvent would run while the markups widget is still
+        # handling the click (and may remove the point it is processing): measure right after it.
+        qt.QTimer.singleShot(0, self.onApplyButton)
 
     def onApplyButton(self) -> None:
-        click = slicer.mrmlScene.GetFirstNodeByName(CLICK_NODE_NAME)
-        box = slicer.mrmlScene.GetFirstNodeByName(BOX_NODE_NAME)
-        point = list(click.GetNthControlPointPositionWorld(0)) if click and click.GetNumberOfControlPoints() else None
-        corners = None
-        if box is not None and box.GetNumberOfControlPoints() and point is None:
-            centre, size = [0.0] * 3, [0.0] * 3
-            box.GetCenterWorld(centre)
-            box.GetSizeWorld(size)
-            corners = ([centre[0] - size[0] / 2, centre[1] - size[1] / 2, centre[2]],
-                       [centre[0] + size[0] / 2, centre[1] + size[1] / 2, centre[2]])
+        from deepradiology.progress import Cancelled
+        from deepradiology_mrml.slicer_progress import ProgressDialog
+
+        click, box = self.logic.helperNodes()
+        point = list(click.GetNthControlPointPositionWorld(0)) if click.GetNumberOfControlPoints() else None
+        corners = self.logic.boxCorners(box) if point is None else None
+        if point is None and corners is None:
+            self.ui.statusLabel.text = _("Place a point inside a lesion (or draw a box around it) first.")
+            return
         p = self._parameterNode
         with slicer.util.tryWithErrorDisplay(_("No lesion measured."), waitCursor=True):
             try:
-                lesion = self.logic.process(p.inputVolume, pointRas=point, boxRas=corners, propagate=p.propagate3D,
-                                            maxDiameterMm=p.maxDiameterMm, method=p.method, organMap=p.organMap)
+                with ProgressDialog(_("RECISTAssist"), _("Measuring the lesion")) as progress:
+                    lesion = self.logic.process(p.inputVolume, pointRas=point, boxRas=corners,
+                                                propagate=p.propagate3D, maxDiameterMm=p.maxDiameterMm,
+                                                method=p.method, progress=progress, organMap=p.organMap)
+            except Cancelled:
+                self.ui.statusLabel.text = _("Cancelled: nothing was added to the scene.")
+                return
             finally:
-                if click is not None:
-                    click.RemoveAllControlPoints()
-            self.ui.lesionTableView.setMRMLTableNode(self.logic.shared.table_node)
+                # a measured (or refused) click or box must not measure again at the next Measure
+                self.logic.clearHelpers()
+                self._updateButtons()
             volume = "" if lesion.volume_ml is None else _(", {volume:.2f} mL").format(volume=lesion.volume_ml)
-            self.ui.statusLabel.text = _("{name}: long {long:.1f} mm, short {short:.1f} mm{volume}; {where}").format(
+            text = _("{name}: long {long:.1f} mm, short {short:.1f} mm{volume}; {where}").format(
                 name=lesion.lesion_id, long=lesion.long_axis_mm, short=lesion.short_axis_mm, volume=volume,
                 where=self.logic.locationText(lesion, p.organMap))
+            if self.logic.shared.last_action == "updated":
+                text += _(" (this lesion was already listed: its record is updated, no second one)")
+            self.ui.statusLabel.text = text
         self._updateButtons()
 
     def onUndoButton(self) -> None:
         with slicer.util.tryWithErrorDisplay(_("Nothing to undo."), waitCursor=False):
+            self.ui.statusLabel.text = self.logic.undoLast()
+        self._updateButtons()
+
+    def onRemoveButton(self) -> None:
+        with slicer.util.tryWithErrorDisplay(_("No lesion removed."), waitCursor=False):
+            volume = self._parameterNode.inputVolume
+            rows = self.logic.shared.rows(volume) if self.logic.shared and volume else []
             selected = self.ui.lesionTableView.selectionModel().selectedRows() if self.ui.lesionTableView.model() else []
-            lesion_id = None
-            if selected:
-                lesion_id = self.logic.shared.rows()[selected[0].row()]["lesion"]
+            lesion_id = rows[selected[0].row()]["lesion"] if selected and selected[0].row() < len(rows) else \
+                (rows[-1]["lesion"] if rows else None)
+            if lesion_id is None:
+                self.ui.statusLabel.text = _("This volume has no lesion to remove.")
+                return
             removed = self.logic.undo(lesion_id)
             self.ui.statusLabel.text = _("{name} removed").format(name=removed)
         self._updateButtons()
@@ -179,6 +202,8 @@ class RECISTAssistLogic(ScriptedLoadableModuleLogic):
         return RECISTAssistParameterNode(super().getParameterNode())
 
     def reset(self) -> None:
+        if self.shared is not None:
+            self.shared.close()
         self.shared = None
 
     def _shared(self):
@@ -191,9 +216,36 @@ class RECISTAssistLogic(ScriptedLoadableModuleLogic):
             self.shared = SharedLogic(slicer.mrmlScene)
         return self.shared
 
+    @staticmethod
+    def helperNodes():
+        """The click point list and the box ROI (made hidden from the user and not saved with the scene)."""
+        from deepradiology_mrml.helper_markups import helper_node
+
+        return (helper_node(slicer.mrmlScene, "vtkMRMLMarkupsFiducialNode", CLICK_NODE_NAME, max_points=1),
+                helper_node(slicer.mrmlScene, "vtkMRMLMarkupsROINode", BOX_NODE_NAME))
+
+    def clearHelpers(self) -> None:
+        """Empty the click and the box, so that the next Measure needs a new one."""
+        from deepradiology_mrml.helper_markups import clear_helper
+
+        for node in self.helperNodes():
+            clear_helper(node)
+
+    @staticmethod
+    def boxCorners(box):
+        """The ROI's two in-plane corners (RAS mm) on its centre's axial plane, None when it is not placed."""
+        if box is None or not box.GetNumberOfControlPoints():
+            return None
+        centre, size = [0.0] * 3, [0.0] * 3
+        box.GetCenterWorld(centre)
+        box.GetSizeWorld(size)
+        return ([centre[0] - size[0] / 2, centre[1] - size[1] / 2, centre[2]],
+                [centre[0] + size[0] / 2, centre[1] + size[1] / 2, centre[2]])
+
     def process(self, volumeNode, pointRas=None, boxRas=None, *, propagate: bool = True,
                 maxDiameterMm: float = 100.0, method: str = "adaptive", progress=None, organMap=None):
-        """Measure the lesion at ``pointRas`` (RAS mm) or in ``boxRas`` (two RAS corners); returns its record.
+        """Measure the lesion at ``pointRas`` (RAS mm) or in ``boxRas`` (two RAS corners); returns its record
+        (the record it already had when the volume lists this lesion: updated, not doubled).
 
         ``organMap`` (a segmentation or label-map node, optional) becomes the core's (labels, names) pair
         on the CT's grid: the location is then the organ it names, and a region that is most of an organ
@@ -219,13 +271,18 @@ class RECISTAssistLogic(ScriptedLoadableModuleLogic):
                 organ=lesion.location, source=organ_map_source(organMap))
         return _("location unknown: no organ map")
 
+    def undoLast(self) -> str:
+        """Undo the last measurement, re-measurement or endpoint edit; says what was undone."""
+        return self._shared().undo_last()
+
     def undo(self, lesionId=None) -> str:
         """Remove one lesion's lines, segment and row (the last one when ``lesionId`` is None)."""
         return self._shared().undo(lesionId)
 
 
 class RECISTAssistTest(ScriptedLoadableModuleTest):
-    """Runs the Logic on the project's phantom: measure, edit, undo, and a refused click."""
+    """Runs the Logic on the project's phantom: measure, edit, undo, a refused click; a table per study and
+    one record per lesion; the helper markups."""
 
     def setUp(self):
         slicer.mrmlScene.Clear()
@@ -235,6 +292,10 @@ class RECISTAssistTest(ScriptedLoadableModuleTest):
         self.test_phantom_lesions_are_measured_edited_and_undone()
         self.setUp()
         self.test_an_organ_map_names_the_location_and_refuses_an_organ()
+        self.setUp()
+        self.test_each_study_has_its_own_table_and_a_lesion_measured_twice_keeps_one_record()
+        self.setUp()
+        self.test_the_click_and_box_helpers_are_hidden_unsaved_and_cleared()
 
     def test_phantom_lesions_are_measured_edited_and_undone(self):
         self.delayDisplay("Making a phantom study")
@@ -313,3 +374,47 @@ class RECISTAssistTest(ScriptedLoadableModuleTest):
             logic.process(volume, lps_to_ras(np.asarray(liver["centre_lps"])), organMap=label_node)
         self.delayDisplay("Test passed")
 
+    def test_each_study_has_its_own_table_and_a_lesion_measured_twice_keeps_one_record(self):
+        self.delayDisplay("Two phantom studies, the same lesion measured twice")
+        import numpy as np
+
+        from deepradiology.frames import lps_to_ras
+        from deepradiology.phantom import generate_phantom
+        from deepradiology_mrml.tables import table_to_records
+        from deepradiology_mrml.volumes import image_to_volume_node
+
+        studies = generate_phantom(1, n_studies=2, spacing=(1.6, 1.6, 4.0)).studies
+        volumes = [image_to_volume_node(slicer.mrmlScene, s.ct, s.plan.study_id) for s in studies]
+        logic = RECISTAssistLogic()
+        truth = max(studies[0].lesions, key=lambda t: t["volume_ml"])
+        centre = np.asarray(truth["centre_lps"])
+        first = logic.process(volumes[0], lps_to_ras(centre), propagate=False)
+        logic.process(volumes[1], lps_to_ras(np.asarray(studies[1].lesions[0]["centre_lps"])), propagate=False)
+        # the same lesion again, a little off its centre (a quarter of its short axis)
+        off = centre + np.array([0.25 * truth["short_axis_mm"], 0.0, 0.0])
+        again = logic.process(volumes[0], lps_to_ras(off), propagate=False)
+        self.assertEqual(logic.shared.last_action, "updated")
+        self.assertEqual(again.lesion_id, first.lesion_id)
+        tables = [logic.shared.table_for(v) for v in volumes]
+        self.assertIsNot(tables[0], tables[1])
+        self.assertEqual([r["lesion"] for r in table_to_records(tables[0])], [first.lesion_id])
+        self.assertEqual(len(table_to_records(tables[1])), 1)
+        self.assertTrue(tables[0].GetName().startswith(studies[0].plan.study_id))
+        self.assertEqual(logic.undoLast(), f"{first.lesion_id}: re-measurement undone")
+        self.assertEqual(len(table_to_records(tables[0])), 1)
+
+    def test_the_click_and_box_helpers_are_hidden_unsaved_and_cleared(self):
+        self.delayDisplay("Helper markups")
+        logic = RECISTAssistLogic()
+        click, box = logic.helperNodes()
+        self.assertEqual(logic.helperNodes(), (click, box))
+        for node in (click, box, click.GetDisplayNode(), box.GetDisplayNode()):
+            self.assertTrue(node.GetHideFromEditors())
+            self.assertFalse(node.GetSaveWithScene())
+        click.AddControlPoint([0.0, 0.0, 0.0])
+        box.AddControlPoint([0.0, 0.0, 0.0])
+        self.assertIsNotNone(logic.boxCorners(box))
+        logic.clearHelpers()
+        self.assertEqual((click.GetNumberOfControlPoints(), box.GetNumberOfControlPoints()), (0, 0))
+        self.assertIsNone(logic.boxCorners(box))
+        self.delayDisplay("Test passed")

@@ -6,7 +6,27 @@ belong to, instead of one flat list.
 
 from __future__ import annotations
 
-__all__ = ["file_under_study"]
+__all__ = ["file_under_study", "study_date", "DATE_ATTRIBUTE"]
+
+#: Attribute holding the DICOM study date (Slicer's DICOM import sets it on the subject-hierarchy study item).
+DATE_ATTRIBUTE = "DICOM.StudyDate"
+
+
+def study_date(volume_node) -> str:
+    """The volume's study date: Slicer's DICOM import keeps ``DICOM.StudyDate`` on the subject-hierarchy
+    *study* item above the volume (checked in Slicer v5.8.1 vtkMRMLSubjectHierarchyConstants.h); a
+    ``DICOM.StudyDate`` attribute on the volume node itself (our own loaders) is the fallback. "" if none.
+    Imports nothing, so a Widget may call it before the first-use install."""
+    scene = volume_node.GetScene()
+    sh = scene.GetSubjectHierarchyNode() if scene is not None else None
+    if sh is not None:
+        item = sh.GetItemByDataNode(volume_node)
+        while item and item != sh.GetSceneItemID():
+            value = sh.GetItemAttribute(item, DATE_ATTRIBUTE)
+            if value:
+                return value
+            item = sh.GetItemParent(item)
+    return volume_node.GetAttribute(DATE_ATTRIBUTE) or ""
 
 
 def file_under_study(scene, patient: str, study: str, nodes) -> int:

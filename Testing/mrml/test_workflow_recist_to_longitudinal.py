@@ -69,3 +69,45 @@ def test_the_study_date_is_read_from_the_subject_hierarchy_study_item(a_scene):
     _put_under(sh, volume, study_item)
     sh.SetItemAttribute(study_item, "DICOM.StudyDate", "20210301")
     assert study_date(volume) == "20210301"
+
+
+@pytest.mark.slow
+def test_one_recist_session_over_two_studies_feeds_matching_and_retrieval_per_study(a_scene, a_coarse_phantom_patient,
+                                                                                    tmp_path):
+    """As in Slicer: one RECISTAssist panel, two study volumes; each volume's own table goes to
+    LongitudinalMatch, and Add measured lesions takes each volume's lesions once."""
+    from deepradiology_mrml.logic.longitudinal import LongitudinalMatchLogic, StudyInput
+    from deepradiology_mrml.logic.recist import RECISTAssistLogic
+    from deepradiology_mrml.logic.recist_study import study_table
+    from deepradiology_mrml.logic.retrieval import LesionRetrievalLogic
+    from deepradiology_mrml.volumes import image_to_volume_node
+
+    logic = RECISTAssistLogic(a_scene)
+    volumes, measured = [], {}
+    for n, study in enumerate(a_coarse_phantom_patient.studies[:2]):
+        volume = image_to_volume_node(a_scene, study.ct, f"study {n}")
+        volumes.append(volume)
+        for truth in study.lesions:
+            if truth["track_id"] in ("T2", "T5"):
+                measured[(n, truth["track_id"])] = logic.measure(
+                    volume, lps_to_ras(np.asarray(truth["centre_lps"])), propagate=False).lesion_id
+    tables = [study_table(a_scene, v) for v in volumes]
+    assert tables[0] is not tables[1]
+    match = LongitudinalMatchLogic(a_scene)
+    match.run([StudyInput(v, t, date) for v, t, date in zip(volumes, tables, ("20200105", "20200402"))],
+              register=False)
+    track_of = {}
+    for row in match.track_rows():
+        for n in (0, 1):
+            for lesion_id in filter(None, row[f"study {n} lesion"].split(", ")):
+                track_of[(n, lesion_id)] = row["track"]
+    assert track_of[(0, measured[(0, "T5")])] == track_of[(1, measured[(1, "T5")])]
+    assert track_of[(0, measured[(0, "T2")])] == track_of[(1, measured[(1, "T2")])]
+    assert track_of[(0, measured[(0, "T5")])] != track_of[(0, measured[(0, "T2")])]
+    retrieval = LesionRetrievalLogic(a_scene, tmp_path / "lesions.sqlite", create=True)
+    try:
+        added = [retrieval.add_measured_lesions(v, patient="P", study=f"study {n}").added
+                 for n, v in enumerate(volumes)]
+    finally:
+        retrieval.close()
+    assert added == [2, 2]

@@ -46,7 +46,7 @@ def test_a_click_makes_a_line_pair_a_segment_and_a_table_row(a_scene, ct_node, s
     _, _, long_mm, short_mm = recist_from_lines(long_node, short_node)
     assert long_mm == pytest.approx(lesion.long_axis_mm, abs=1e-3)
     assert long_mm == pytest.approx(truth["long_axis_mm"], abs=max(1.6, 0.05 * truth["long_axis_mm"]))
-    segmentation_node = a_scene.GetFirstNodeByName("RECIST lesion masks")
+    segmentation_node = a_scene.GetFirstNodeByName("phantom CT RECIST lesion masks")   # named after its study
     segmentation = segmentation_node.GetSegmentation()
     assert segmentation.GetNumberOfSegments() == 1 and segmentation.GetNthSegment(0).GetName() == "L1"
     # the segment sits where the lesion is, on the CT's grid
@@ -56,7 +56,7 @@ def test_a_click_makes_a_line_pair_a_segment_and_a_table_row(a_scene, ct_node, s
     truth_mask = study.lesions_map.array == truth["label"]
     assert labels.shape == truth_mask.shape
     assert 2 * np.count_nonzero(labels & truth_mask) / (labels.sum() + truth_mask.sum()) > 0.85
-    rows = table_to_records(a_scene.GetFirstNodeByName("RECIST lesions"))
+    rows = table_to_records(a_scene.GetFirstNodeByName("phantom CT RECIST lesions"))
     assert list(rows[0]) == ["lesion", "slice", "long mm", "short mm", "volume mL", "location"]
     assert rows[0]["lesion"] == "L1" and rows[0]["slice"] == truth["key_slice"]
     assert rows[0]["volume mL"] == pytest.approx(truth["volume_ml"], rel=0.15)
@@ -174,10 +174,11 @@ def test_a_single_slice_with_3d_propagation_asked_is_refused_and_leaves_nothing(
     rows, _ = read_dl_info(shared_file("deeplesion/DL_info_test.csv"))
     images = shared_file("deeplesion/images_png")
     logic = RECISTAssistLogic(a_scene)
-    errors = []
+    errors, nodes = [], []
     for row in [r for r in rows if (images / r.png_relpath).is_file()]:
         image = read_deeplesion_slice(images / row.png_relpath, spacing=row.spacing)
         node = image_to_volume_node(a_scene, image, row.file_name)
+        nodes.append(node)
         click = lps_to_ras(image.index_to_lps([*row.recist_centre_px, 0]))
         before = node_names(a_scene)
         with pytest.raises(InputError, match="3D volume is needed"):
@@ -187,7 +188,9 @@ def test_a_single_slice_with_3d_propagation_asked_is_refused_and_leaves_nothing(
         errors.append(abs(lesion.long_axis_mm - row.diameters_mm[0]))
         assert lesion.volume_ml is None
     assert len(errors) == 3 and np.mean(errors) <= 2.0
-    assert [r["lesion"] for r in logic.rows()] == ["L1", "L2", "L3"]
+    assert [les.lesion_id for les in logic.lesions] == ["L1", "L2", "L3"]
+    # three slices, three studies: each its own table with its one lesion
+    assert [[r["lesion"] for r in logic.rows(node)] for node in nodes] == [["L1"], ["L2"], ["L3"]]
 
 
 @pytest.mark.slow

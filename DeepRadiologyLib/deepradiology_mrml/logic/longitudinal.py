@@ -32,11 +32,10 @@ from deepradiology.longitudinal.study import Study
 from deepradiology.longitudinal.tracking import TrackingResult, track_lesions
 from deepradiology.progress import ProgressCallback
 from deepradiology_mrml.scene import remove_node
+# study dates are read in a light module the Widget can import before the first-use install; re-exported here
+from deepradiology_mrml.subject_hierarchy import DATE_ATTRIBUTE, study_date
 
 __all__ = ["LongitudinalMatchLogic", "StudyInput", "DATE_ATTRIBUTE", "study_date"]
-
-#: Volume-node attribute holding the DICOM study date (set by Slicer's DICOM module).
-DATE_ATTRIBUTE = "DICOM.StudyDate"
 
 
 @dataclass
@@ -47,22 +46,6 @@ class StudyInput:
     lesions: object = field(default_factory=list)   # list[Lesion] or a lesion table node
     date: str = ""
     study_id: str = ""
-
-
-def study_date(volume_node) -> str:
-    """The volume's study date: Slicer's DICOM import keeps ``DICOM.StudyDate`` on the subject-hierarchy
-    *study* item above the volume (checked in Slicer v5.8.1 vtkMRMLSubjectHierarchyConstants.h); a
-    ``DICOM.StudyDate`` attribute on the volume node itself (our own loaders) is the fallback. "" if none."""
-    scene = volume_node.GetScene()
-    sh = scene.GetSubjectHierarchyNode() if scene is not None else None
-    if sh is not None:
-        item = sh.GetItemByDataNode(volume_node)
-        while item and item != sh.GetSceneItemID():
-            value = sh.GetItemAttribute(item, DATE_ATTRIBUTE)
-            if value:
-                return value
-            item = sh.GetItemParent(item)
-    return volume_node.GetAttribute(DATE_ATTRIBUTE) or ""
 
 
 class LongitudinalMatchLogic:

@@ -182,7 +182,7 @@ class PancreasSegmentLogic:
         Args:
             volume_node: a scalar volume node holding CT in HU.
             model: installed model name or checkpoint path (None: the installed one).
-            device: "cpu" or "cuda".
+            device: "cpu" or "cuda" (refused when this machine's torch sees no GPU).
             progress: called about every 0.1 s with (fraction, message); may raise `Cancelled`.
 
         Returns:
@@ -200,6 +200,9 @@ class PancreasSegmentLogic:
         if volume_node is None or not volume_node.IsA("vtkMRMLScalarVolumeNode") \
                 or volume_node.IsA("vtkMRMLLabelMapVolumeNode"):
             raise InputError("input volume", "choose a CT scalar volume node")
+        devices = self.available_devices()
+        if device not in devices:
+            raise InputError("device", f"{device!r} is not available on this machine; choose {' or '.join(devices)}")
         self._cancel.clear()
         report(progress, 0.0, "exporting the CT")
         image = volume_node_to_image(volume_node)

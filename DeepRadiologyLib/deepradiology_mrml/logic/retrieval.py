@@ -159,8 +159,11 @@ class LesionRetrievalLogic:
                                    embedder=self.embedder, source=f"scene:{table_node.GetName()}")
 
     def add_measured_lesions(self, volume_node, *, patient: str = "", study: str = "", table_node=None):
-        """Add every RECIST lesion measured in the scene (RECISTAssist's line pairs, with the location and
-        volume of its table row when ``table_node`` is given) on ``volume_node`` to the database.
+        """Add every RECIST lesion measured on ``volume_node`` (RECISTAssist's line pairs that refer to it,
+        with the location and volume of its table row; ``table_node`` defaults to the volume's own lesion
+        table) to the database. Lines measured on other volumes are left out; lines that refer to no
+        volume (drawn by hand, or from a scene saved before lines kept their volume) are taken only when
+        the scene holds this one volume.
 
         A lesion's type is taken from its location words where they name one of DeepLesion's types.
         """
@@ -171,8 +174,13 @@ class LesionRetrievalLogic:
         from deepradiology_mrml.tables import table_to_records
         from deepradiology_mrml.volumes import volume_node_to_image
 
+        from deepradiology_mrml.logic.recist_study import VOLUME_REFERENCE, study_table
+
         if volume_node is None:
             raise InputError("volume", "choose the CT volume the lesions were measured on")
+        if table_node is None:
+            table_node = study_table(self.scene, volume_node)
+        only_volume = self.scene.GetNumberOfNodesByClass("vtkMRMLScalarVolumeNode") == 1
         rows = {}
         if table_node is not None:
             for record in table_to_records(table_node):
@@ -183,6 +191,9 @@ class LesionRetrievalLogic:
                     continue
         lesions = []
         for long_node, short_node in recist_line_pairs(self.scene):
+            measured_on = long_node.GetNodeReferenceID(VOLUME_REFERENCE)
+            if measured_on != volume_node.GetID() and not (measured_on is None and only_volume):
+                continue
             name = long_node.GetName().removesuffix(" long")
             long_lps, short_lps, long_mm, short_mm = recist_from_lines(long_node, short_node)
             row = rows.get(name)
@@ -194,7 +205,8 @@ class LesionRetrievalLogic:
                                   volume_ml=row.volume_ml if row is not None else None,
                                   slice_index=row.slice_index if row is not None else None))
         if not lesions:
-            raise InputError("scene", "has no RECIST lesions (measure some with RECISTAssist first)")
+            raise InputError(volume_node.GetName(), "has no RECIST lesions measured on it (measure some with "
+                                                    "RECISTAssist first)")
         image = volume_node_to_image(volume_node, modality="CT")
         path = ""
         if volume_node.GetStorageNode() is not None:

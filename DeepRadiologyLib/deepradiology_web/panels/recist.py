@@ -38,7 +38,9 @@ class RECISTPanel:
 
     def __init__(self, workspace: Workspace) -> None:
         self._ws = workspace
-        self._logic = RECISTAssistLogic(workspace.scene)
+        # One display table for every study (with a study column); the lesion book keeps one record per
+        # lesion and study itself, so the Logic neither splits tables per study nor merges re-measurements.
+        self._logic = RECISTAssistLogic(workspace.scene, per_study=False, update_same_lesion=False)
         self._study_of: dict[str, object] = {}  # lesion id -> the study it was measured on
         self._record_of: dict[str, str] = {}    # lesion id -> the id of its record in the lesion book
         self._history: list[tuple] = []         # ("measure", id, record it replaced) | ("edit", id, points)
