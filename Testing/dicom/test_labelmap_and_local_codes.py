@@ -180,3 +180,21 @@ def test_the_recist_category_name_is_a_declared_local_code(phantom_dicom, tmp_pa
     assert _declared(pydicom.dcmread(paths["seg"])) == {}  # the SEG has no local code here
     back = {les.lesion_id: les for les in read_sr(paths["sr"])}
     assert back[lesions[0].extra["track_id"]].extra["recist_category"] == "PD"
+
+
+def test_a_seg_of_one_lesion_reads_back_and_its_volume_references_it(phantom_dicom, tmp_path):
+    """highdicom names a lone segment once, in the shared functional groups: export and import must cope."""
+    from deepradiology.dicom.export import export_lesions
+    from deepradiology.dicom.importer import read_seg, read_sr
+    from deepradiology.dicom.reference import read_reference
+    from deepradiology.io.volume import read_volume
+
+    lesion = _lesions(phantom_dicom, "S0")[0]
+    masks = read_volume(phantom_dicom / "S0_lesions.nii.gz").array
+    paths = export_lesions([lesion], masks, phantom_dicom / "S0_dicom", tmp_path)
+    ref = read_reference(phantom_dicom / "S0_dicom")
+    labels, segments = read_seg(paths["seg"], ref)
+    assert np.array_equal(labels == 1, masks == lesion.extra["label"]) and len(segments) == 1
+    (back,) = read_sr(paths["sr"], ref)
+    assert back.extra["segment_number"] == 1 and back.volume_ml == round(lesion.volume_ml, 6)
+    assert _dciodvfy(paths["seg"]) == [] and _dciodvfy(paths["sr"]) == []

@@ -122,12 +122,14 @@ def _axis_points(lesion: Lesion, ref: ReferenceSeries):
 
 
 def _referenced_segment(seg, number, ref, segment_slices):
-    """The TID 1411 reference to segment ``number``; highdicom 0.28's `from_segmentation` reads the
-    per-frame Segment Identification that a LABELMAP SEG does not have, so for one we name the source
-    images the segment lies on ourselves (its slices, ``segment_slices[number]``)."""
+    """The TID 1411 reference to segment ``number``. highdicom 0.28's `from_segmentation` reads the
+    per-frame Segment Identification, which a LABELMAP SEG has not, and which a SEG of one segment keeps
+    in the shared functional groups; then we name the source images the segment lies on ourselves (its
+    slices, ``segment_slices[number]``)."""
     import highdicom as hd
 
-    if str(seg.SegmentationType) != "LABELMAP":
+    per_frame = seg.PerFrameFunctionalGroupsSequence
+    if str(seg.SegmentationType) != "LABELMAP" and "SegmentIdentificationSequence" in per_frame[0]:
         return hd.sr.ReferencedSegment.from_segmentation(seg, segment_number=number)
     return hd.sr.ReferencedSegment(
         sop_class_uid=seg.SOPClassUID, sop_instance_uid=seg.SOPInstanceUID, segment_number=number,

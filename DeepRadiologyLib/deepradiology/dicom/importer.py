@@ -173,7 +173,9 @@ def read_seg(path: str | Path, reference: ReferenceSeries) -> tuple[np.ndarray, 
         if labelmap:
             plane[frames[n] > 0] = frames[n][frames[n] > 0]
             continue
-        seg_no = int(fg.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
+        # A SEG of one segment may name it once, in the shared functional groups.
+        ident = fg if "SegmentIdentificationSequence" in fg else ds.SharedFunctionalGroupsSequence[0]
+        seg_no = int(ident.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
         plane[frames[n] > 0] = np.maximum(plane[frames[n] > 0], seg_no)
     segments = [{"segment_number": int(s.SegmentNumber), "label": str(s.SegmentLabel),
                  "tracking_id": str(s.get("TrackingID", "")), "tracking_uid": str(s.get("TrackingUID", ""))}

@@ -59,15 +59,23 @@ def _v(ds_json: dict, tag: str) -> str:
 
 
 def query_studies(url: str, *, patient_id: str = "", timeout_s: float = DEFAULT_TIMEOUT_S) -> list[dict]:
-    """QIDO-RS studies (of ``patient_id`` when given): [{study_uid, patient_id, date, description}]."""
+    """QIDO-RS studies (of ``patient_id`` when given):
+    [{study_uid, patient_id, patient_name, date, description, modalities, study_id}], oldest first.
+    ``modalities`` is ModalitiesInStudy joined by "/" ("" when the PACS does not return it)."""
     client, _ = _client(url, timeout_s)
     filters = {"PatientID": patient_id} if patient_id else None
     try:
-        found = client.search_for_studies(search_filters=filters)
+        # StudyDescription is not among QIDO-RS default study attributes (PS3.18 Table 6.7.1-2), nor are the others everywhere: ask.
+        found = client.search_for_studies(search_filters=filters,
+                                          fields=["ModalitiesInStudy", "StudyID", "PatientName",
+                                                  "StudyDescription"])
     except Exception as exc:  # noqa: BLE001 - dicomweb-client/requests raise many types
         raise _fail(url, exc, "study query") from None
     return sorted(({"study_uid": _v(s, "0020000D"), "patient_id": _v(s, "00100020"),
-                    "date": _v(s, "00080020"), "description": _v(s, "00081030")} for s in found),
+                    "patient_name": _v(s, "00100010"), "date": _v(s, "00080020"),
+                    "description": _v(s, "00081030"), "study_id": _v(s, "00200010"),
+                    "modalities": "/".join(str(m) for m in s.get("00080061", {}).get("Value", []))}
+                   for s in found),
                   key=lambda s: (s["date"], s["study_uid"]))
 
 

@@ -1,0 +1,136 @@
+"""Issue 13 in the web app: open a phantom study from a real Orthanc (DICOMweb), measure a lesion, send
+SEG + SR back, and read them again from Orthanc with the core import.
+
+In-process on a real MRML scene and trame state (`inprocess`) and a real Orthanc on loopback (the DICOM
+tests' fixture). Expected values come from the phantom: its ground truth (dates, lesion centres and
+axes) and the CT series written from it (study and image UIDs), not from the code under test.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import numpy as np
+import pytest
+
+from ..dicom.conftest import orthanc, phantom_dicom  # noqa: F401 - the fixtures, shared with the DICOM tests
+from .inprocess import make_workspace
+
+pytest.importorskip("slicer", reason="the panel tests need the slicer-core wheel")
+pytest.importorskip("trame", reason="the panel tests need trame")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning")]
+
+
+def _series_uids(folder):
+    import pydicom
+
+    first = pydicom.dcmread(sorted(folder.iterdir())[0], stop_before_pixels=True)
+    return str(first.StudyInstanceUID), {str(pydicom.dcmread(f, stop_before_pixels=True).SOPInstanceUID)
+                                         for f in folder.iterdir()}
+
+
+@pytest.fixture(scope="module")
+def a_pacs_with_the_phantom(orthanc, phantom_dicom):  # noqa: F811
+    from deepradiology.dicom.pacs import send_objects
+
+    for n in range(3):
+        send_objects(orthanc, sorted((phantom_dicom / f"S{n}_dicom").iterdir()))
+    return orthanc, phantom_dicom, json.loads((phantom_dicom / "ground_truth.json").read_text())
+
+
+@pytest.fixture
+def a_tab(a_scene):
+    from deepradiology_web.default_data import Case
+    from deepradiology_web.panels.pacs import PacsPanel
+    from deepradiology_web.panels.recist import RECISTPanel
+
+    ws, studies = make_workspace(a_scene, Case([]))
+    return ws, studies, PacsPanel(ws), RECISTPanel(ws)
+
+
+def test_open_from_pacs_lists_the_studies_and_opens_one(a_tab, a_pacs_with_the_phantom):
+    url, folder, truth = a_pacs_with_the_phantom
+    ws, studies, pacs, _ = a_tab
+    pacs.search(url, truth["patient_id"])
+    rows = ws.state.pacs_rows
+    assert not ws.state.pacs_error
+    assert [r["date"] for r in rows] == [s["date"] for s in truth["studies"]]  # oldest first
+    assert all(truth["patient_id"] in r["patient"] and r["modalities"] == "CT" for r in rows)
+    assert [r["description"] for r in rows] == [f"Phantom study {s['study_id']}" for s in truth["studies"]]
+    pacs.open_study(1)
+    assert not ws.state.pacs_error, ws.state.pacs_error
+    opened = studies.current
+    assert opened.info.study_id == "S1" and opened.info.patient == truth["patient_id"]
+    assert opened.info.date == truth["studies"][1]["date"]
+    # the volume on screen has the follow-up CT's grid (i, j, k voxels) and origin (LPS mm)
+    s1 = truth["studies"][1]
+    assert list(opened.node.GetImageData().GetDimensions()) == s1["size_ijk"]
+    ref = pacs.link.origin[opened.node_id]
+    assert ref.study_uid == _series_uids(folder / "S1_dicom")[0]
+
+
+def test_send_to_pacs_stores_seg_and_sr_that_read_back_onto_the_lesion(a_tab, a_pacs_with_the_phantom, tmp_path):
+    from deepradiology.dicom.importer import read_seg, read_sr
+    from deepradiology.dicom.pacs import fetch_series, list_series
+    from deepradiology.dicom.reference import read_reference
+    from deepradiology.io.volume import read_volume
+
+    url, folder, truth = a_pacs_with_the_phantom
+    ws, studies, pacs, recist = a_tab
+    pacs.search(url, truth["patient_id"])
+    pacs.open_study(1)
+    study = studies.current
+    s1 = truth["studies"][1]
+    target = max(s1["lesions"], key=lambda d: d["long_axis_mm"])  # the largest: an easy, unambiguous click
+    recist._measure_at(target["centre_lps"])
+    (record,) = [r for r in ws.lesions.lesions_for(study) if r.long_axis_lps is not None]
+    pacs.send()
+    assert not ws.state.pacs_error, ws.state.pacs_error
+    assert ws.state.pacs_result.startswith("Stored on the PACS: SEG ")
+
+    study_uid, ct_sops = _series_uids(folder / "S1_dicom")
+    modalities = {s["modality"]: s["series_uid"] for s in list_series(url, study_uid)}
+    assert {"CT", "SEG", "SR"} <= set(modalities)  # both went into the follow-up study, beside its CT
+    (sr_file,) = fetch_series(url, study_uid, modalities["SR"], tmp_path / "sr")
+    (seg_file,) = fetch_series(url, study_uid, modalities["SEG"], tmp_path / "seg")
+    ref = read_reference(folder / "S1_dicom")  # the phantom's own files, not the tab's fetched copy
+    (back,) = read_sr(sr_file, ref)
+    assert back.extra["referenced_sop_uid"] in ct_sops
+    assert back.long_axis_mm == round(record.long_axis_mm, 6) and back.short_axis_mm == round(record.short_axis_mm, 6)
+    for sent, got in zip((*record.long_axis_lps, *record.short_axis_lps), (*back.long_axis_lps, *back.short_axis_lps)):
+        assert np.allclose(sent, got, atol=1e-3)  # SCOORD is float32 pixels: LPS within a micrometre
+    # a radiologist's check: the sent measurement is on the clicked lesion, and about its size
+    middle = np.mean(np.asarray(back.long_axis_lps), axis=0)
+    assert np.linalg.norm(middle[:2] - np.asarray(target["centre_lps"])[:2]) < target["long_axis_mm"] / 2
+    assert back.long_axis_mm == pytest.approx(target["long_axis_mm"], rel=0.2)
+    labels, segments = read_seg(seg_file, ref)
+    assert segments[0]["tracking_uid"] == back.extra["tracking_uid"]  # SEG segment and SR group: one lesion
+    truth_mask = read_volume(folder / "S1_lesions.nii.gz").array == target["label"]
+    sent_mask = labels == 1
+    dice = 2 * np.sum(sent_mask & truth_mask) / (np.sum(sent_mask) + np.sum(truth_mask))
+    assert dice > 0.7
+    stored_seg, stored_sr = ws.state.pacs_result.split("SEG ")[1].split(" and SR ")[0], \
+        ws.state.pacs_result.split(" and SR ")[1].split(" ")[0]
+    import pydicom
+
+    assert str(pydicom.dcmread(seg_file).SOPInstanceUID) == stored_seg
+    assert str(pydicom.dcmread(sr_file).SOPInstanceUID) == stored_sr
+
+
+def test_send_without_a_pacs_study_or_lesion_and_an_unreachable_pacs_say_so(a_tab, a_pacs_with_the_phantom):
+    url, _, truth = a_pacs_with_the_phantom
+    ws, studies, pacs, _ = a_tab
+    pacs.send()
+    assert "not opened from a PACS" in ws.state.pacs_error
+    pacs.search(url, truth["patient_id"])
+    pacs.open_study(0)
+    pacs.send()
+    assert "no lesion measured on this study" in ws.state.pacs_error
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/dicom-web"
+    pacs.search(dead, "")
+    assert "unreachable" in ws.state.pacs_error and "\n" not in ws.state.pacs_error
+    pacs.search("ftp://example.org/", "")
+    assert "not an http(s) DICOMweb address" in ws.state.pacs_error
