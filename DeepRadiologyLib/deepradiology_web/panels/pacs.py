@@ -74,9 +74,7 @@ class PacsPanel:
         # The list belongs to the PACS it came from, whatever the address field says later.
         self._listed_url, found = listed
         self._found = found
-        rows = [{"_index": n, "patient": " ".join(v for v in (s["patient_name"].replace("^", " ").strip(),
-                                                               f"({s['patient_id']})") if v.strip("()")),
-                 "date": _iso(s["date"]), "description": s["description"], "modalities": s["modalities"]}
+        rows = [{"_index": n, "patient": _patient(s["patient_name"], s["patient_id"]), "date": _iso(s["date"]), "description": s["description"], "modalities": s["modalities"]}
                 for n, s in enumerate(found)]
         with self._ws.state as state:
             state.pacs_rows = rows
@@ -116,7 +114,8 @@ class PacsPanel:
     def _sent(self, outcome) -> None:
         left = f"; left out: {', '.join(outcome.left_out)}" if outcome.left_out else ""
         self._say(result=f"Stored on the PACS: SEG {outcome.stored[0]} and SR {outcome.stored[1]} with "
-                         f"{len(outcome.sent)} lesions ({', '.join(outcome.sent)}){left}.")
+                         f"{len(outcome.sent)} lesion{'s' if len(outcome.sent) != 1 else ''} "
+                         f"({', '.join(outcome.sent)}){left}.")
 
     def build_ui(self) -> None:
         from trame.widgets import html
@@ -147,3 +146,9 @@ class PacsPanel:
 
 def _iso(date: str) -> str:
     return f"{date[:4]}-{date[4:6]}-{date[6:8]}" if len(date) == 8 and date.isdigit() else date
+
+
+def _patient(name: str, patient_id: str) -> str:
+    """ "Doe John (12345)"; the id alone where the name is empty or only repeats it."""
+    name = " ".join(name.replace("^", " ").split())
+    return f"{name} ({patient_id})" if name and name != patient_id else patient_id
