@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlparse
@@ -85,6 +86,7 @@ class PacsLink:
         atexit.register(shutil.rmtree, self._folder, True)
         self.origin: dict[str, PacsStudyRef] = {}  # volume node id -> where the study came from
         self._fetches = 0
+        self._tracking_uids: dict[tuple[str, str], str] = {}
 
     # -- off the UI thread (network, disk) -------------------------------------------------------
     def list_studies(self, url: str, patient_id: str = "") -> list[dict]:
@@ -173,8 +175,15 @@ class PacsLink:
             if not mask.any():
                 left_out.append(f"{record.lesion_id} (its mask is empty)")
                 continue
+            extra = {**record.extra, "label": len(lesions) + 1}
+            if not extra.get("track_id") and not extra.get("tracking_uid"):
+                # Record ids ("L1") restart in every tab: a UID derived from them would give two different
+                # lesions of one patient the same Tracking UID. A lesion in no track gets its own random
+                # UID, kept for the tab so that sending it again repeats it.
+                extra["tracking_uid"] = self._tracking_uids.setdefault(
+                    (study.node_id, record.lesion_id), f"2.25.{uuid.uuid4().int}")
             # The core checks the lesion's study against the series: name it by its Study Instance UID.
-            lesions.append(replace(record, study=ref.study_uid, extra={**record.extra, "label": len(lesions) + 1}))
+            lesions.append(replace(record, study=ref.study_uid, extra=extra))
             planes.append(mask)
         if not lesions:
             raise InputError("Send to PACS", "no lesion measured on this study has a mask to send; measure one "

@@ -198,3 +198,21 @@ def test_a_seg_of_one_lesion_reads_back_and_its_volume_references_it(phantom_dic
     (back,) = read_sr(paths["sr"], ref)
     assert back.extra["segment_number"] == 1 and back.volume_ml == round(lesion.volume_ml, 6)
     assert _dciodvfy(paths["seg"]) == [] and _dciodvfy(paths["sr"]) == []
+
+
+def test_a_lesion_that_already_has_a_tracking_uid_keeps_it(phantom_dicom, tmp_path):
+    """A lesion read from someone's SR (or given one by the web app) goes out under the UID it came with."""
+    import pydicom
+
+    from deepradiology.dicom.export import export_lesions
+    from deepradiology.dicom.importer import read_sr
+    from deepradiology.io.volume import read_volume
+
+    lesions = _lesions(phantom_dicom, "S0")[:2]
+    lesions[0].extra["tracking_uid"] = "2.25.123456789012345678901234567890"
+    masks = read_volume(phantom_dicom / "S0_lesions.nii.gz").array
+    paths = export_lesions(lesions, masks, phantom_dicom / "S0_dicom", tmp_path)
+    back = {les.lesion_id: les.extra["tracking_uid"] for les in read_sr(paths["sr"])}
+    assert back[lesions[0].extra["track_id"]] == "2.25.123456789012345678901234567890"
+    assert back[lesions[1].extra["track_id"]] != "2.25.123456789012345678901234567890"
+    assert str(pydicom.dcmread(paths["seg"]).SegmentSequence[0].TrackingUID) == "2.25.123456789012345678901234567890"

@@ -134,3 +134,43 @@ def test_send_without_a_pacs_study_or_lesion_and_an_unreachable_pacs_say_so(a_ta
     assert "unreachable" in ws.state.pacs_error and "\n" not in ws.state.pacs_error
     pacs.search("ftp://example.org/", "")
     assert "not an http(s) DICOMweb address" in ws.state.pacs_error
+
+
+def test_lesions_of_two_tabs_never_share_a_tracking_uid_and_a_resend_keeps_it(a_pacs_with_the_phantom, tmp_path):
+    """Record ids ("L1") restart in every tab; two different lesions of one patient must not get one UID."""
+    import pydicom
+
+    from deepradiology.dicom.importer import read_sr
+    from deepradiology.dicom.pacs import fetch_series, list_series
+    from deepradiology_mrml.scene import close_scene, create_scene
+    from deepradiology_web.default_data import Case
+    from deepradiology_web.panels.pacs import PacsPanel
+    from deepradiology_web.panels.recist import RECISTPanel
+
+    url, folder, truth = a_pacs_with_the_phantom
+    uids, scenes = [], []
+    for n, study_index in enumerate((0, 2)):  # baseline in one tab, last follow-up in another (own scenes)
+        scenes.append(create_scene())
+        ws, studies = make_workspace(scenes[-1], Case([]))
+        pacs, recist = PacsPanel(ws), RECISTPanel(ws)
+        pacs.search(url, truth["patient_id"])
+        pacs.open_study(study_index)
+        entry = truth["studies"][study_index]
+        recist._measure_at(max(entry["lesions"], key=lambda d: d["long_axis_mm"])["centre_lps"])
+        (record,) = [r for r in ws.lesions.lesions_for(studies.current) if r.long_axis_lps is not None]
+        assert record.lesion_id == "L1"  # the same name in both tabs
+        sent = []
+        for _ in range(2):  # sent twice
+            pacs.send()
+            assert not ws.state.pacs_error, ws.state.pacs_error
+            sent.append(ws.state.pacs_result.split(" and SR ")[1].split(" ")[0])
+        study_uid = str(pydicom.dcmread(sorted((folder / f"S{study_index}_dicom").iterdir())[0]).StudyInstanceUID)
+        got = {}
+        for m, series in enumerate(s for s in list_series(url, study_uid) if s["modality"] == "SR"):
+            for f in fetch_series(url, study_uid, series["series_uid"], tmp_path / f"{n}-{m}"):
+                got[str(pydicom.dcmread(f).SOPInstanceUID)] = read_sr(f)[0].extra["tracking_uid"]
+        assert got[sent[0]] == got[sent[1]]  # a resend repeats the lesion's UID
+        uids.append(got[sent[0]])
+    for scene in scenes:
+        close_scene(scene)
+    assert uids[0] != uids[1]

@@ -20,7 +20,7 @@ from .codes import RECIST_CATEGORIES, RECIST_CATEGORY_NAME, declare_local_scheme
 from .reference import ReferenceSeries, read_reference
 from .uids import stable_uid, tracking_uid
 
-__all__ = ["export_lesions", "track_id_of", "SEG_TYPES"]
+__all__ = ["export_lesions", "track_id_of", "tracking_uid_of", "SEG_TYPES"]
 
 #: SEG kinds we write: "binary" (one bit plane per segment, overlaps allowed; Segmentation Storage) and
 #: "labelmap" (one label per voxel, the segment number; Label Map Segmentation Storage, DICOM 2024b).
@@ -33,6 +33,12 @@ DECIMALS = 6
 def track_id_of(lesion: Lesion) -> str:
     """The lesion's track (LongitudinalMatch / phantom ``track_id``), else its own id."""
     return str(lesion.extra.get("track_id") or lesion.lesion_id)
+
+
+def tracking_uid_of(lesion: Lesion, patient: str) -> str:
+    """The lesion's Tracking UID: the one it already has (``extra.tracking_uid``: read from an SR, or given
+    by a front end), else the deterministic UID of (patient, track id)."""
+    return str(lesion.extra.get("tracking_uid") or tracking_uid(patient, track_id_of(lesion)))
 
 
 def _check_study(lesions: list[Lesion], ref: ReferenceSeries) -> None:
@@ -63,7 +69,7 @@ def _seg(lesions, masks, labels, pancreas, ref, out_uid_key, seg_type="binary"):
             segmented_property_type=lesion_type, algorithm_type=hd.seg.SegmentAlgorithmTypeValues.AUTOMATIC,
             algorithm_identification=hd.AlgorithmIdentificationSequence(
                 name="DeepRadiology", version="1", family=CodedConcept("113019", "DCM", "Artificial Intelligence")),
-            tracking_uid=tracking_uid(patient, track_id_of(lesion)), tracking_id=track_id_of(lesion)[:64],
+            tracking_uid=tracking_uid_of(lesion, patient), tracking_id=track_id_of(lesion)[:64],
             anatomic_regions=[site] if site else None))
         planes.append(masks == label)
     if pancreas is not None:
@@ -146,7 +152,7 @@ def _sr(lesions, ref, seg, out_uid_key, segment_slices):
     patient = str(ref.datasets[0].PatientID)
     groups = []
     for n, lesion in enumerate(lesions, start=1):
-        tid = hd.sr.TrackingIdentifier(uid=tracking_uid(patient, track_id_of(lesion)),
+        tid = hd.sr.TrackingIdentifier(uid=tracking_uid_of(lesion, patient),
                                        identifier=track_id_of(lesion)[:64])
         site = site_code(lesion.location or lesion.extra.get("organ", ""))
         finding = CodedConcept("52988006", "SCT", "Lesion")
