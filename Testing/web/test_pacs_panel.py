@@ -174,3 +174,13 @@ def test_lesions_of_two_tabs_never_share_a_tracking_uid_and_a_resend_keeps_it(a_
     for scene in scenes:
         close_scene(scene)
     assert uids[0] != uids[1]
+
+
+def test_serve_refuses_a_pacs_address_that_is_not_http_before_it_listens():
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "deepradiology", "serve", "--port", "0", "--pacs", "file:///etc"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "serving at" not in run.stdout
+    assert "not an http(s) DICOMweb address" in run.stderr and run.stderr.count("\n") == 1
