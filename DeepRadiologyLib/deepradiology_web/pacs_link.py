@@ -25,7 +25,7 @@ from deepradiology.errors import InputError
 
 from .default_data import CaseImage
 
-__all__ = ["PacsLink", "PacsStudyRef", "SendOutcome", "check_url", "IMAGE_MODALITIES"]
+__all__ = ["PacsLink", "PacsStudyRef", "SendOutcome", "check_url", "iso_date", "IMAGE_MODALITIES"]
 
 #: Series we open as images; SEG, SR, KO, PR and the like are derived objects, not pictures to read.
 IMAGE_MODALITIES = ("CT", "MR", "PT", "NM")
@@ -39,7 +39,8 @@ def check_url(url: str) -> str:
     text = (url or "").strip()
     parsed = urlparse(text)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise InputError("PACS URL", f"{repr(text) if text else 'an empty address'} is not an http(s) DICOMweb address, "
+        shown = repr(text) if text else "an empty address"
+        raise InputError("PACS URL", f"{shown} is not an http(s) DICOMweb address, "
                                      "e.g. http://localhost:8042/dicom-web")
     return text.rstrip("/")
 
@@ -63,7 +64,8 @@ class SendOutcome:
     left_out: list[str]
 
 
-def _iso(date: str) -> str:
+def iso_date(date: str) -> str:
+    """A DICOM date (YYYYMMDD) as YYYY-MM-DD; anything else as it is."""
     return f"{date[:4]}-{date[4:6]}-{date[6:8]}" if len(date) == 8 and date.isdigit() else date
 
 
@@ -128,9 +130,9 @@ class PacsLink:
         chosen, _, folder = best
         image = read_image(folder)
         kind = "ct" if chosen["modality"] == "CT" else "volume"
-        label = " ".join(v for v in (study.get("description"), _iso(study.get("date", ""))) if v)
+        label = " ".join(v for v in (study.get("description"), iso_date(study.get("date", ""))) if v)
         info = CaseImage(name=f"PACS: {label or study['study_uid']}", path=str(folder), kind=kind,
-                         patient=study.get("patient_id") or "PACS", date=_iso(study.get("date", "")),
+                         patient=study.get("patient_id") or "PACS", date=iso_date(study.get("date", "")),
                          study_id=study.get("study_id", "")[:16])
         return image, info, PacsStudyRef(url, study["study_uid"], chosen["series_uid"], folder)
 

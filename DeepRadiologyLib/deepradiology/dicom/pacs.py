@@ -65,7 +65,7 @@ def query_studies(url: str, *, patient_id: str = "", timeout_s: float = DEFAULT_
     client, _ = _client(url, timeout_s)
     filters = {"PatientID": patient_id} if patient_id else None
     try:
-        # StudyDescription is not among QIDO-RS default study attributes (PS3.18 Table 6.7.1-2), nor are the others everywhere: ask.
+        # StudyDescription is not a QIDO-RS default study attribute (PS3.18), nor everywhere the others: ask.
         found = client.search_for_studies(search_filters=filters,
                                           fields=["ModalitiesInStudy", "StudyID", "PatientName",
                                                   "StudyDescription"])

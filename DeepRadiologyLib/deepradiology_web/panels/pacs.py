@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from deepradiology.errors import DeepRadiologyError
 
-from ..pacs_link import PacsLink
+from ..pacs_link import PacsLink, iso_date
 from .base import Workspace
 from .widgets import records_table, table_headers
 
@@ -74,7 +74,8 @@ class PacsPanel:
         # The list belongs to the PACS it came from, whatever the address field says later.
         self._listed_url, found = listed
         self._found = found
-        rows = [{"_index": n, "patient": _patient(s["patient_name"], s["patient_id"]), "date": _iso(s["date"]), "description": s["description"], "modalities": s["modalities"]}
+        rows = [{"_index": n, "patient": _patient(s["patient_name"], s["patient_id"]), "date": iso_date(s["date"]),
+                 "description": s["description"], "modalities": s["modalities"]}
                 for n, s in enumerate(found)]
         with self._ws.state as state:
             state.pacs_rows = rows
@@ -142,10 +143,6 @@ class PacsPanel:
             v3.VAlert(v_show="pacs_error", text=("pacs_error",), type="error", density="compact", classes="my-1",
                       id="pacs-error")
             html.Div("{{ pacs_result }}", classes="text-body-2", id="pacs-result")
-
-
-def _iso(date: str) -> str:
-    return f"{date[:4]}-{date[4:6]}-{date[6:8]}" if len(date) == 8 and date.isdigit() else date
 
 
 def _patient(name: str, patient_id: str) -> str:
