@@ -118,15 +118,23 @@ def test_send_to_pacs_stores_seg_and_sr_that_read_back_onto_the_lesion(a_tab, a_
     assert str(pydicom.dcmread(sr_file).SOPInstanceUID) == stored_sr
 
 
-def test_send_without_a_pacs_study_or_lesion_and_an_unreachable_pacs_say_so(a_tab, a_pacs_with_the_phantom):
+def test_send_without_a_pacs_study_or_lesion_a_refusing_and_an_unreachable_pacs_say_so(a_tab,
+                                                                                       a_pacs_with_the_phantom):
     url, _, truth = a_pacs_with_the_phantom
-    ws, studies, pacs, _ = a_tab
+    ws, studies, pacs, recist = a_tab
     pacs.send()
     assert "not opened from a PACS" in ws.state.pacs_error
     pacs.search(url, truth["patient_id"])
     pacs.open_study(0)
     pacs.send()
     assert "no lesion measured on this study" in ws.state.pacs_error
+    # a PACS that refuses the objects: the error says so, and that nothing was stored before it
+    recist._measure_at(max(truth["studies"][0]["lesions"], key=lambda d: d["long_axis_mm"])["centre_lps"])
+    origin = pacs.link.origin[studies.current.node_id]
+    origin.url = url.replace("/dicom-web", "/no-such-root")
+    pacs.send()
+    assert "HTTP 404" in ws.state.pacs_error and "0 of 2 objects were stored" in ws.state.pacs_error
+    assert not ws.state.pacs_result
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}/dicom-web"
@@ -160,15 +168,21 @@ def test_lesions_of_two_tabs_never_share_a_tracking_uid_and_a_resend_keeps_it(a_
         (record,) = [r for r in ws.lesions.lesions_for(studies.current) if r.long_axis_lps is not None]
         assert record.lesion_id == "L1"  # the same name in both tabs
         sent = []
-        for _ in range(2):  # sent twice
+        for seg_type in ("binary", "labelmap"):  # sent twice, the second time with a LABELMAP SEG
+            ws.state.pacs_seg_type = seg_type
             pacs.send()
             assert not ws.state.pacs_error, ws.state.pacs_error
             sent.append(ws.state.pacs_result.split(" and SR ")[1].split(" ")[0])
         study_uid = str(pydicom.dcmread(sorted((folder / f"S{study_index}_dicom").iterdir())[0]).StudyInstanceUID)
-        got = {}
-        for m, series in enumerate(s for s in list_series(url, study_uid) if s["modality"] == "SR"):
+        got, seg_types = {}, set()
+        for m, series in enumerate(s for s in list_series(url, study_uid) if s["modality"] in ("SR", "SEG")):
             for f in fetch_series(url, study_uid, series["series_uid"], tmp_path / f"{n}-{m}"):
-                got[str(pydicom.dcmread(f).SOPInstanceUID)] = read_sr(f)[0].extra["tracking_uid"]
+                ds = pydicom.dcmread(f)
+                if ds.Modality == "SEG":
+                    seg_types.add(str(ds.SegmentationType))
+                else:
+                    got[str(ds.SOPInstanceUID)] = read_sr(f)[0].extra["tracking_uid"]
+        assert seg_types == {"BINARY", "LABELMAP"}
         assert got[sent[0]] == got[sent[1]]  # a resend repeats the lesion's UID
         uids.append(got[sent[0]])
     for scene in scenes:
