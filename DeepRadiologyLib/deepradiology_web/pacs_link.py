@@ -100,6 +100,8 @@ class PacsLink:
     def fetch(self, url: str, study: dict):
         """WADO-RS the study's image series (the one with most instances among CT/MR/PT/NM) and read it.
 
+        Only that series is fetched: its files stay for the tab's life, under ``PacsStudyRef.folder``.
+
         Args:
             study: a row of `list_studies`.
         Returns:
@@ -116,18 +118,12 @@ class PacsLink:
         if not series:
             raise InputError("PACS study", f"study {study.get('study_id') or study['study_uid']} has no "
                                            f"{'/'.join(IMAGE_MODALITIES)} image series to open")
-        best = None
-        for s in series:  # a localiser has a few images; the series to read has the most
-            self._fetches += 1
-            folder = self._folder / f"series-{self._fetches}"
-            files = fetch_series(url, study["study_uid"], s["series_uid"], folder, timeout_s=self._timeout_s)
-            if best is None or len(files) > best[1]:
-                if best is not None:
-                    shutil.rmtree(best[2], ignore_errors=True)
-                best = (s, len(files), folder)
-            else:
-                shutil.rmtree(folder, ignore_errors=True)
-        chosen, _, folder = best
+        # A localiser has a few images; the series to read has the most. The PACS says how many (QIDO);
+        # where it does not, the first image series is taken rather than fetching every one to count.
+        chosen = max(series, key=lambda s: s["instances"] or 0)
+        self._fetches += 1
+        folder = self._folder / f"series-{self._fetches}"
+        fetch_series(url, study["study_uid"], chosen["series_uid"], folder, timeout_s=self._timeout_s)
         image = read_image(folder)
         kind = "ct" if chosen["modality"] == "CT" else "volume"
         label = " ".join(v for v in (study.get("description"), iso_date(study.get("date", ""))) if v)

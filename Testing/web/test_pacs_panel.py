@@ -68,6 +68,10 @@ def test_open_from_pacs_lists_the_studies_and_opens_one(a_tab, a_pacs_with_the_p
     assert list(opened.node.GetImageData().GetDimensions()) == s1["size_ijk"]
     ref = pacs.link.origin[opened.node_id]
     assert ref.study_uid == _series_uids(folder / "S1_dicom")[0]
+    from deepradiology.dicom.pacs import list_series
+
+    (ct,) = [s for s in list_series(url, ref.study_uid) if s["series_uid"] == ref.series_uid]
+    assert ct["modality"] == "CT" and ct["instances"] == s1["size_ijk"][2]  # one image per slice, as QIDO says
 
 
 def test_send_to_pacs_stores_seg_and_sr_that_read_back_onto_the_lesion(a_tab, a_pacs_with_the_phantom, tmp_path):

@@ -80,14 +80,18 @@ def query_studies(url: str, *, patient_id: str = "", timeout_s: float = DEFAULT_
 
 
 def list_series(url: str, study_uid: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> list[dict]:
-    """QIDO-RS series of one study: [{series_uid, modality, description}]."""
+    """QIDO-RS series of one study: [{series_uid, modality, description, instances}].
+
+    ``instances`` is NumberOfSeriesRelatedInstances, or None when the PACS does not say."""
     client, _ = _client(url, timeout_s)
     try:
-        found = client.search_for_series(study_instance_uid=study_uid)
+        found = client.search_for_series(study_instance_uid=study_uid,
+                                         fields=["SeriesDescription", "NumberOfSeriesRelatedInstances"])
     except Exception as exc:  # noqa: BLE001
         raise _fail(url, exc, f"series query of study {study_uid}") from None
     return [{"series_uid": _v(s, "0020000E"), "modality": _v(s, "00080060"),
-             "description": _v(s, "0008103E")} for s in found]
+             "description": _v(s, "0008103E"),
+             "instances": int(_v(s, "00201209")) if _v(s, "00201209").isdigit() else None} for s in found]
 
 
 def fetch_series(url: str, study_uid: str, series_uid: str, folder: str | Path, *,
