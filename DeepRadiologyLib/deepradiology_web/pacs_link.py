@@ -3,7 +3,8 @@
 All DICOM work is the core's (`deepradiology.dicom`): QIDO/WADO/STOW in `dicom.pacs`, SEG + TID 1500 SR
 in `dicom.export`. This module only ties it to the tab: the fetched series becomes an open study
 (`studies.StudyList.add`), and "send" exports the study's measured lesions (`lesion_book.LesionBook`)
-with their masks from the RECIST Logic's segmentation node, then stores SEG and SR on the PACS.
+with their masks from the RECIST Logic's segmentation node and their track ids from the LongitudinalMatch
+tracks table (so the same lesion gets the same Tracking UID in every study), then stores SEG and SR.
 
 Privacy: the server, not the browser, talks to the PACS, so only a client the server accepts (its token,
 `security`) can make it do so; URLs must be http(s). A fetched series is kept in a private temporary
@@ -32,6 +33,9 @@ IMAGE_MODALITIES = ("CT", "MR", "PT", "NM")
 #: The RECIST Logic's segmentation node (`deepradiology_mrml.logic.recist.SEGMENTATION_NAME`), where
 #: each measured lesion's mask is a segment named by its measurement id.
 RECIST_SEGMENTATION = "RECIST lesion masks"
+#: LongitudinalMatch's tracks table (`deepradiology_mrml.logic.longitudinal`): per track, its id in
+#: column "track" and each study's lesion ids in "<study> lesion".
+TRACKS_TABLE = "LongitudinalMatch tracks"
 
 
 def check_url(url: str) -> str:
@@ -161,6 +165,7 @@ class PacsLink:
         if node is not None:
             segmentation = node.GetSegmentation()
             names = {segmentation.GetNthSegment(i).GetName() for i in range(segmentation.GetNumberOfSegments())}
+        track_of = self._tracks_of(study)
         lesions, planes, left_out = [], [], []
         for record in self._lesions.lesions_for(study):
             if record.long_axis_lps is None:
@@ -174,7 +179,10 @@ class PacsLink:
                 left_out.append(f"{record.lesion_id} (its mask is empty)")
                 continue
             extra = {**record.extra, "label": len(lesions) + 1}
-            if not extra.get("track_id") and not extra.get("tracking_uid"):
+            if record.lesion_id in track_of:  # matched across studies: the track's UID, shared by its lesions
+                extra["track_id"] = track_of[record.lesion_id]
+                extra.pop("tracking_uid", None)
+            elif not extra.get("track_id") and not extra.get("tracking_uid"):
                 # Record ids ("L1") restart in every tab: a UID derived from them would give two different
                 # lesions of one patient the same Tracking UID. A lesion in no track gets its own random
                 # UID, kept for the tab so that sending it again repeats it.
@@ -191,6 +199,21 @@ class PacsLink:
         for n, plane in enumerate(planes, start=1):
             labels[plane & (labels == 0)] = n  # one label per voxel; the first measured keeps a shared voxel
         return ref, lesions, labels, left_out
+
+    def _tracks_of(self, study) -> dict[str, str]:
+        """Record id -> track id for ``study``, from the tab's last LongitudinalMatch run (none: {})."""
+        from deepradiology_mrml.tables import table_to_records
+
+        node = self._scene.GetFirstNodeByName(TRACKS_TABLE)
+        if node is None:
+            return {}
+        column = f"{study.info.study_id or study.info.name} lesion"  # the tracks panel's study names
+        found = {}
+        for row in table_to_records(node):
+            for lesion_id in str(row.get(column) or "").split(","):
+                if lesion_id.strip():
+                    found[lesion_id.strip()] = str(row["track"])
+        return found
 
     # -- off the UI thread again -------------------------------------------------------------------
     def send(self, prepared, *, seg_type: str = "binary") -> SendOutcome:

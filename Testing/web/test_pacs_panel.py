@@ -202,3 +202,45 @@ def test_serve_refuses_a_pacs_address_that_is_not_http_before_it_listens():
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "serving at" not in run.stdout
     assert "not an http(s) DICOMweb address" in run.stderr and run.stderr.count("\n") == 1
+
+
+def test_a_lesion_matched_across_two_pacs_studies_goes_out_under_one_tracking_uid(a_tab, a_pacs_with_the_phantom,
+                                                                                 tmp_path):
+    """The Tracks panel's matching links the baseline's and the follow-up's measurement of one lesion: both
+    SRs carry its track id and one Tracking UID (the phantom says they are the same lesion)."""
+    import pydicom
+
+    from deepradiology.dicom.importer import read_sr
+    from deepradiology.dicom.pacs import fetch_series, list_series
+    from deepradiology_web.panels.tracks import TracksPanel
+
+    url, folder, truth = a_pacs_with_the_phantom
+    ws, studies, pacs, recist = a_tab
+    tracks = TracksPanel(ws)
+    s0, s1 = truth["studies"][:2]
+    in_both = {d["track_id"] for d in s0["lesions"]} & {d["track_id"] for d in s1["lesions"]}
+    track = max(in_both, key=lambda t: next(d["long_axis_mm"] for d in s1["lesions"] if d["track_id"] == t))
+    pacs.search(url, truth["patient_id"])
+    opened = []
+    for index, entry in ((0, s0), (1, s1)):
+        pacs.open_study(index)
+        opened.append(studies.current)
+        recist._measure_at(next(d["centre_lps"] for d in entry["lesions"] if d["track_id"] == track))
+    tracks.run_matching()
+    assert not ws.state.job_error, ws.state.job_error
+    sent = {}
+    for study, entry in zip(opened, (s0, s1)):
+        (record,) = [r for r in ws.lesions.lesions_for(study) if r.long_axis_lps is not None]
+        studies.show(study)
+        pacs.send()
+        assert not ws.state.pacs_error, ws.state.pacs_error
+        sr_uid = ws.state.pacs_result.split(" and SR ")[1].split(" ")[0]
+        study_uid = pacs.link.origin[study.node_id].study_uid
+        for m, series in enumerate(s for s in list_series(url, study_uid) if s["modality"] == "SR"):
+            for f in fetch_series(url, study_uid, series["series_uid"], tmp_path / f"{entry['study_id']}-{m}"):
+                if str(pydicom.dcmread(f).SOPInstanceUID) == sr_uid:
+                    sent[entry["study_id"]] = (record.lesion_id, read_sr(f)[0])
+    (id0, back0), (id1, back1) = sent["S0"], sent["S1"]
+    assert id0 != id1  # two measurements, two records ...
+    assert back0.extra["tracking_uid"] == back1.extra["tracking_uid"]  # ... one lesion, one UID
+    assert back0.extra["track_id"] == back1.extra["track_id"]
