@@ -216,3 +216,27 @@ def test_a_lesion_that_already_has_a_tracking_uid_keeps_it(phantom_dicom, tmp_pa
     assert back[lesions[0].extra["track_id"]] == "2.25.123456789012345678901234567890"
     assert back[lesions[1].extra["track_id"]] != "2.25.123456789012345678901234567890"
     assert str(pydicom.dcmread(paths["seg"]).SegmentSequence[0].TrackingUID) == "2.25.123456789012345678901234567890"
+
+
+def test_changed_measurements_get_new_sop_instance_uids_and_the_same_ones_keep_theirs(phantom_dicom, tmp_path):
+    """A PACS keeps the first object it got under a SOP Instance UID: new content needs a new UID."""
+    import dataclasses
+
+    import pydicom
+
+    from deepradiology.dicom.export import export_lesions
+    from deepradiology.io.volume import read_volume
+
+    lesions = _lesions(phantom_dicom, "S0")[:2]
+    masks = read_volume(phantom_dicom / "S0_lesions.nii.gz").array
+
+    def uids(lesion_list, out):
+        paths = export_lesions(lesion_list, masks, phantom_dicom / "S0_dicom", tmp_path / out)
+        return [str(pydicom.dcmread(paths[k]).SOPInstanceUID) for k in ("seg", "sr")]
+
+    first, again = uids(lesions, "a"), uids(lesions, "b")
+    remeasured = [dataclasses.replace(lesions[0], long_axis_mm=lesions[0].long_axis_mm + 1.0), lesions[1]]
+    changed = uids(remeasured, "c")
+    assert first == again
+    assert changed[0] == first[0]  # the masks did not change: the same SEG
+    assert changed[1] != first[1]  # the measurements did: a new SR

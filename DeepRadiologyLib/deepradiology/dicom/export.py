@@ -199,6 +199,29 @@ def _sr(lesions, ref, seg, out_uid_key, segment_slices):
         manufacturer="DeepRadiology", is_complete=True, is_final=False, is_verified=False)
 
 
+def _measurement_digest(lesions) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps([lesion.to_dict() for lesion in lesions], sort_keys=True,
+                                     default=str).encode()).hexdigest()
+
+
+def _seg_digest(lesions, masks, labels, pancreas) -> str:
+    """What a SEG holds: masks, labels, and per segment its name, track, UID and site."""
+    import hashlib
+    import json
+
+    names = [[lesion.lesion_id, track_id_of(lesion), str(lesion.extra.get("tracking_uid", "")), lesion.location,
+              str(lesion.extra.get("organ", ""))] for lesion in lesions]
+    digest = hashlib.sha256(json.dumps(names).encode())
+    digest.update(np.ascontiguousarray(masks).tobytes())
+    digest.update(json.dumps([int(v) for v in labels]).encode())
+    if pancreas is not None:
+        digest.update(np.ascontiguousarray(pancreas, dtype=bool).tobytes())
+    return digest.hexdigest()
+
+
 def export_lesions(lesions: list[Lesion], masks: np.ndarray, reference: str | Path, out_dir: str | Path, *,
                    labels: list[int] | None = None, pancreas: np.ndarray | None = None,
                    force: bool = False, seg_type: str = "binary") -> dict[str, Path]:
@@ -233,13 +256,17 @@ def export_lesions(lesions: list[Lesion], masks: np.ndarray, reference: str | Pa
     for lesion, label in zip(lesions, labels):
         if not np.any(masks == label):
             raise InputError(lesion.lesion_id, f"has no voxels of label {label} in the masks")
-    key = "|".join([str(ref.datasets[0].SeriesInstanceUID), *(lesion.lesion_id for lesion in lesions)])
-    if seg_type != "binary":  # another SOP class: other UIDs (the binary export's UIDs stay as they were)
-        key += f"|{seg_type}"
-    seg = _seg(lesions, masks, labels, pancreas, ref, key, seg_type)
+    # SOP Instance UIDs derive from everything written: re-exporting the same content gives the same UIDs
+    # (a PACS keeps one copy), changed content new ones (a PACS ignores a second object under a UID it holds).
+    # The SEG's key covers what the SEG holds; the SR's also the measurements (an edited axis: a new SR, the
+    # same SEG).
+    base = [str(ref.datasets[0].SeriesInstanceUID), *(lesion.lesion_id for lesion in lesions), seg_type]
+    seg_key = "|".join([*base, _seg_digest(lesions, masks, labels, pancreas)])
+    sr_key = "|".join([seg_key, _measurement_digest(lesions)])
+    seg = _seg(lesions, masks, labels, pancreas, ref, seg_key, seg_type)
     slices = {n: sorted({int(k) for k in np.nonzero(masks == label)[0]})
               for n, label in enumerate(labels, start=1)}
-    sr = _sr(lesions, ref, seg, key, slices)
+    sr = _sr(lesions, ref, seg, sr_key, slices)
     for dataset in (seg, sr):  # our private codes, where used, are declared in the object itself
         declare_local_scheme(dataset)
     out_dir.mkdir(parents=True, exist_ok=True)
