@@ -73,6 +73,24 @@ def iso_date(date: str) -> str:
     return f"{date[:4]}-{date[4:6]}-{date[6:8]}" if len(date) == 8 and date.isdigit() else date
 
 
+def _check_same_grid(image, folder: Path) -> None:
+    """The volume on screen and the series the SEG/SR will reference must be one grid (LPS mm), or masks
+    drawn on the one would land on other slices of the other: refuse rather than send them misplaced."""
+    import numpy as np
+
+    from deepradiology.dicom.reference import read_reference
+
+    ref = read_reference(folder)
+    same = (tuple(np.asarray(image.array).shape) == ref.shape
+            and np.allclose(image.origin, ref.origin, atol=1e-3)
+            and np.allclose(image.spacing, ref.spacing, atol=1e-4)
+            and np.allclose(np.asarray(image.direction, dtype=float), ref.direction, atol=1e-4))
+    if not same:
+        raise InputError("PACS study", "the series' image grid as read for viewing differs from its DICOM "
+                                       "geometry (slice order or spacing); it can be viewed but results "
+                                       "could not be sent back onto it, so it is not opened")
+
+
 class PacsLink:
     """Opens PACS studies into the tab and sends their measured lesions back.
 
@@ -127,8 +145,13 @@ class PacsLink:
         chosen = max(series, key=lambda s: s["instances"] or 0)
         self._fetches += 1
         folder = self._folder / f"series-{self._fetches}"
-        fetch_series(url, study["study_uid"], chosen["series_uid"], folder, timeout_s=self._timeout_s)
-        image = read_image(folder)
+        try:
+            fetch_series(url, study["study_uid"], chosen["series_uid"], folder, timeout_s=self._timeout_s)
+            image = read_image(folder)
+            _check_same_grid(image, folder)
+        except Exception:
+            shutil.rmtree(folder, ignore_errors=True)  # no half-fetched copy of patient images stays behind
+            raise
         kind = "ct" if chosen["modality"] == "CT" else "volume"
         label = " ".join(v for v in (study.get("description"), iso_date(study.get("date", ""))) if v)
         info = CaseImage(name=f"PACS: {label or study['study_uid']}", path=str(folder), kind=kind,

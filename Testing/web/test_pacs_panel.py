@@ -244,3 +244,19 @@ def test_a_lesion_matched_across_two_pacs_studies_goes_out_under_one_tracking_ui
     assert id0 != id1  # two measurements, two records ...
     assert back0.extra["tracking_uid"] == back1.extra["tracking_uid"]  # ... one lesion, one UID
     assert back0.extra["track_id"] == back1.extra["track_id"]
+
+
+def test_a_series_whose_viewing_grid_differs_from_its_dicom_geometry_is_not_opened(phantom_dicom):  # noqa: F811
+    """Masks drawn on the volume on screen must land on the same slices of the series the SEG references."""
+    import dataclasses
+
+    from deepradiology.errors import InputError
+    from deepradiology.io import read_image
+    from deepradiology_web.pacs_link import _check_same_grid
+
+    folder = phantom_dicom / "S0_dicom"
+    image = read_image(folder)
+    _check_same_grid(image, folder)  # as read: one grid
+    shifted = dataclasses.replace(image, origin=tuple(image.origin[:2]) + (image.origin[2] + 5.0,))
+    with pytest.raises(InputError, match="could not be sent back"):
+        _check_same_grid(shifted, folder)
