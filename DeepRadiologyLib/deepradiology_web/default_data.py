@@ -75,6 +75,8 @@ class Case:
     images: list[CaseImage] = field(default_factory=list)
     description: str = ""
     lesion_database: str = ""
+    #: a DICOMweb root the PACS panel starts with (``deepradiology serve --pacs URL``); "" for none.
+    pacs_url: str = ""
 
     def volumes(self) -> list[CaseImage]:
         return [im for im in self.images if im.kind != "radiograph"]
@@ -85,14 +87,14 @@ class Case:
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.write_text(json.dumps({"description": self.description, "lesion_database": self.lesion_database,
-                                    "images": [asdict(im) for im in self.images]}, indent=1), encoding="utf-8")
+                                    "pacs_url": self.pacs_url, "images": [asdict(im) for im in self.images]}, indent=1), encoding="utf-8")
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> Case:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         return cls([CaseImage(**im) for im in data["images"]], data.get("description", ""),
-                   data.get("lesion_database", ""))
+                   data.get("lesion_database", ""), data.get("pacs_url", ""))
 
 
 def shared_ct_path(shared_data: str | Path | None = None, relative: str = SHARED_CT) -> Path | None:

@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--masks", help="label map (NIfTI/NRRD) on the reference grid; lesion n has value "
                                    "extra.label (else n+1). Default for ground_truth.json: the study's lesion map")
     e.add_argument("--pancreas", help="optional pancreas mask on the same grid, written as one more segment")
+    e.add_argument("--seg-type", choices=("binary", "labelmap"), default="binary",
+                   help="binary: one bit plane per segment (default, read everywhere); labelmap: the newer "
+                        "LABELMAP type, one segment number per voxel (refuses overlapping segments)")
     e.add_argument("--study", help="study id in ground_truth.json (e.g. S0)")
     e.add_argument("-o", "--output", required=True, help="folder to write seg.dcm and sr.dcm into")
     e.add_argument("--force", action="store_true", help="overwrite existing seg.dcm/sr.dcm")
@@ -63,7 +66,8 @@ def run_export(args: argparse.Namespace) -> int:
     from ..dicom.export import export_lesions
 
     lesions, masks, pancreas = _load(args)
-    paths = export_lesions(lesions, masks, args.reference, args.output, pancreas=pancreas, force=args.force)
+    paths = export_lesions(lesions, masks, args.reference, args.output, pancreas=pancreas, force=args.force,
+                           seg_type=args.seg_type)
     print(json.dumps({k: str(v) for k, v in paths.items()}, indent=2))
     return 0
 

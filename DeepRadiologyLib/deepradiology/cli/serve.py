@@ -41,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lesion-db", default=None,
                    help="lesion database (SQLite, from 'deepradiology retrieval import') for the similar-lesions "
                         "panel (default: one built from the embedded patient's follow-up studies)")
+    p.add_argument("--pacs", default=None, metavar="URL",
+                   help="a DICOMweb root for the PACS panel, e.g. http://localhost:8042/dicom-web (the server, "
+                        "not the browser, talks to it)")
     p.add_argument("--tab-timeout", type=int, default=60,
                    help="seconds a tab's session lives on after its browser tab closed (default 60)")
     p.add_argument("--verbose", action="store_true", help="show the tab processes' own console output")
@@ -70,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--port", f"must be 0-65535, got {args.port}")
     if args.max_tabs < 1:
         raise InputError("--max-tabs", f"must be at least 1, got {args.max_tabs}")
+    from deepradiology_web.pacs_link import check_url
+
+    pacs_url = check_url(args.pacs) if args.pacs else ""  # issue 13: the PACS panel's starting address
     spacing = parse_point(args.phantom_spacing)
     if min(spacing) <= 0:
         raise InputError("--phantom-spacing", f"voxel sizes must be positive, got {args.phantom_spacing}")
@@ -92,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
             if not os.path.isfile(args.lesion_db):
                 raise InputError(args.lesion_db, "no such lesion database file")
             case.lesion_database = os.path.abspath(args.lesion_db)
+        case.pacs_url = pacs_url
         case_file = case.save(os.path.join(workdir, "case.json"))
 
         def launch_worker(port: int, secret: str) -> subprocess.Popen:

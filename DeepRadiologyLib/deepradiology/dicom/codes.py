@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["site_code", "site_word", "SITE_CODES", "RECIST_CATEGORIES", "RECIST_CATEGORY_NAME"]
+__all__ = ["site_code", "site_word", "SITE_CODES", "RECIST_CATEGORIES", "RECIST_CATEGORY_NAME",
+           "LOCAL_SCHEME", "local_code", "uses_local_codes", "declare_local_scheme"]
+
+#: Our private coding scheme (PS3.16 8.2: a designator beginning "99" is private to its maker). Used only
+#: where no standard code says what we mean; every object that uses it declares it in its Coding Scheme
+#: Identification Sequence (0008,0110), see `declare_local_scheme`.
+LOCAL_SCHEME = "99DEEPRAD"
+LOCAL_SCHEME_NAME = "DeepRadiology local codes"
+LOCAL_SCHEME_VERSION = "1"
+LOCAL_SCHEME_ORGANIZATION = "DeepRadiology project"
 
 #: Finding sites in words (Lesion.location / organ) -> SNOMED CT (code, meaning).
 SITE_CODES = {
@@ -21,7 +30,43 @@ RECIST_CATEGORIES = {
     "SD": ("C18215", "Stable Disease"), "PD": ("C35571", "Progressive Disease"),
 }
 #: The concept name of the category (ours: no standard code names "RECIST 1.1 time-point response").
-RECIST_CATEGORY_NAME = ("RECIST11TP", "99DEEPRAD", "RECIST 1.1 time point response")
+RECIST_CATEGORY_NAME = ("RECIST11TP", LOCAL_SCHEME, "RECIST 1.1 time point response")
+
+
+def local_code(value: str, meaning: str):
+    """A CodedConcept of our private scheme: value at most 16 characters (SH), meaning at most 64 (LO)."""
+    from highdicom.sr import CodedConcept
+
+    return CodedConcept(value[:16], LOCAL_SCHEME, meaning[:64])
+
+
+def uses_local_codes(dataset) -> bool:
+    """Whether any item of ``dataset`` (a pydicom Dataset, searched through every sequence) is coded in
+    `LOCAL_SCHEME`."""
+    if str(dataset.get("CodingSchemeDesignator", "")) == LOCAL_SCHEME:
+        return True
+    for element in dataset:
+        if element.VR == "SQ" and any(uses_local_codes(item) for item in element.value):
+            return True
+    return False
+
+
+def declare_local_scheme(dataset) -> bool:
+    """Add `LOCAL_SCHEME` to ``dataset``'s Coding Scheme Identification Sequence when the object uses it
+    (designator, name, version, responsible organisation; it is in no registry, so no UID). Returns
+    whether it was declared. Standard schemes (SCT, DCM, UCUM, NCIt) are not listed: PS3.16 defines them."""
+    from highdicom.coding_schemes import CodingSchemeIdentificationItem
+    from pydicom.sequence import Sequence
+
+    if not uses_local_codes(dataset):
+        return False
+    existing = list(dataset.get("CodingSchemeIdentificationSequence", []))
+    if not any(str(i.get("CodingSchemeDesignator", "")) == LOCAL_SCHEME for i in existing):
+        existing.append(CodingSchemeIdentificationItem(
+            designator=LOCAL_SCHEME, name=LOCAL_SCHEME_NAME, version=LOCAL_SCHEME_VERSION,
+            responsible_organization=LOCAL_SCHEME_ORGANIZATION))
+        dataset.CodingSchemeIdentificationSequence = Sequence(existing)
+    return True
 
 
 def site_code(site: str):
@@ -33,12 +78,12 @@ def site_code(site: str):
     if not word:
         return None
     hit = SITE_CODES.get(word)
-    return CodedConcept(hit[0], "SCT", hit[1]) if hit else CodedConcept(word[:16], "99DEEPRAD", word[:64])
+    return CodedConcept(hit[0], "SCT", hit[1]) if hit else local_code(word, word)
 
 
 def site_word(code: str, meaning: str, scheme: str = "SCT") -> str:
     """Our word for a finding-site code (inverse of `site_code`); the code meaning in lower case otherwise."""
-    if scheme == "99DEEPRAD":
+    if scheme == LOCAL_SCHEME:
         return meaning
     for word, (value, _) in SITE_CODES.items():
         if value == code:

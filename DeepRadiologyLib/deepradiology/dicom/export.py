@@ -16,11 +16,15 @@ import numpy as np
 
 from ..errors import InputError, OutputExistsError
 from ..lesion import Lesion
-from .codes import RECIST_CATEGORIES, RECIST_CATEGORY_NAME, site_code
+from .codes import RECIST_CATEGORIES, RECIST_CATEGORY_NAME, declare_local_scheme, site_code
 from .reference import ReferenceSeries, read_reference
 from .uids import stable_uid, tracking_uid
 
-__all__ = ["export_lesions", "track_id_of"]
+__all__ = ["export_lesions", "track_id_of", "tracking_uid_of", "SEG_TYPES"]
+
+#: SEG kinds we write: "binary" (one bit plane per segment, overlaps allowed; Segmentation Storage) and
+#: "labelmap" (one label per voxel, the segment number; Label Map Segmentation Storage, DICOM 2024b).
+SEG_TYPES = ("binary", "labelmap")
 
 #: Round-trip precision of stored numbers: DS values keep 6 decimals of mm / ml.
 DECIMALS = 6
@@ -29,6 +33,12 @@ DECIMALS = 6
 def track_id_of(lesion: Lesion) -> str:
     """The lesion's track (LongitudinalMatch / phantom ``track_id``), else its own id."""
     return str(lesion.extra.get("track_id") or lesion.lesion_id)
+
+
+def tracking_uid_of(lesion: Lesion, patient: str) -> str:
+    """The lesion's Tracking UID: the one it already has (``extra.tracking_uid``: read from an SR, or given
+    by a front end), else the deterministic UID of (patient, track id)."""
+    return str(lesion.extra.get("tracking_uid") or tracking_uid(patient, track_id_of(lesion)))
 
 
 def _check_study(lesions: list[Lesion], ref: ReferenceSeries) -> None:
@@ -44,7 +54,7 @@ def _check_study(lesions: list[Lesion], ref: ReferenceSeries) -> None:
                                          f"{lesion.lesion_id} is patient {lesion.patient}")
 
 
-def _seg(lesions, masks, labels, pancreas, ref, out_uid_key):
+def _seg(lesions, masks, labels, pancreas, ref, out_uid_key, seg_type="binary"):
     import highdicom as hd
     from highdicom.sr import CodedConcept
 
@@ -58,9 +68,8 @@ def _seg(lesions, masks, labels, pancreas, ref, out_uid_key):
             segment_number=n, segment_label=lesion.lesion_id[:64], segmented_property_category=lesion_cat,
             segmented_property_type=lesion_type, algorithm_type=hd.seg.SegmentAlgorithmTypeValues.AUTOMATIC,
             algorithm_identification=hd.AlgorithmIdentificationSequence(
-                name="DeepRadiology", version="1", family=CodedConcept("123109", "DCM", "Manual Processing")
-                if False else CodedConcept("113019", "DCM", "Artificial Intelligence")),
-            tracking_uid=tracking_uid(patient, track_id_of(lesion)), tracking_id=track_id_of(lesion)[:64],
+                name="DeepRadiology", version="1", family=CodedConcept("113019", "DCM", "Artificial Intelligence")),
+            tracking_uid=tracking_uid_of(lesion, patient), tracking_id=track_id_of(lesion)[:64],
             anatomic_regions=[site] if site else None))
         planes.append(masks == label)
     if pancreas is not None:
@@ -72,13 +81,35 @@ def _seg(lesions, masks, labels, pancreas, ref, out_uid_key):
             algorithm_identification=hd.AlgorithmIdentificationSequence(
                 name="DeepRadiology", version="1", family=CodedConcept("113019", "DCM", "Artificial Intelligence"))))
         planes.append(pancreas > 0)
-    pixels = np.stack(planes, axis=-1).astype(np.uint8)  # (frames, rows, columns, segments)
+    if seg_type == "labelmap":
+        pixels = _label_map(planes, descriptions, ref)
+        kind = hd.seg.SegmentationTypeValues.LABELMAP
+    else:
+        pixels = np.stack(planes, axis=-1).astype(np.uint8)  # (frames, rows, columns, segments)
+        kind = hd.seg.SegmentationTypeValues.BINARY
     return hd.seg.Segmentation(
-        source_images=ref.datasets, pixel_array=pixels, segmentation_type=hd.seg.SegmentationTypeValues.BINARY,
+        source_images=ref.datasets, pixel_array=pixels, segmentation_type=kind,
         segment_descriptions=descriptions, series_instance_uid=stable_uid(out_uid_key, "seg-series"),
         series_number=100, sop_instance_uid=stable_uid(out_uid_key, "seg"), instance_number=1,
         manufacturer="DeepRadiology", manufacturer_model_name="DeepRadiology", software_versions="1",
         device_serial_number="0", omit_empty_frames=True)
+
+
+def _label_map(planes, descriptions, ref) -> np.ndarray:
+    """One label per voxel (the segment number, 0 = background), (frames, rows, columns) uint16.
+
+    A label map cannot hold two segments in one voxel; rather than silently dropping one (e.g. a lesion
+    inside the pancreas), overlapping segments are refused with the binary type as the way out.
+    """
+    count = np.sum(np.stack(planes, axis=0), axis=0, dtype=np.int32)
+    if np.any(count > 1):
+        names = [d.SegmentLabel for d, p in zip(descriptions, planes) if np.any(p & (count > 1))]
+        raise InputError(ref.folder, f"segments {', '.join(names)} overlap in {int(np.sum(count > 1))} voxels; "
+                                     "a LABELMAP SEG holds one segment per voxel: use --seg-type binary")
+    pixels = np.zeros(planes[0].shape, dtype=np.uint16)
+    for number, plane in enumerate(planes, start=1):
+        pixels[plane] = number
+    return pixels
 
 
 def _axis_points(lesion: Lesion, ref: ReferenceSeries):
@@ -96,7 +127,23 @@ def _axis_points(lesion: Lesion, ref: ReferenceSeries):
     return np.asarray(pts, dtype=np.float32), k
 
 
-def _sr(lesions, ref, seg, out_uid_key):
+def _referenced_segment(seg, number, ref, segment_slices):
+    """The TID 1411 reference to segment ``number``. highdicom 0.28's `from_segmentation` reads the
+    per-frame Segment Identification, which a LABELMAP SEG has not, and which a SEG of one segment keeps
+    in the shared functional groups; then we name the source images the segment lies on ourselves (its
+    slices, ``segment_slices[number]``)."""
+    import highdicom as hd
+
+    per_frame = seg.PerFrameFunctionalGroupsSequence
+    if str(seg.SegmentationType) != "LABELMAP" and "SegmentIdentificationSequence" in per_frame[0]:
+        return hd.sr.ReferencedSegment.from_segmentation(seg, segment_number=number)
+    return hd.sr.ReferencedSegment(
+        sop_class_uid=seg.SOPClassUID, sop_instance_uid=seg.SOPInstanceUID, segment_number=number,
+        source_images=[hd.sr.SourceImageForSegmentation.from_source_image(ref.datasets[k])
+                       for k in segment_slices[number]])
+
+
+def _sr(lesions, ref, seg, out_uid_key, segment_slices):
     import highdicom as hd
     from highdicom.sr import CodedConcept
 
@@ -105,17 +152,16 @@ def _sr(lesions, ref, seg, out_uid_key):
     patient = str(ref.datasets[0].PatientID)
     groups = []
     for n, lesion in enumerate(lesions, start=1):
-        tid = hd.sr.TrackingIdentifier(uid=tracking_uid(patient, track_id_of(lesion)),
+        tid = hd.sr.TrackingIdentifier(uid=tracking_uid_of(lesion, patient),
                                        identifier=track_id_of(lesion)[:64])
         site = site_code(lesion.location or lesion.extra.get("organ", ""))
         finding = CodedConcept("52988006", "SCT", "Lesion")
         evaluations = None
         cat = str(lesion.extra.get("recist_category", "")).upper()
         if cat in RECIST_CATEGORIES:
-            evaluations = [hd.sr.QualitativeEvaluation(CodedConcept(*RECIST_CATEGORY_NAME),
-                                                       CodedConcept(*RECIST_CATEGORIES[cat], ) if False else
-                                                       CodedConcept(RECIST_CATEGORIES[cat][0], "NCIt",
-                                                                    RECIST_CATEGORIES[cat][1]))]
+            evaluations = [hd.sr.QualitativeEvaluation(
+                CodedConcept(*RECIST_CATEGORY_NAME),
+                CodedConcept(RECIST_CATEGORIES[cat][0], "NCIt", RECIST_CATEGORIES[cat][1]))]
         if lesion.long_axis_lps is not None and lesion.short_axis_lps is not None:
             pts, k = _axis_points(lesion, ref)
             region = hd.sr.ImageRegion(
@@ -131,7 +177,7 @@ def _sr(lesions, ref, seg, out_uid_key):
                 finding_sites=[hd.sr.FindingSite(site)] if site else None,
                 measurements=measurements, qualitative_evaluations=evaluations))
         if lesion.volume_ml is not None:
-            segment = hd.sr.ReferencedSegment.from_segmentation(seg, segment_number=n)
+            segment = _referenced_segment(seg, n, ref, segment_slices)
             groups.append(hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations(
                 tracking_identifier=tid, referenced_segment=segment, finding_type=finding,
                 finding_sites=[hd.sr.FindingSite(site)] if site else None,
@@ -153,19 +199,45 @@ def _sr(lesions, ref, seg, out_uid_key):
         manufacturer="DeepRadiology", is_complete=True, is_final=False, is_verified=False)
 
 
+def _measurement_digest(lesions) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps([lesion.to_dict() for lesion in lesions], sort_keys=True,
+                                     default=str).encode()).hexdigest()
+
+
+def _seg_digest(lesions, masks, labels, pancreas) -> str:
+    """What a SEG holds: masks, labels, and per segment its name, track, UID and site."""
+    import hashlib
+    import json
+
+    names = [[lesion.lesion_id, track_id_of(lesion), str(lesion.extra.get("tracking_uid", "")), lesion.location,
+              str(lesion.extra.get("organ", ""))] for lesion in lesions]
+    digest = hashlib.sha256(json.dumps(names).encode())
+    digest.update(np.ascontiguousarray(masks).tobytes())
+    digest.update(json.dumps([int(v) for v in labels]).encode())
+    if pancreas is not None:
+        digest.update(np.ascontiguousarray(pancreas, dtype=bool).tobytes())
+    return digest.hexdigest()
+
+
 def export_lesions(lesions: list[Lesion], masks: np.ndarray, reference: str | Path, out_dir: str | Path, *,
                    labels: list[int] | None = None, pancreas: np.ndarray | None = None,
-                   force: bool = False) -> dict[str, Path]:
+                   force: bool = False, seg_type: str = "binary") -> dict[str, Path]:
     """Write ``seg.dcm`` and ``sr.dcm`` for ``lesions`` on the ``reference`` series into ``out_dir``.
 
     Args:
         masks: a label map [k, j, i] on the reference series' grid; lesion n's voxels have value
             ``labels[n]`` (default: ``lesion.extra['label']``, else n + 1).
         pancreas: optional [k, j, i] mask on the same grid, written as an extra "pancreas" segment.
+        seg_type: "binary" (default) or "labelmap" (`SEG_TYPES`); a label map refuses overlapping segments.
     Raises:
         InputError: the reference series is another study/patient, masks on another grid, axes off the series.
         OutputExistsError: seg.dcm or sr.dcm exists and not ``force``.
     """
+    if seg_type not in SEG_TYPES:
+        raise InputError("--seg-type", f"{seg_type!r} is not a SEG type we write; use one of {', '.join(SEG_TYPES)}")
     out_dir = Path(out_dir)
     paths = {"seg": out_dir / "seg.dcm", "sr": out_dir / "sr.dcm"}
     for p in paths.values():
@@ -184,9 +256,19 @@ def export_lesions(lesions: list[Lesion], masks: np.ndarray, reference: str | Pa
     for lesion, label in zip(lesions, labels):
         if not np.any(masks == label):
             raise InputError(lesion.lesion_id, f"has no voxels of label {label} in the masks")
-    key = "|".join([str(ref.datasets[0].SeriesInstanceUID), *(lesion.lesion_id for lesion in lesions)])
-    seg = _seg(lesions, masks, labels, pancreas, ref, key)
-    sr = _sr(lesions, ref, seg, key)
+    # SOP Instance UIDs derive from everything written: re-exporting the same content gives the same UIDs
+    # (a PACS keeps one copy), changed content new ones (a PACS ignores a second object under a UID it holds).
+    # The SEG's key covers what the SEG holds; the SR's also the measurements (an edited axis: a new SR, the
+    # same SEG).
+    base = [str(ref.datasets[0].SeriesInstanceUID), *(lesion.lesion_id for lesion in lesions), seg_type]
+    seg_key = "|".join([*base, _seg_digest(lesions, masks, labels, pancreas)])
+    sr_key = "|".join([seg_key, _measurement_digest(lesions)])
+    seg = _seg(lesions, masks, labels, pancreas, ref, seg_key, seg_type)
+    slices = {n: sorted({int(k) for k in np.nonzero(masks == label)[0]})
+              for n, label in enumerate(labels, start=1)}
+    sr = _sr(lesions, ref, seg, sr_key, slices)
+    for dataset in (seg, sr):  # our private codes, where used, are declared in the object itself
+        declare_local_scheme(dataset)
     out_dir.mkdir(parents=True, exist_ok=True)
     # Write to temporary names then rename, so a failure leaves no half-written pair.
     tmp = {k: p.with_suffix(".dcm.part") for k, p in paths.items()}

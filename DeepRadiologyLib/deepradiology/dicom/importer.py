@@ -145,7 +145,8 @@ def read_sr(path: str | Path, reference: ReferenceSeries | None = None) -> list[
 def read_seg(path: str | Path, reference: ReferenceSeries) -> tuple[np.ndarray, list[dict]]:
     """A SEG's segments as a label map [k, j, i] on ``reference``'s grid, and each segment's facts.
 
-    Overlapping segments: the higher segment number wins (a label map holds one label per voxel).
+    Overlapping segments (BINARY only): the higher segment number wins (a label map holds one label per
+    voxel). A LABELMAP SEG's values are taken as they are; its background segment 0 is not listed.
     Raises:
         InputError: not a SEG, a frame referencing an image missing from the reference series.
     """
@@ -160,17 +161,25 @@ def read_seg(path: str | Path, reference: ReferenceSeries) -> tuple[np.ndarray, 
     labels = np.zeros(reference.shape, dtype=np.uint16)
     if frames.shape[1:] != reference.shape[1:]:
         raise InputError(path, f"frames of {frames.shape[1:]} pixels; the reference series has {reference.shape[1:]}")
+    # LABELMAP (Label Map Segmentation Storage): each frame's pixel values are segment numbers already and
+    # frames carry no Segment Identification; BINARY/FRACTIONAL: one segment per frame, named per frame.
+    labelmap = str(ds.get("SegmentationType", "")) == "LABELMAP"
     for n, fg in enumerate(ds.PerFrameFunctionalGroupsSequence):
-        seg_no = int(fg.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
         sop = str(fg.DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID)
         if sop not in sop_to_k:
             raise InputError(path, f"frame {n + 1} references image {sop}, which is missing from the reference "
                                    f"series {reference.folder}")
         plane = labels[sop_to_k[sop]]
+        if labelmap:
+            plane[frames[n] > 0] = frames[n][frames[n] > 0]
+            continue
+        # A SEG of one segment may name it once, in the shared functional groups.
+        ident = fg if "SegmentIdentificationSequence" in fg else ds.SharedFunctionalGroupsSequence[0]
+        seg_no = int(ident.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
         plane[frames[n] > 0] = np.maximum(plane[frames[n] > 0], seg_no)
     segments = [{"segment_number": int(s.SegmentNumber), "label": str(s.SegmentLabel),
                  "tracking_id": str(s.get("TrackingID", "")), "tracking_uid": str(s.get("TrackingUID", ""))}
-                for s in ds.SegmentSequence]
+                for s in ds.SegmentSequence if int(s.SegmentNumber) > 0]  # 0: a label map's background
     return labels, segments
 
 

@@ -59,27 +59,39 @@ def _v(ds_json: dict, tag: str) -> str:
 
 
 def query_studies(url: str, *, patient_id: str = "", timeout_s: float = DEFAULT_TIMEOUT_S) -> list[dict]:
-    """QIDO-RS studies (of ``patient_id`` when given): [{study_uid, patient_id, date, description}]."""
+    """QIDO-RS studies (of ``patient_id`` when given):
+    [{study_uid, patient_id, patient_name, date, description, modalities, study_id}], oldest first.
+    ``modalities`` is ModalitiesInStudy joined by "/" ("" when the PACS does not return it)."""
     client, _ = _client(url, timeout_s)
     filters = {"PatientID": patient_id} if patient_id else None
     try:
-        found = client.search_for_studies(search_filters=filters)
+        # StudyDescription is not a QIDO-RS default study attribute (PS3.18), nor everywhere the others: ask.
+        found = client.search_for_studies(search_filters=filters,
+                                          fields=["ModalitiesInStudy", "StudyID", "PatientName",
+                                                  "StudyDescription"])
     except Exception as exc:  # noqa: BLE001 - dicomweb-client/requests raise many types
         raise _fail(url, exc, "study query") from None
     return sorted(({"study_uid": _v(s, "0020000D"), "patient_id": _v(s, "00100020"),
-                    "date": _v(s, "00080020"), "description": _v(s, "00081030")} for s in found),
+                    "patient_name": _v(s, "00100010"), "date": _v(s, "00080020"),
+                    "description": _v(s, "00081030"), "study_id": _v(s, "00200010"),
+                    "modalities": "/".join(str(m) for m in s.get("00080061", {}).get("Value", []))}
+                   for s in found),
                   key=lambda s: (s["date"], s["study_uid"]))
 
 
 def list_series(url: str, study_uid: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> list[dict]:
-    """QIDO-RS series of one study: [{series_uid, modality, description}]."""
+    """QIDO-RS series of one study: [{series_uid, modality, description, instances}].
+
+    ``instances`` is NumberOfSeriesRelatedInstances, or None when the PACS does not say."""
     client, _ = _client(url, timeout_s)
     try:
-        found = client.search_for_series(study_instance_uid=study_uid)
+        found = client.search_for_series(study_instance_uid=study_uid,
+                                         fields=["SeriesDescription", "NumberOfSeriesRelatedInstances"])
     except Exception as exc:  # noqa: BLE001
         raise _fail(url, exc, f"series query of study {study_uid}") from None
     return [{"series_uid": _v(s, "0020000E"), "modality": _v(s, "00080060"),
-             "description": _v(s, "0008103E")} for s in found]
+             "description": _v(s, "0008103E"),
+             "instances": int(_v(s, "00201209")) if _v(s, "00201209").isdigit() else None} for s in found]
 
 
 def fetch_series(url: str, study_uid: str, series_uid: str, folder: str | Path, *,

@@ -20,6 +20,8 @@ PANELS = (
     ("retrieval", "deepradiology_mrml.logic.retrieval", "RetrievalPanel"),
     ("cxr", "deepradiology_mrml.logic.cxr", "CXRPanel"),
     ("pancreas", "deepradiology_mrml.logic.pancreas", "PancreasPanel"),
+    # not a module of its own: the core DICOM chain (deepradiology.dicom) over DICOMweb (the 'dicom' extra)
+    ("pacs", "dicomweb_client", "PacsPanel"),
 )
 
 
