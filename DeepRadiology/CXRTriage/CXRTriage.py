@@ -20,6 +20,7 @@ from slicer.ScriptedLoadableModule import (
 )
 from slicer.util import VTKObservationMixin
 
+from deepradiology_mrml.panel_progress import PanelProgress
 from deepradiology_mrml.slicer_widget import ParameterNodeGuiMixin, add_load_model_button
 
 
@@ -74,6 +75,12 @@ class CXRTriageWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VTKOb
         self.ui.labelReportButton.connect("clicked(bool)", self.onLabelReport)
         self.ui.loadReportButton.connect("clicked(bool)", self.onLoadReport)
         self.ui.runFolderButton.connect("clicked(bool)", self.onRunFolder)
+        # Scoring a film or a folder reports into the panel and stops at Cancel (the UI stays responsive).
+        self._panelProgress = PanelProgress(self.ui.progressBar, self.ui.statusLabel, self.ui.cancelButton,
+                                            slicer.app.processEvents,
+                                            busy_widgets=(self.ui.applyButton, self.ui.runFolderButton,
+                                                          self.ui.loadFilmButton))
+        self.ui.cancelButton.connect("clicked(bool)", self._panelProgress.cancel)
         self.ui.modelLineEdit.connect("editingFinished()", self._updateModelStatus)
         self.loadModelButton = add_load_model_button(self, "cxr-classification", self._onModelLoaded)
         self.initializeParameterNode()
@@ -108,11 +115,6 @@ class CXRTriageWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VTKOb
         self.ui.applyButton.enabled = film
         self.ui.showHeatmapButton.enabled = film and self.ui.findingComboBox.count > 0
 
-    def _progress(self, fraction: float, message: str = "") -> None:
-        self.ui.progressBar.value = int(round(100 * fraction))
-        self.ui.statusLabel.text = message
-        slicer.app.processEvents()
-
     def onLoadFilm(self) -> None:
         path = qt.QFileDialog.getOpenFileName(self.parent, _("Chest film"), "",
                                                       "Films (*.png *.jpg *.jpeg *.dcm *.dicom);;All files (*)")
@@ -125,14 +127,23 @@ class CXRTriageWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VTKOb
             self.ui.statusLabel.text = "; ".join(warnings) if warnings else _("Loaded {name}.").format(name=node.GetName())
 
     def onApplyButton(self) -> None:
+        from deepradiology.progress import Cancelled
+
         p = self._parameterNode
-        with slicer.util.tryWithErrorDisplay(_("Scoring failed."), waitCursor=True):
-            score = self.logic.process(p.inputVolume, model=p.model, progress=self._progress)
-            self.ui.findingsTableView.setMRMLTableNode(self.logic.findingsTable)
-            if score.flagged:
-                self.ui.findingComboBox.setCurrentText(score.flagged[0])
-            self.ui.statusLabel.text = _("Flagged: {f}").format(f=", ".join(score.flagged) or _("nothing"))
-        self.ui.progressBar.value = 0
+        try:
+            with slicer.util.tryWithErrorDisplay(_("Scoring failed."), waitCursor=False):
+                try:
+                    with self._panelProgress as progress:
+                        score = self.logic.process(p.inputVolume, model=p.model, progress=progress)
+                except Cancelled:
+                    self.ui.statusLabel.text = _("Cancelled: the film was not scored.")
+                    return
+                self.ui.findingsTableView.setMRMLTableNode(self.logic.findingsTable)
+                if score.flagged:
+                    self.ui.findingComboBox.setCurrentText(score.flagged[0])
+                self.ui.statusLabel.text = _("Flagged: {f}").format(f=", ".join(score.flagged) or _("nothing"))
+        finally:
+            self._updateButtons()
 
     def onShowHeatmap(self) -> None:
         p = self._parameterNode
@@ -174,13 +185,23 @@ class CXRTriageWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VTKOb
     def onRunFolder(self) -> None:
         folder = self.ui.folderPathLineEdit.currentPath
         worklist = self.ui.worklistPathLineEdit.currentPath or None
-        with slicer.util.tryWithErrorDisplay(_("The folder could not be scored."), waitCursor=True):
-            table, rows = self.logic.processFolder(folder, model=self._parameterNode.model, worklistCsv=worklist,
-                                                   progress=self._progress)
-            self.ui.worklistTableView.setMRMLTableNode(table)
-            failed = sum(1 for r in rows if r["status"] == "failed")
-            self.ui.statusLabel.text = _("{n} films, {f} failed (reasons in the notes column).").format(n=len(rows), f=failed)
-        self.ui.progressBar.value = 0
+        from deepradiology.progress import Cancelled
+
+        try:
+            with slicer.util.tryWithErrorDisplay(_("The folder could not be scored."), waitCursor=False):
+                try:
+                    with self._panelProgress as progress:
+                        table, rows = self.logic.processFolder(folder, model=self._parameterNode.model,
+                                                               worklistCsv=worklist, progress=progress)
+                except Cancelled:
+                    self.ui.statusLabel.text = _("Cancelled: no worklist was written.")
+                    return
+                self.ui.worklistTableView.setMRMLTableNode(table)
+                failed = sum(1 for r in rows if r["status"] == "failed")
+                self.ui.statusLabel.text = _("{n} films, {f} failed (reasons in the notes column).").format(
+                    n=len(rows), f=failed)
+        finally:
+            self._updateButtons()
 
 
 class CXRTriageLogic(ScriptedLoadableModuleLogic):

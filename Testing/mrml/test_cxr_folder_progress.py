@@ -71,3 +71,32 @@ def test_a_folder_run_cancelled_at_the_second_film_writes_no_worklist_and_adds_n
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir()), "heatmap overlays were left"
     assert a_scene.GetNumberOfNodes() == before
     assert a_scene.GetFirstNodeByName("CXR worklist") is None
+
+
+def test_a_click_on_the_panel_s_cancel_while_the_folder_is_scored_keeps_nothing(a_scene, three_films,
+                                                                               an_untrained_model, tmp_path):
+    """The module's own wiring: `PanelProgress` on real Qt widgets (PySide6 offscreen) as the Logic's progress."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    widgets = pytest.importorskip("PySide6.QtWidgets")
+    from PySide6.QtCore import QTimer
+
+    from deepradiology.progress import Cancelled
+    from deepradiology_mrml.logic.cxr import CXRTriageLogic
+    from deepradiology_mrml.panel_progress import PanelProgress
+
+    app = widgets.QApplication.instance() or widgets.QApplication([])
+    bar, label, cancel = widgets.QProgressBar(), widgets.QLabel(), widgets.QPushButton("Cancel")
+    progress = PanelProgress(bar, label, cancel, app.processEvents)
+    cancel.clicked.connect(progress.cancel)
+    csv = tmp_path / "out" / "worklist.csv"
+    logic = CXRTriageLogic(a_scene, model=str(an_untrained_model))
+    before = a_scene.GetNumberOfNodes()
+    with pytest.raises(Cancelled):
+        with progress:
+            QTimer.singleShot(0, cancel.click)  # the user clicks Cancel as soon as the panel is busy
+            logic.run_folder(three_films, worklist_csv=csv, progress=progress)
+    assert not csv.exists()
+    assert a_scene.GetNumberOfNodes() == before
+    assert not cancel.isEnabled() and bar.value() == 0
