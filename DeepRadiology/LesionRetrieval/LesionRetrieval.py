@@ -48,12 +48,14 @@ class LesionRetrieval(ScriptedLoadableModule):
 
 @parameterNodeWrapper
 class LesionRetrievalParameterNode:
-    """databasePath: the SQLite file; inputVolume: the CT; recistLongLine: a RECIST long axis; the rest are
-    the query's filters."""
+    """databasePath: the SQLite file; inputVolume: the CT; recistLongLine: a RECIST long axis; lesionTable: a
+    study's lesion table (RECISTAssist's), whose lesion is chosen in the lesion combo box; the rest are the
+    query's filters."""
 
     databasePath: str = ""
     inputVolume: slicer.vtkMRMLScalarVolumeNode
     recistLongLine: slicer.vtkMRMLMarkupsLineNode
+    lesionTable: slicer.vtkMRMLTableNode
     patientId: str = ""
     neighbours: Annotated[int, WithinRange(1, 50)] = 10
     otherPatients: bool = False
@@ -84,6 +86,7 @@ class LesionRetrievalWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget,
         self.ui.pointPlaceWidget.setMRMLScene(slicer.mrmlScene)
         self.ui.databasePathLineEdit.connect("currentPathChanged(QString)", self.onDatabaseChanged)
         self.ui.queryButton.connect("clicked(bool)", self.onQueryButton)
+        self.ui.lesionTableSelector.connect("currentNodeChanged(vtkMRMLNode*)", self._fillLesions)
         self.ui.addLesionsButton.connect("clicked(bool)", self.onAddLesionsButton)
         self.ui.resultsListWidget.connect("itemDoubleClicked(QListWidgetItem*)", self.onResultDoubleClicked)
         self.initializeParameterNode()
@@ -122,6 +125,15 @@ class LesionRetrievalWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget,
         if not self.hasObserver(click, click.PointPositionDefinedEvent, self.onPointPlaced):
             self.addObserver(click, click.PointPositionDefinedEvent, self.onPointPlaced)
 
+    def _fillLesions(self, table=None) -> None:
+        """List the chosen study table's lesions (their ids, as RECISTAssist names them)."""
+        self.ui.lesionComboBox.clear()
+        if table is None:
+            return
+        with slicer.util.tryWithErrorDisplay(_("This table lists no lesions."), waitCursor=False):
+            for lesionId in self.logic.tableLesionIds(table):
+                self.ui.lesionComboBox.addItem(lesionId)
+
     def _updateButtons(self, caller=None, event=None) -> None:
         p = self._parameterNode
         ready = bool(p and p.databasePath and p.inputVolume)
@@ -146,6 +158,7 @@ class LesionRetrievalWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget,
             try:
                 self._results = self.logic.query(
                     p.databasePath, p.inputVolume, pointRas=point, recistLongLine=p.recistLongLine,
+                    lesionTable=p.lesionTable, lesionId=self.ui.lesionComboBox.currentText,
                     patient=p.patientId, k=p.neighbours, otherPatients=p.otherPatients, types=types,
                     sizeRangeMm=(p.minSizeMm, p.maxSizeMm))
             finally:
@@ -209,15 +222,26 @@ class LesionRetrievalLogic(ScriptedLoadableModuleLogic):
             self.shared = SharedLogic(slicer.mrmlScene, databasePath, create=create)
         return self.shared
 
-    def query(self, databasePath, volumeNode, *, pointRas=None, recistLongLine=None, patient="", k=10,
-              otherPatients=False, types=(), sizeRangeMm=None):
-        """Similar lesions to the lesion at ``pointRas`` (RAS mm), else to the RECIST lesion of ``recistLongLine``."""
+    @staticmethod
+    def tableLesionIds(tableNode) -> list:
+        """The lesion ids of a study's lesion table (RECISTAssist's records on the table node)."""
+        from deepradiology_mrml.tables import table_to_lesions
+
+        return [lesion.lesion_id for lesion in table_to_lesions(tableNode)]
+
+    def query(self, databasePath, volumeNode, *, pointRas=None, recistLongLine=None, lesionTable=None, lesionId="",
+              patient="", k=10, otherPatients=False, types=(), sizeRangeMm=None):
+        """Similar lesions to the lesion at ``pointRas`` (RAS mm), else to lesion ``lesionId`` of the study table
+        ``lesionTable``, else to the RECIST lesion of ``recistLongLine``."""
         from deepradiology.errors import InputError
 
         shared = self._shared(databasePath)
         options = {"k": k, "other_patients": otherPatients, "types": types, "size_range_mm": sizeRangeMm}
         if pointRas is not None:
             return shared.query_at_point(volumeNode, pointRas, patient=patient, **options)
+        if lesionTable is not None and lesionId:
+            return shared.query_table_lesion(lesionTable, lesionId, volume_node=volumeNode, patient=patient,
+                                             **options)
         if recistLongLine is not None:
             from deepradiology_mrml.markups import SHORT_AXIS_REFERENCE
 
@@ -225,7 +249,7 @@ class LesionRetrievalLogic(ScriptedLoadableModuleLogic):
             if short is None:
                 raise InputError(recistLongLine.GetName(), "is not a RECIST long axis (no short-axis partner)")
             return shared.query_recist(volumeNode, recistLongLine, short, patient=patient, **options)
-        raise InputError("query", "place a point inside a lesion or choose a RECIST lesion first")
+        raise InputError("query", "place a point inside a lesion, or choose a study's lesion or a RECIST lesion first")
 
     def addMeasuredLesions(self, databasePath, volumeNode, *, patient=""):
         """Add RECISTAssist's lesions of ``volumeNode`` (its line pairs and its study's lesion table) to the
@@ -238,7 +262,8 @@ class LesionRetrievalLogic(ScriptedLoadableModuleLogic):
 
 
 class LesionRetrievalTest(ScriptedLoadableModuleTest):
-    """Builds a phantom lesion database, queries it by click and by RECIST lines, and loads a neighbour."""
+    """Builds a phantom lesion database, queries it by click, by a lesion of the study's table that
+    RECISTAssist's Logic measured, and by RECIST lines, and loads a neighbour."""
 
     def setUp(self):
         slicer.mrmlScene.Clear()
@@ -285,6 +310,19 @@ class LesionRetrievalTest(ScriptedLoadableModuleTest):
         self.assertEqual(len(results), 5)
         self.assertEqual(results[0].record["lesion_type"], "liver")
         self.assertIsNotNone(results[0].thumbnail_array)
+
+        # RECISTAssist's real output: measure the same liver lesion, then query with it from its study table.
+        from deepradiology_mrml.logic.recist import RECISTAssistLogic
+        from deepradiology_mrml.tables import LESION_RECORDS_ATTRIBUTE
+
+        lesionId = RECISTAssistLogic(slicer.mrmlScene).measure(
+            volume, lps_to_ras(np.asarray(truth["centre_lps"])), propagate=False).lesion_id
+        tables = [slicer.mrmlScene.GetNthNodeByClass(n, "vtkMRMLTableNode")
+                  for n in range(slicer.mrmlScene.GetNumberOfNodesByClass("vtkMRMLTableNode"))]
+        table = next(t for t in tables if lesionId in (t.GetAttribute(LESION_RECORDS_ATTRIBUTE) or ""))
+        self.assertIn(lesionId, logic.tableLesionIds(table))
+        by_table = logic.query(str(db_path), volume, lesionTable=table, lesionId=lesionId, k=3)
+        self.assertEqual(by_table[0].record["lesion_type"], "liver")
         long_node, _short = add_recist_lines(slicer.mrmlScene, "Q1", truth["long_axis_lps"], truth["short_axis_lps"])
         by_recist = logic.query(str(db_path), volume, recistLongLine=long_node, patient=query.plan.patient_id,
                                 otherPatients=True, k=3)

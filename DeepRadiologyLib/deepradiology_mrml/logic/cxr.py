@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from deepradiology.errors import InputError, ModelError
-from deepradiology.progress import ProgressCallback, report
+from deepradiology.progress import Cancelled, ProgressCallback, report
 from deepradiology_mrml.node_cache import NodeCache
 from deepradiology_mrml.scene import remove_node
 
@@ -258,6 +258,10 @@ class CXRTriageLogic:
         """Score every film in a folder into a worklist table (most urgent first); failed inputs last with
         their reason. With ``worklist_csv`` the CSV and heatmap overlays are written too.
 
+        ``progress`` gets (fraction, message) after every film (0-0.9), before the worklist is written
+        (0.9) and once it and the table exist (1.0); it may raise `Cancelled`: a run cancelled up to the
+        0.9 call writes no worklist and adds no table; a cancel at 1.0 comes too late and is ignored.
+
         Returns:
             (table node, rows).
         """
@@ -273,7 +277,8 @@ class CXRTriageLogic:
         if not files:
             raise InputError(folder, "holds no PNG, JPEG or DICOM films")
         model = self.model
-        scores = score_films(model, files, progress=progress)
+        scores = score_films(model, files, progress=lambda f, m="": report(progress, 0.9 * f, m))
+        report(progress, 0.9, "writing the worklist")
         if worklist_csv is not None:
             rows = write_worklist(scores, worklist_csv, labels=model.labels, operating_points=model.operating_points,
                                   force=force)
@@ -282,4 +287,8 @@ class CXRTriageLogic:
                 rows = write_worklist(scores, Path(tmp) / "worklist.csv", labels=model.labels,
                                       operating_points=model.operating_points, heatmaps=False)
         table = records_to_table(self.scene, rows, "CXR worklist", node=table_node)
+        try:
+            report(progress, 1.0, f"{len(rows)} films in the worklist")
+        except Cancelled:
+            pass  # everything is written already: keep it rather than half-undo it
         return table, rows

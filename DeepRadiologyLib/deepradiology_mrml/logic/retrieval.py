@@ -144,6 +144,28 @@ class LesionRetrievalLogic:
         return self.query_lesion(lesion, volume_node=volume_node, k=k, other_patients=other_patients, types=types,
                                  size_range_mm=size_range_mm)
 
+    def query_table_lesion(self, table_node, lesion_id: str, *, volume_node=None, k: int = 10, patient: str = "",
+                           other_patients: bool = False, types=(), size_range_mm=None) -> list[RetrievalResult]:
+        """Query with lesion ``lesion_id`` of a study's lesion table (RECISTAssist's: its records, axes LPS mm,
+        ride on the table node), measured on ``volume_node``.
+
+        Raises:
+            InputError: the table carries no lesion records, or none with that id.
+        """
+        from deepradiology_mrml.tables import table_to_lesions
+
+        if table_node is None:
+            raise InputError("lesion table", "choose a study's lesion table (RECISTAssist's) first")
+        lesions = {lesion.lesion_id: lesion for lesion in table_to_lesions(table_node)}
+        if lesion_id not in lesions:
+            listed = ", ".join(lesions) or "none"
+            raise InputError(table_node.GetName(), f"has no lesion {lesion_id!r} (it lists: {listed})")
+        lesion = lesions[lesion_id]
+        if patient:
+            lesion.patient = patient
+        return self.query_lesion(lesion, volume_node=volume_node, k=k, other_patients=other_patients, types=types,
+                                 size_range_mm=size_range_mm)
+
     # -- database from the scene ---------------------------------------------------------------------
     def add_recist_table(self, table_node, volume_node=None):
         """Add the lesions of RECISTAssist's table node (measured on ``volume_node``) to the database."""
