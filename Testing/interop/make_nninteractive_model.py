@@ -10,7 +10,7 @@ bbox/lasso, points, scribble) and 2 outputs, and the checkpoint holds the keys i
 (``network_weights``, ``init_args.configuration``, ``trainer_name``), as nnInteractive's own release
 cleansing leaves them. The tiny default (patch 64^3, 4 stages of 4-16 features) runs on CPU in
 seconds; ``--real-size`` is the scale of the released model (a ResEnc-L U-Net as its paper describes: patch
-192^3, six stages of 32-320 features, residual blocks 1, 3, 4, 6, 6, 6; our reading, not its plans file). The tiny network's object bias is set so that about 2 % of a random patch is object: masks
+192^3, six stages of 32-320 features, residual blocks 1, 3, 4, 6, 6, 6; our reading, not its plans file). The network's object bias is set so that about 2 % of a random patch is object: masks
 are neither empty nor full, and too few object voxels reach the patch's faces to trigger the session's
 autozoom, so every mask lies inside the one patch centred on the click (which checks the axis order).
 Prints the folder.
@@ -95,12 +95,11 @@ def main(argv=None) -> int:
     torch.manual_seed(args.seed)
     network = nnInteractiveTrainer_stub.build_network_architecture(
         manager, config, 1 + INTERACTION_CHANNELS, 2, enable_deep_supervision=False)
-    if not args.real_size:
-        with torch.no_grad():   # shift the object logit: about 2 % of a random patch is object
-            network.eval()
-            logits = network(torch.randn(1, 1 + INTERACTION_CHANNELS, *config.patch_size))
-            gap = (logits[0, 1] - logits[0, 0]).quantile(0.98)
-            network.decoder.seg_layers[-1].bias[1] -= gap
+    with torch.no_grad():   # shift the object logit: about 2 % of a random patch is object
+        network.eval()          # (fully convolutional: a 64^3 probe stands for the real-size patch too)
+        logits = network(torch.randn(1, 1 + INTERACTION_CHANNELS, 64, 64, 64))
+        gap = (logits[0, 1] - logits[0, 0]).quantile(0.98)
+        network.decoder.seg_layers[-1].bias[1] -= gap
     checkpoint = {"network_weights": network.state_dict(), "init_args": {"configuration": CONFIGURATION, "fold": 0,
                                                                          "plans": plans},
                   "trainer_name": TRAINER, "current_epoch": 0}

@@ -245,3 +245,21 @@ def measure_with_nninteractive(image: Image, *, click=None, box=None, slice_inde
     lesion_slice, volume = measurement_from_mask(image, result, seed_ij=seed_ij)
     facts = {"name": result.model, "format": "nninteractive", "licence": result.licence, "device": result.device}
     return lesion_slice, volume, facts
+
+
+def recist_method_choices() -> list[dict]:
+    """The RECIST methods a front end can offer: adaptive (always), then each installed nnInteractive model
+    as {"method": "model", "model": name, "label": "nnInteractive NAME (licence)", "licence": ...}.
+
+    Reads the model cache's cards only (nothing is verified or loaded; that happens on the click).
+    """
+    from ..models.cache import installed_models
+
+    choices = [{"method": "adaptive", "model": None, "label": "adaptive (no weights)", "licence": ""}]
+    for m in installed_models():
+        card = m.card
+        if card is not None and card.task == TASK and card.extra.get("format") == "nninteractive":
+            short = str(card.licence).split(" - ")[0].split(";")[0]
+            choices.append({"method": "model", "model": card.name, "licence": card.licence,
+                            "label": f"nnInteractive {card.name} ({short}; GPU advised)"})
+    return choices
