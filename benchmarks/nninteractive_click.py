@@ -17,6 +17,7 @@ prints JSON (seconds).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -58,6 +59,8 @@ def main(argv=None) -> int:
         ct = Image(hu, spacing=(0.8, 0.8, 2.5), modality="CT")
         click = (shape[2] // 2, shape[1] // 2, shape[0] // 2)             # (i, j, k)
 
+        log = contextlib.redirect_stdout(sys.stderr)      # the session's progress lines; stdout is the JSON
+        log.__enter__()
         t = time.perf_counter()
         ref_session = nnInteractiveInferenceSession(device=torch.device("cpu"), torch_n_threads=args.threads,
                                                     enable_undo=False)
@@ -81,6 +84,7 @@ def main(argv=None) -> int:
             warnings.simplefilter("ignore", RuntimeWarning)
             ours = segment_with_nninteractive(ct, click=click, model=model)
         ours_click = time.perf_counter() - t
+        log.__exit__(None, None, None)
         n_params = sum(p.numel() for p in model.session.network.parameters())
     result = {"benchmark": "nninteractive_click", "machine": "CPU", "threads": args.threads,
               "torch": torch.__version__, "network": "ResidualEncoderUNet 6 stages 32-320, patch 192^3, random weights",

@@ -3,17 +3,18 @@
     python Testing/interop/make_nninteractive_model.py OUT [--real-size] [--seed N]
 
 The folder has the published layout (``inference_session_class.json``, ``plans.json``, ``dataset.json``,
-``fold_0/checkpoint_final.pth``; no LICENSE, like the v1.0 release). The plans describe a
-ResidualEncoderUNet as the released model's do; nnInteractive's ``nnInteractiveTrainer_stub`` builds it
+``fold_0/checkpoint_final.pth``; no LICENSE file, which nnInteractive reads as a legacy folder). The plans describe a
+ResidualEncoderUNet (the architecture nnInteractive's paper names); nnInteractive's ``nnInteractiveTrainer_stub`` builds it
 from them with 1 image channel + 7 interaction channels (its legacy channel mapping: prev_seg and pairs for
 bbox/lasso, points, scribble) and 2 outputs, and the checkpoint holds the keys its session reads
 (``network_weights``, ``init_args.configuration``, ``trainer_name``), as nnInteractive's own release
 cleansing leaves them. The tiny default (patch 64^3, 4 stages of 4-16 features) runs on CPU in
 seconds; ``--real-size`` is the scale of the released model (a ResEnc-L U-Net as its paper describes: patch
-192^3, six stages of 32-320 features, residual blocks 1, 3, 4, 6, 6, 6; our reading, not its plans file). The network's object bias is set so that about 2 % of a random patch is object: masks
-are neither empty nor full, and too few object voxels reach the patch's faces to trigger the session's
-autozoom, so every mask lies inside the one patch centred on the click (which checks the axis order).
-Prints the folder.
+192^3, six stages of 32-320 features, residual blocks 1, 3, 4, 6, 6, 6; our reading, not its plans file).
+The network's object bias is set so that about 2 % of a random patch (0.2 % at the real size) is object:
+masks are neither empty nor full, and too few object voxels reach the patch's faces to trigger the
+session's autozoom, so every mask lies inside the one patch centred on the click (which checks the axis
+order). Prints the folder.
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ def main(argv=None) -> int:
     with torch.no_grad():   # shift the object logit: about 2 % of a random patch is object
         network.eval()          # (fully convolutional: a 64^3 probe stands for the real-size patch too)
         logits = network(torch.randn(1, 1 + INTERACTION_CHANNELS, 64, 64, 64))
-        gap = (logits[0, 1] - logits[0, 0]).quantile(0.98)
+        # 2 % of 64^3 (0.2 % of 192^3) leaves under 100 object voxels on a patch face: no autozoom.
+        gap = (logits[0, 1] - logits[0, 0]).quantile(0.998 if args.real_size else 0.98)
         network.decoder.seg_layers[-1].bias[1] -= gap
     checkpoint = {"network_weights": network.state_dict(), "init_args": {"configuration": CONFIGURATION, "fold": 0,
                                                                          "plans": plans},
