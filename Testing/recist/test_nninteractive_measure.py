@@ -1,4 +1,4 @@
-"""RECIST from an nnInteractive 3D mask: the same axes, key slice and volume rules, and the model named with its licence.
+"""RECIST from an nnInteractive 3D mask: the same axes, key slice and volume rules; the model named with its licence.
 
 The session here is a stand-in with nnInteractive's calls (set_image, set_target_buffer, add_point_interaction,
 add_bbox_interaction) that fills the target buffer with the bright component at the prompt, read in the array's
