@@ -6,8 +6,8 @@ The folder has the published layout (``inference_session_class.json``, ``plans.j
 ``fold_0/checkpoint_final.pth``; no LICENSE file, which nnInteractive reads as a legacy folder). The plans
 describe a ResidualEncoderUNet (the architecture nnInteractive's paper names); nnInteractive's
 ``nnInteractiveTrainer_stub`` builds it from them with 1 image channel + 7 interaction channels (its legacy
-channel mapping: prev_seg and pairs for bbox/lasso, points, scribble) and 2 outputs, and the checkpoint holds the keys its session reads
-(``network_weights``, ``init_args.configuration``, ``trainer_name``), as nnInteractive's own release
+channel mapping: prev_seg and pairs for bbox/lasso, points, scribble) and 2 outputs, and the checkpoint holds
+the keys its session reads (``network_weights``, ``init_args.configuration``, ``trainer_name``), as nnInteractive's own release
 cleansing leaves them. The tiny default (patch 64^3, 4 stages of 4-16 features) runs on CPU in
 seconds; ``--real-size`` is the scale of the released model (a ResEnc-L U-Net as its paper describes: patch
 192^3, six stages of 32-320 features, residual blocks 1, 3, 4, 6, 6, 6; our reading, not its plans file).
