@@ -1,4 +1,4 @@
-"""Make an nnInteractive model folder with random weights, by nnInteractive's own network code (run in .venv-interop).
+"""Make an nnInteractive model folder with random weights by nnInteractive's own network code (in .venv-interop).
 
     python Testing/interop/make_nninteractive_model.py OUT [--real-size] [--seed N]
 
@@ -7,14 +7,13 @@ The folder has the published layout (``inference_session_class.json``, ``plans.j
 describe a ResidualEncoderUNet (the architecture nnInteractive's paper names); nnInteractive's
 ``nnInteractiveTrainer_stub`` builds it from them with 1 image channel + 7 interaction channels (its legacy
 channel mapping: prev_seg and pairs for bbox/lasso, points, scribble) and 2 outputs, and the checkpoint holds
-the keys its session reads (``network_weights``, ``init_args.configuration``, ``trainer_name``), as nnInteractive's own release
-cleansing leaves them. The tiny default (patch 64^3, 4 stages of 4-16 features) runs on CPU in
-seconds; ``--real-size`` is the scale of the released model (a ResEnc-L U-Net as its paper describes: patch
-192^3, six stages of 32-320 features, residual blocks 1, 3, 4, 6, 6, 6; our reading, not its plans file).
-The network's object bias is set so that about 2 % of a random patch (0.2 % at the real size) is object:
-masks are neither empty nor full, and too few object voxels reach the patch's faces to trigger the
-session's autozoom, so every mask lies inside the one patch centred on the click (which checks the axis
-order). Prints the folder.
+the keys its session reads (``network_weights``, ``init_args.configuration``, ``trainer_name``), as
+nnInteractive's own release cleansing leaves them. The tiny default (patch 64^3, 4 stages of 4-16 features) runs
+on CPU in seconds; ``--real-size`` is the scale of the released model (a ResEnc-L U-Net as its paper describes:
+patch 192^3, six stages of 32-320 features, residual blocks 1, 3, 4, 6, 6, 6; our reading, not its plans file).
+The network's object bias is set so that about 2 % of a random patch (0.2 % at the real size) is object: masks
+are neither empty nor full, and too few object voxels reach the patch's faces to trigger the session's autozoom,
+so every mask lies inside the one patch centred on the click (which checks the axis order). Prints the folder.
 """
 
 from __future__ import annotations
