@@ -115,3 +115,20 @@ def test_a_truncated_checkpoint_is_refused_at_import_and_an_altered_install_befo
     installed.write_bytes(installed.read_bytes()[:-4096])
     with pytest.raises(ModelError, match="truncated"):
         load_nninteractive("nni-cut", device="cpu")
+
+
+def test_the_cli_runs_the_imported_folder_and_refuses_its_noise_with_one_line(an_nninteractive_folder,
+                                                                              a_model_cache, tmp_path, capsys):
+    from deepradiology.cli import main
+    from deepradiology.io import write_image
+
+    write_image(_ct(), tmp_path / "ct.nii.gz")
+    assert main(["models", "import", str(an_nninteractive_folder), "--name", "nni-cli", "--licence", "test"]) == 0
+    capsys.readouterr()
+    with pytest.warns(RuntimeWarning, match="GPU is strongly advised"):
+        code = main(["recist", "measure", str(tmp_path / "ct.nii.gz"), "--point", "110,40,20", "--frame", "ijk",
+                     "--method", "model", "--model", "nni-cli", "-o", str(tmp_path / "lesion.json")])
+    out = capsys.readouterr()
+    assert code == 2 and not (tmp_path / "lesion.json").exists()
+    assert out.out == ""                     # nnInteractive's progress lines go to stderr, not the JSON stdout
+    assert "not a lesion" in out.err
