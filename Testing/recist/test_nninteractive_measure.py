@@ -74,6 +74,7 @@ def test_a_click_measures_the_lesion_from_the_3d_mask_with_the_model_and_licence
     assert lesion.long_axis_mm == pytest.approx(2 * A_MM, abs=1.6)
     assert lesion.short_axis_mm == pytest.approx(2 * B_MM, abs=1.6)
     assert lesion.slice_index == CENTRE_IJK[2]
+    assert lesion.extra["clicked_slice"] == 14 and "not on the clicked slice 14" in " ".join(lesion.extra["notes"])
     # Volume: the ellipsoid's 4/3 pi a b c, within the voxelisation of 2.5 mm slices.
     assert lesion.volume_ml == pytest.approx(4 / 3 * np.pi * A_MM * B_MM * C_MM / 1000, rel=0.12)
     assert lesion.extra["method"] == "model:nninteractive:nni-standin"

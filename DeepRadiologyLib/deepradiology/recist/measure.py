@@ -313,7 +313,7 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
     else:
         lesion_slice = segment_lesion_2d(image, click=click, box=box, slice_index=slice_index,
                                          max_diameter_mm=max_diameter_mm)
-    clicked_k = lesion_slice.slice_index
+    clicked_k = lesion_slice.slice_index if model_facts is None else model_facts.pop("prompt_slice")
     notes: list[str] = []          # facts the user should see (which slice was measured)
     extent: list[str] = []         # warnings: the 3D extent is uncertain
     if propagate or (propagate is None and not image.is_2d):

@@ -233,7 +233,9 @@ def measurement_from_mask(image: Image, result: NnInteractiveMask, *, seed_ij):
 
 
 def measure_with_nninteractive(image: Image, *, click=None, box=None, slice_index=None, model=None):
-    """(LesionSlice, LesionVolume, model facts) from nnInteractive at a click or box; see `measure_lesion`."""
+    """(LesionSlice, LesionVolume, model facts) from nnInteractive at a click or box; see `measure_lesion`.
+
+    The facts are the model's name, format, licence and device, and ``prompt_slice``: the slice clicked."""
     from .segment2d import check_ct_image
 
     check_ct_image(image)
@@ -243,7 +245,9 @@ def measure_with_nninteractive(image: Image, *, click=None, box=None, slice_inde
     else:
         seed_ij = (int(round(float(click[0]))), int(round(float(click[1]))))
     lesion_slice, volume = measurement_from_mask(image, result, seed_ij=seed_ij)
-    facts = {"name": result.model, "format": "nninteractive", "licence": result.licence, "device": result.device}
+    prompt_slice = int(slice_index if box is not None or len(click) < 3 else round(float(click[2])))
+    facts = {"name": result.model, "format": "nninteractive", "licence": result.licence, "device": result.device,
+             "prompt_slice": prompt_slice}     # measure_lesion takes this out for its "measured on slice" note
     return lesion_slice, volume, facts
 
 
