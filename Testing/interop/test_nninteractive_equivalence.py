@@ -132,3 +132,33 @@ def test_the_cli_runs_the_imported_folder_and_refuses_its_noise_with_one_line(an
     assert code == 2 and not (tmp_path / "lesion.json").exists()
     assert out.out == ""                     # nnInteractive's progress lines go to stderr, not the JSON stdout
     assert "not a lesion" in out.err
+
+
+def test_a_box_on_one_slice_is_nninteractives_2d_box_prompt_and_its_mask_surrounds_the_box(an_nninteractive_folder,
+                                                                                          a_model_cache):
+    import torch
+
+    from deepradiology.models.external import import_external
+    from deepradiology.recist.nninteractive import load_nninteractive, segment_with_nninteractive
+
+    session_module = reference("nnInteractive.inference.inference_session").inference.inference_session
+    ct = _ct()
+    # Columns 95-125 and rows 25-55 (inclusive) of slice 20: in nnInteractive's half-open (k, j, i) terms.
+    ref_session = session_module.nnInteractiveInferenceSession(device=torch.device("cpu"), torch_n_threads=2,
+                                                               enable_undo=False)
+    ref_session.initialize_from_trained_model_folder(str(an_nninteractive_folder), use_fold=0)
+    np.random.seed(0)
+    ref_session.set_image(ct.array[None])
+    ref = np.zeros(ct.array.shape, np.uint8)
+    ref_session.set_target_buffer(ref)
+    ref_session.add_bbox_interaction([[20, 21], [25, 56], [95, 126]], include_interaction=True)
+    card = import_external(an_nninteractive_folder, name="nni-box")
+    with pytest.warns(RuntimeWarning):
+        ours = segment_with_nninteractive(ct, box=(95, 25, 125, 55), slice_index=20,
+                                          model=load_nninteractive(card.name, device="cpu"))
+    assert ref.any()
+    np.testing.assert_array_equal(ours.mask, ref.astype(bool))
+    kk, jj, ii = np.nonzero(ours.mask)
+    centre_i, centre_j = 110, 40
+    assert ii.min() >= centre_i - PATCH // 2 and ii.max() < centre_i + PATCH // 2
+    assert jj.max() < centre_j + PATCH // 2
