@@ -71,17 +71,22 @@ def test_a_click_gives_nninteractives_own_mask_on_the_cts_grid_around_the_click(
     assert ours.model == "nni-test" and ours.licence == "random test weights" and CPU_WARNING in ours.warnings
 
 
-def test_the_same_click_gives_the_same_mask_twice(an_nninteractive_folder, a_model_cache):
+def test_the_same_click_gives_the_same_mask_twice_from_the_model_loaded_once(an_nninteractive_folder,
+                                                                             a_model_cache):
     from deepradiology.models.external import import_external
-    from deepradiology.recist.nninteractive import load_nninteractive, segment_with_nninteractive
+    from deepradiology.recist.nninteractive import loaded_nninteractive, segment_with_nninteractive
 
-    card = import_external(an_nninteractive_folder, name="nni-twice")
-    model = load_nninteractive(card.name, device="cpu")
+    import_external(an_nninteractive_folder, name="nni-twice")
     ct = _ct()
     with pytest.warns(RuntimeWarning):
-        first = segment_with_nninteractive(ct, click=(60, 100, 10), model=model).mask
-        second = segment_with_nninteractive(ct, click=(60, 100, 10), model=model).mask
+        first = segment_with_nninteractive(ct, click=(60, 100, 10), model="nni-twice").mask
+        second = segment_with_nninteractive(ct, click=(60, 100, 10), model="nni-twice").mask
     np.testing.assert_array_equal(first, second)
+    kept = loaded_nninteractive("nni-twice")
+    assert loaded_nninteractive("nni-twice") is kept            # the network is not rebuilt for every click
+    import_external(an_nninteractive_folder, name="nni-twice", force=True, licence="re-imported")
+    again = loaded_nninteractive("nni-twice")
+    assert again is not kept and again.card.licence == "re-imported"
 
 
 def test_a_random_models_noise_mask_is_refused_not_measured(an_nninteractive_folder, a_model_cache):

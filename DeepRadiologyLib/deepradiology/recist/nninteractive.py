@@ -24,7 +24,7 @@ from ..errors import InputError, ModelError
 from ..image import Image
 
 __all__ = ["TASK", "CPU_WARNING", "NnInteractiveModel", "NnInteractiveMask", "load_nninteractive",
-           "find_nninteractive", "is_nninteractive_model", "segment_with_nninteractive"]
+           "loaded_nninteractive", "find_nninteractive", "is_nninteractive_model", "segment_with_nninteractive"]
 
 TASK = "interactive-segmentation"
 CPU_WARNING = "nnInteractive on CPU: slow, a GPU is strongly advised"
@@ -117,6 +117,31 @@ def load_nninteractive(name: str | None = None, *, device: str | None = None) ->
     return NnInteractiveModel(card=card, folder=folder, session=session, device=device)
 
 
+_LOADED: dict = {}      # {(name, device, card): NnInteractiveModel}: the last model loaded by name
+
+
+def loaded_nninteractive(name: str | None = None, *, device: str | None = None) -> NnInteractiveModel:
+    """`load_nninteractive`, kept between clicks: loading re-hashes every file and builds the network (seconds
+    at the released size, 391 MB), so the last model loaded stays in memory while its installed card is
+    unchanged (a re-import under the same name loads again). One at a time: the network has 100 M parameters."""
+    import json
+
+    from ..models.external import installed_external
+
+    if name is None:
+        card = find_nninteractive()
+        name = card.name if card is not None else None
+    found = installed_external(name) if name else None
+    if found is None:
+        return load_nninteractive(name, device=device)   # raises, saying why
+    key = (name, device, json.dumps(found[1].to_dict(), sort_keys=True, default=str))
+    if key not in _LOADED:
+        model = load_nninteractive(name, device=device)
+        _LOADED.clear()
+        _LOADED[key] = model
+    return _LOADED[key]
+
+
 def _prompt(image: Image, click, box, slice_index):
     """('point', (k, j, i)) or ('bbox', [[k, k+1], [j0, j1+1], [i0, i1+1]]) from voxel (i, j, k) inputs."""
     ni, nj, nk = image.size
@@ -154,7 +179,7 @@ def segment_with_nninteractive(image: Image, *, click=None, box=None, slice_inde
     if click is None and box is None:
         raise InputError("click", "give a click inside the lesion or a box around it")
     if not isinstance(model, NnInteractiveModel):
-        model = load_nninteractive(model)
+        model = loaded_nninteractive(model)
     kind, prompt = _prompt(image, click, box, slice_index)
     notes = [CPU_WARNING] if model.device == "cpu" else []
     if model.device == "cpu":
