@@ -263,8 +263,8 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
         organs: instead of those, a label-map file or a folder of organ masks (`load_organ_map`), or
             an (Image, names) pair. With an organ map a region that is most of one organ is refused.
         method: "adaptive" (no weights, the default), "model" (the installed learned cascade; ModelError
-            when none is installed) or "auto" (the model when installed, else adaptive). Boxes always
-            use the adaptive method.
+            when none is installed) or "auto" (the model when installed, else adaptive). Boxes use the
+            adaptive method, or nnInteractive (method "model").
         model: with method "model", the installed model to use by name: an nnInteractive model (its 3D
             mask from the click or box, `nninteractive`) or a RECIST cascade. None: the cascade when
             installed, else an installed nnInteractive model.
