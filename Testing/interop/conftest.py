@@ -53,3 +53,15 @@ def a_model_cache(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     monkeypatch.setenv("DEEPRADIOLOGY_MODELS", str(cache))
     return cache
+
+
+@pytest.fixture(scope="session")
+def an_nninteractive_folder(tmp_path_factory) -> Path:
+    """A random-weight nnInteractive model folder built by nnInteractive's own code (make_nninteractive_model.py)."""
+    reference("nnInteractive")                              # "not installed" where it is absent
+    reference("nnInteractive.inference.inference_session")  # else why its session does not import
+    out = tmp_path_factory.mktemp("nninteractive")
+    done = subprocess.run([sys.executable, str(Path(__file__).with_name("make_nninteractive_model.py")), str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return Path(done.stdout.strip().splitlines()[-1])

@@ -62,6 +62,8 @@ Formats (detected from PATH, or given with --format):
                    torchxrayvision. Use --weights when the file was renamed.
   nninteractive    an nnInteractive folder (inference_session_class.json, plans.json, dataset.json,
                    fold_0/checkpoint_final.pth); task interactive-segmentation; CC BY-NC-SA 4.0 weights.
+                   Runs with the nninteractive package: deepradiology recist measure ... --method model
+                   --model NAME (a GPU is strongly advised).
 
 Every file's size and sha256 go into the model card with the task, labels (and their mapping to ours),
 input spacing/size and licence; they are checked again before each load. See `deepradiology models info NAME`.

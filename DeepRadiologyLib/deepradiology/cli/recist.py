@@ -37,8 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--max-diameter", type=float, default=None,
                    help="largest lesion accepted, mm (default 100); a larger region is an organ")
     m.add_argument("--method", choices=("adaptive", "model", "auto"), default="adaptive",
-                   help="adaptive: no weights (default); model: the installed learned cascade; auto: the model "
-                        "when installed")
+                   help="adaptive: no weights (default); model: an installed model (--model, else the learned "
+                        "cascade, else nnInteractive); auto: the cascade when installed")
+    m.add_argument("--model", metavar="NAME",
+                   help="with --method model: the installed model by name, e.g. an imported nnInteractive folder "
+                        "(its 3D mask from the point or box; needs `pip install nninteractive`, GPU strongly "
+                        "advised; its weights are non-commercial, CC BY-NC-SA 4.0)")
     m.add_argument("--organs", metavar="LABELMAP",
                    help="organ label map on the CT's grid (a file, or a folder of organ masks such as "
                         "TotalSegmentator's): names the location and refuses a region that is most of an organ")
@@ -149,6 +153,8 @@ def run_measure(args: argparse.Namespace) -> int:
     from ..recist import MAX_DIAMETER_MM, measure_lesion
     from ..recist.segment2d import check_ct_image
 
+    if args.model and args.method != "model":
+        raise InputError("--model", "is used with --method model")
     if not args.point and not args.box:
         raise InputError("--point", "give a point inside the lesion (or --box around it)")
     _positive(args.max_diameter, "--max-diameter")
@@ -186,7 +192,7 @@ def run_measure(args: argparse.Namespace) -> int:
     m = measure_lesion(image, click=click, box=box, slice_index=k if box is not None else None,
                        lesion_id=args.id, propagate=False if args.no_3d else None,
                        max_diameter_mm=MAX_DIAMETER_MM if args.max_diameter is None else args.max_diameter, method=args.method,
-                       organs=organs)
+                       organs=organs, model=args.model)
     record = m.lesion.to_dict()
     prepare_output(args.output, force=args.force).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     if args.mask:

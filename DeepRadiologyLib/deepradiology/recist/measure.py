@@ -90,6 +90,16 @@ def _model_installed() -> bool:
     return find_recist_model() is not None
 
 
+def _wants_nninteractive(model: str | None) -> bool:
+    """Method "model" runs nnInteractive when ``model`` names one, or (no name) when no cascade is installed
+    and an nnInteractive model is."""
+    from .nninteractive import find_nninteractive, is_nninteractive_model
+
+    if model:
+        return is_nninteractive_model(model)
+    return not _model_installed() and find_nninteractive() is not None
+
+
 def _propagate(image: Image, lesion_slice: LesionSlice):
     from .propagate import propagate_3d
 
@@ -246,7 +256,7 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
                    lesion_id: str = "L1", propagate: bool | None = None, organ_labels: Image | None = None,
                    label_names: dict[int, str] | None = None, max_diameter_mm: float = MAX_DIAMETER_MM,
                    method: str = "adaptive", progress: ProgressCallback | None = None,
-                   organs=None) -> RecistMeasurement:
+                   organs=None, model: str | None = None) -> RecistMeasurement:
     """Measure the lesion at a click (i, j, k voxels) or in a box (i0, j0, i1, j1 on ``slice_index``).
 
     Args:
@@ -259,8 +269,11 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
         organs: instead of those, a label-map file or a folder of organ masks (`load_organ_map`), or
             an (Image, names) pair. With an organ map a region that is most of one organ is refused.
         method: "adaptive" (no weights, the default), "model" (the installed learned cascade; ModelError
-            when none is installed) or "auto" (the model when installed, else adaptive). Boxes always
-            use the adaptive method.
+            when none is installed) or "auto" (the model when installed, else adaptive). Boxes use the
+            adaptive method, or nnInteractive (method "model").
+        model: with method "model", the installed model to use by name: an nnInteractive model (its 3D
+            mask from the click or box, `nninteractive`) or a RECIST cascade. None: the cascade when
+            installed, else an installed nnInteractive model.
         progress: callback(fraction, message).
 
     Returns:
@@ -289,22 +302,29 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
                              "(measure on the slice only, without 3D propagation)") from None
     report(progress, 0.0, "segmenting the lesion on its slice")
     use_model = method == "model" or (method == "auto" and box is None and _model_installed())
-    if use_model:
-        from .learned import measure_with_model
+    volume = model_facts = None
+    if use_model and _wants_nninteractive(model):
+        from .nninteractive import measure_with_nninteractive
+
+        lesion_slice, volume, model_facts = measure_with_nninteractive(image, click=click, box=box,
+                                                                       slice_index=slice_index, model=model)
+        volume = None if propagate is False or image.is_2d else volume
+    elif use_model:
+        from .learned import load_recist_model, measure_with_model
 
         if click is None:
             raise InputError("box", "the learned model measures from a click; use method='adaptive' with a box")
-        lesion_slice = measure_with_model(image, click=click, slice_index=slice_index)
+        net, card = load_recist_model(model) if model else (None, None)
+        lesion_slice = measure_with_model(image, click=click, slice_index=slice_index, model=net, card=card)
     else:
         lesion_slice = segment_lesion_2d(image, click=click, box=box, slice_index=slice_index,
                                          max_diameter_mm=max_diameter_mm)
-    volume = None
-    clicked_k = lesion_slice.slice_index
+    clicked_k = lesion_slice.slice_index if model_facts is None else model_facts.pop("prompt_slice")
     notes: list[str] = []          # facts the user should see (which slice was measured)
     extent: list[str] = []         # warnings: the 3D extent is uncertain
     if propagate or (propagate is None and not image.is_2d):
         report(progress, 0.4, "propagating to neighbouring slices")
-        volume = _propagate(image, lesion_slice)
+        volume = _propagate(image, lesion_slice) if volume is None else volume
         if not use_model:
             lesion_slice, volume = _recentre_on_largest_slice(image, lesion_slice, volume, max_diameter_mm)
             if volume.n_slices < 3:
@@ -336,4 +356,6 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
     if context.get("tissue_guess"):
         lesion.extra["tissue_guess"] = {"tissue": context["tissue_guess"], "location_source": "hu"}
     lesion.extra["warnings"] = list(lesion.extra["warnings"]) + extent + context["warnings"]
+    if model_facts:
+        lesion.extra["model"] = model_facts        # which model and licence produced the mask
     return RecistMeasurement(lesion=lesion, slice=lesion_slice, volume=volume)

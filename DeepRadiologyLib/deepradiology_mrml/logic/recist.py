@@ -147,7 +147,8 @@ class RECISTAssistLogic:
 
     def measure(self, volume_node, point_ras=None, *, box_ras=None, propagate: bool = True,
                 max_diameter_mm: float | None = None, method: str = "adaptive", organ_labels=None,
-                label_names: dict[int, str] | None = None, progress: ProgressCallback | None = None) -> Lesion:
+                label_names: dict[int, str] | None = None, progress: ProgressCallback | None = None,
+                model: str | None = None) -> Lesion:
         """Measure the lesion at ``point_ras`` (RAS mm) or in ``box_ras`` (two RAS corners on one slice).
 
         Args:
@@ -157,6 +158,8 @@ class RECISTAssistLogic:
             propagate: also make the 3D mask and volume.
             max_diameter_mm: the largest lesion accepted (core default 100 mm).
             method: "adaptive" (no weights), "model" or "auto" (the installed learned cascade).
+            model: with method "model", an installed model by name (e.g. an nnInteractive model: its 3D
+                mask from the point or box; the record's ``extra["model"]`` names it and its licence).
             organ_labels, label_names: an organ label `Image` on the volume's grid to name the location.
             progress: callback(fraction, message); it may raise `Cancelled` (nothing is added then).
 
@@ -195,7 +198,8 @@ class RECISTAssistLogic:
         name = self._next_name()
         result = measure_lesion(image, click=click, box=box, slice_index=k, lesion_id=name, propagate=propagate,
                                 organ_labels=organ_labels, label_names=label_names,
-                                max_diameter_mm=max_diameter_mm or MAX_DIAMETER_MM, method=method, progress=progress)
+                                max_diameter_mm=max_diameter_mm or MAX_DIAMETER_MM, method=method, progress=progress,
+                                model=model)
         mask = self._full_mask(image, result)
         if click is not None:
             clicked = (click[2], click[1], click[0])

@@ -54,11 +54,27 @@ class RECISTPanel:
         state = workspace.state
         state.update({"recist_headers": [], "recist_rows": [], "recist_last": "", "recist_propagate": True,
                       "recist_selected": -1, "recist_refused": False, "recist_organ_map": ""})
+        self.refresh_methods()
         workspace.studies.on_change(lambda study: self.show_organ_map_of(study))
         if hasattr(workspace.studies, "on_organ_map"):
             workspace.studies.on_organ_map(self._organ_map_added)
         if workspace.studies.current is not None:
             self.show_organ_map_of(workspace.studies.current)
+
+    def refresh_methods(self) -> None:
+        """Offer adaptive and every installed nnInteractive model (`recist_method_choices`), keeping the choice."""
+        from deepradiology.recist.nninteractive import recist_method_choices
+
+        self._methods = recist_method_choices()
+        state = self._ws.state
+        labels = [c["label"] for c in self._methods]
+        keep = state["recist_method"] if "recist_method" in state and state["recist_method"] in labels else labels[0]
+        state.update({"recist_methods": labels, "recist_method": keep})
+
+    def _method_options(self) -> dict:
+        """measure()'s method and model for the chosen entry."""
+        chosen = next((c for c in self._methods if c["label"] == self._ws.state.recist_method), self._methods[0])
+        return {"method": chosen["method"], "model": chosen["model"]}
 
     # -- actions -------------------------------------------------------------------------------
     def ask_for_click(self) -> None:
@@ -73,11 +89,12 @@ class RECISTPanel:
             return
         point_ras = lps_to_ras(point_lps)
         propagate = bool(self._ws.state.recist_propagate)
+        options = self._method_options()
         # The organ map is read inside the job (a folder of masks takes a moment), then kept by the study.
         self._ws.jobs.start(
             "Measuring the lesion",
             lambda progress: self._logic.measure(study.node, point_ras, propagate=propagate, progress=progress,
-                                                 **study.measure_options()),
+                                                 **options, **study.measure_options()),
             on_done=lambda lesion: self._measured(study, lesion), on_error=self._refused)
 
     def _refused(self, message: str) -> None:
@@ -125,9 +142,13 @@ class RECISTPanel:
         volume = f", volume {lesion.volume_ml:.1f} mL" if lesion.volume_ml is not None else ""
         linked = (f"; the study already lists this lesion as {record_id}: its record is updated, no second one"
                   if same is not None else "")
+        model = lesion.extra.get("model")
+        made_by = (f"; mask by {model['format']} model {model['name']} ({model['licence']}; on {model['device']})"
+                   if model else "")
         with self._ws.state as state:
             state.recist_last = (f"{lesion.lesion_id}: long axis {lesion.long_axis_mm:.1f} mm, short axis "
-                                 f"{lesion.short_axis_mm:.1f} mm{volume}; {location_text(study, lesion)}{linked}")
+                                 f"{lesion.short_axis_mm:.1f} mm{volume}; {location_text(study, lesion)}{linked}"
+                                 f"{made_by}")
             state.recist_refused = False
         self._show_table()
         self._show_markups_of(study)
@@ -303,6 +324,9 @@ class RECISTPanel:
                      classes="text-body-2")
             v3.VCheckbox(v_model=("recist_propagate",), label="Also segment in 3D (volume in mL)",
                          density="compact", hide_details=True)
+            # Shown only when a model is installed: adaptive, or an imported nnInteractive model.
+            v3.VSelect(v_model=("recist_method",), items=("recist_methods",), label="Method", density="compact",
+                       hide_details=True, id="recist-method", v_show="recist_methods.length > 1")
             with html.Div(classes="d-flex my-2"):
                 v3.VBtn("Measure a lesion", click=self.ask_for_click, color="primary", size="small",
                         id="recist-measure", disabled=("job_running",))

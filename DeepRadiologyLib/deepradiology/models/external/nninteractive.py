@@ -3,7 +3,8 @@
 The published folder (huggingface.co/nnInteractive/nnInteractive, e.g. ``nnInteractive_v1.0/``) holds
 ``inference_session_class.json``, ``plans.json``, ``dataset.json`` and ``fold_0/checkpoint_final.pth``.
 Its weights are licensed CC BY-NC-SA 4.0 (non-commercial). Running it needs the ``nninteractive``
-package (a GPU is strongly advised); DeepRadiology installs and verifies the folder.
+package (a GPU is strongly advised); DeepRadiology installs and verifies the folder, and
+`deepradiology.recist.nninteractive` runs it for RECIST (method "model").
 """
 
 from __future__ import annotations
