@@ -61,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     tg.add_argument("--model", default=None, help="installed model name or checkpoint (default: the installed one)")
     tg.add_argument("-o", "--output", required=True, help="worklist CSV to write")
     tg.add_argument("--no-heatmaps", action="store_true", help="do not write overlay PNGs")
-    tg.add_argument("--force", action="store_true", help="overwrite an existing worklist")
+    tg.add_argument("--force", action="store_true", help="overwrite an existing worklist and its heatmap PNGs")
     tg.set_defaults(func=run_triage)
 
     bm = csub.add_parser("benchmark", help="CPU inference speed of the real backbone vs peers (JSON)",
