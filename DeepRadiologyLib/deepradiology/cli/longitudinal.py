@@ -89,6 +89,9 @@ def run_match(args: argparse.Namespace) -> int:
     from ..longitudinal.tracking import track_lesions
     from ..progress import TqdmProgress
 
+    from ..io.write import check_outputs
+
+    check_outputs({"-o": args.output, "--assessment": args.assessment}, inputs=(args.studies,), force=args.force)
     out = prepare_output(args.output, force=args.force)
     assessment_out = prepare_output(args.assessment, force=args.force) if args.assessment else None
     studies = read_studies_file(args.studies, load_volumes=not args.no_register)

@@ -146,6 +146,7 @@ def run_import(args: argparse.Namespace) -> int:
                              import_recist_table)
 
     with LesionDatabase(args.database) as db:
+        db.require_writable()       # before reading a single row or image
         embedder = _embedder(args.model, args.weights)
         if args.deeplesion:
             with TqdmProgress("import") as bar:
@@ -229,6 +230,7 @@ def run_embed(args: argparse.Namespace) -> int:
     from ..retrieval.embed import embed_database
 
     with LesionDatabase(args.database, create=False) as db:
+        db.require_writable()
         embedder = _embedder(args.model, args.weights)
         with TqdmProgress("embedding") as bar:
             out = embed_database(db, embedder, progress=bar)
