@@ -8,13 +8,13 @@ z = k * sz. That frame is the same for all lesions of one series, which is what 
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import InputError
+from .io.table import csv_table
 from .lesion import LESION_TYPES, Lesion
 
 __all__ = ["DLInfoRow", "read_dl_info", "DLInfoReport"]
@@ -168,8 +168,7 @@ def read_dl_info(path: str | Path) -> tuple[list[DLInfoRow], DLInfoReport]:
     if not path.is_file():
         raise InputError(path, "no such file")
     rows, skipped = [], []
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
+    with csv_table(path) as reader:
         missing = [c for c in _REQUIRED if c not in (reader.fieldnames or [])]
         if missing:
             raise InputError(path, f"is not a DeepLesion DL_info.csv: missing columns {', '.join(missing)}")

@@ -18,6 +18,8 @@ import numpy as np
 
 from ..errors import DeepRadiologyError, InputError
 from ..image import Image
+from ..io.jsonfile import read_json
+from ..io.table import csv_table
 from ..lesion import Lesion, load_lesions
 from ..progress import ProgressCallback, report
 from .database import LesionDatabase
@@ -247,13 +249,10 @@ def lesion_from_record(record: dict, *, source: str = "") -> Lesion:
 
 def _read_records(path: Path) -> list[dict]:
     if path.suffix.lower() == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path)
         return data if isinstance(data, list) else [data]
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        sample = fh.read(4096)
-        fh.seek(0)
-        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-        return list(csv.DictReader(fh, delimiter=delimiter))
+    with csv_table(path, delimiter=None) as reader:
+        return list(reader)
 
 
 def import_recist_table(db: LesionDatabase, table: str | Path | list[dict], *, image: Image | None = None,
