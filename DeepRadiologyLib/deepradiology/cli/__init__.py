@@ -57,6 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     except DeepRadiologyError as exc:
         print(f"deepradiology {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader of stdout went away (`... | head`): nothing is wrong with the input; stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as exc:
         if exc.filename is None:
             raise
