@@ -10,20 +10,22 @@ from typing import IO, Iterator
 from ..errors import InputError, OutputExistsError
 from ..image import Image
 
-__all__ = ["prepare_output", "check_outputs", "write_image", "atomic_open"]
+__all__ = ["prepare_output", "check_outputs", "check_output_folder", "write_image", "atomic_open"]
 
 VOLUME_SUFFIXES = (".nii.gz", ".nii", ".nrrd", ".seg.nrrd", ".mha", ".mhd")
 
 
-def _writable_folder(path: Path) -> None:
-    """Refuse, in one line, a path whose folder cannot be made or written (checked before any work)."""
+def _writable_folder(path: Path, *, named: Path | None = None) -> None:
+    """Refuse, in one line naming ``named`` (default ``path``), a path whose folder cannot be made or
+    written (checked before any work)."""
+    named = path if named is None else named
     folder = path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir():
-        raise InputError(path, f"cannot be written: {folder} is a file, not a folder")
+        raise InputError(named, f"cannot be written: {folder} is a file, not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(path, f"cannot be written: no permission to write in {folder}")
+        raise InputError(named, f"cannot be written: no permission to write in {folder}")
 
 
 def prepare_output(path: str | Path, *, force: bool = False) -> Path:
@@ -41,6 +43,15 @@ def prepare_output(path: str | Path, *, force: bool = False) -> Path:
     _writable_folder(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def check_output_folder(folder: str | Path) -> Path:
+    """Refuse, before any work, an output folder that is a file or cannot be created or written in."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(folder, "is a file; give a folder to write into")
+    _writable_folder(folder / "probe", named=folder)     # "probe": any name inside it
+    return folder
 
 
 def _same_file(a: Path, b: Path) -> bool:

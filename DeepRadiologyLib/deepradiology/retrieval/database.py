@@ -144,6 +144,9 @@ class LesionDatabase:
         if not exists and (not create or readonly):
             raise DatabaseError(self.path, "no such lesion database (create one with `deepradiology retrieval "
                                            "import`)")
+        if not exists and self.path.resolve().parent.exists() and not self.path.resolve().parent.is_dir():
+            raise DatabaseError(self.path, f"cannot create the lesion database: {self.path.parent} is a file, not a "
+                                           "folder")
         if not exists and not self.path.resolve().parent.is_dir():
             raise DatabaseError(self.path, f"cannot create the lesion database: the folder {self.path.parent} does not exist")
         if exists and self.path.is_dir():
@@ -153,7 +156,8 @@ class LesionDatabase:
             writable = False      # WAL needs its -wal and -shm files beside the database
         self.readonly = readonly or not writable
         if not exists and self.readonly:
-            raise DatabaseError(self.path, "cannot create the lesion database: its folder is not writable")
+            raise DatabaseError(self.path, "cannot create the lesion database: no permission to write in "
+                                           f"{self.path.parent}")
         try:
             if self.readonly:
                 uri = f"file:{self.path.resolve()}?mode=ro&immutable=1"
