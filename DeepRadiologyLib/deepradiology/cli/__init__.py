@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except DeepRadiologyError as exc:
-        print(f"deepradiology {args.command}: error: {exc}", file=sys.stderr)
+        # one line, whatever the message holds (a library's reason may span lines)
+        print(f"deepradiology {args.command}: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # the reader of stdout went away (`... | head`): nothing is wrong with the input; stop quietly
