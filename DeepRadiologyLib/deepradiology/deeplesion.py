@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
+from .io.paths import require_regular_file
 from .io.table import csv_table
 from .lesion import LESION_TYPES, Lesion
 
@@ -165,8 +166,7 @@ def read_dl_info(path: str | Path) -> tuple[list[DLInfoRow], DLInfoReport]:
         InputError: the file is missing or lacks DeepLesion's columns.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    require_regular_file(path, what="DL_info.csv")
     rows, skipped = [], []
     with csv_table(path) as reader:
         missing = [c for c in _REQUIRED if c not in (reader.fieldnames or [])]

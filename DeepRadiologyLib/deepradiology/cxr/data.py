@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..io.paths import require_regular_file
 from ..io.table import csv_table
 from ..reports.vocabulary import FINDINGS
 
@@ -62,8 +63,7 @@ def read_data_entry(path: str | Path) -> list[XrayRecord]:
         InputError: missing file or columns, or a finding name ChestX-ray14 does not have.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    require_regular_file(path, what="CSV file")
     records = []
     with csv_table(path) as reader:
         need = {"Image Index", "Finding Labels", "Patient ID"}
@@ -84,8 +84,7 @@ def read_bbox_list(path: str | Path) -> list[BoxRecord]:
     """Boxes of ``BBox_List_2017.csv(.gz)``. Its header is ``Bbox [x, y, w, h]`` over four columns;
     "Infiltrate" is spelled "Infiltration" here as in the labels."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    require_regular_file(path, what="CSV file")
     boxes = []
     with csv_table(path, header=False) as rows:
         header = next(rows, None)

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from ..errors import InputError
+from .paths import require_regular_file
 
 __all__ = ["read_json", "interpreting"]
 
@@ -30,13 +31,9 @@ def read_json(path: str | Path, *, expect: type | None = None, what: str = "JSON
         InputError: the file is missing, unreadable, not UTF-8 JSON, nested deeper than the parser
             can follow, or not of the ``expect`` type.
     """
-    path = Path(path)
+    path = require_regular_file(path, what=what)
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, f"is a folder, not a {what}") from None
     except UnicodeDecodeError as exc:
         raise InputError(path, f"not readable JSON: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:

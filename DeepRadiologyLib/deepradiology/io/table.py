@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import InputError
+from .paths import require_regular_file
 
 __all__ = ["open_text", "csv_table", "TableReader", "reading_errors"]
 
@@ -69,11 +70,7 @@ def open_text(path: str | Path) -> Iterator[io.TextIOBase]:
         InputError: missing, a folder, UTF-16/32, binary, or not valid UTF-8 in its first 64 KiB.
             A bad byte further on raises UnicodeDecodeError while reading; `csv_table` names its line.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(path, "is a folder, not a text file")
-    if not path.exists():
-        raise InputError(path, "no such file")
+    path = require_regular_file(path, what="text file")
     binary = gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb", buffering=_SNIFF_BYTES)
     try:
         try:

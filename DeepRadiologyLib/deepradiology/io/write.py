@@ -58,9 +58,9 @@ def _same_file(a: Path, b: Path) -> bool:
     try:
         if a.exists() and b.exists():
             return os.path.samefile(a, b)   # hard links and symlinks too
-    except OSError:
-        pass
-    return a.resolve() == b.resolve()
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):         # a symbolic-link loop: it is no file, so not the same one
+        return False
 
 
 def check_outputs(outputs: dict, *, inputs=(), volumes=(), force: bool = False) -> dict:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..io import prepare_output
+from ..io.paths import require_regular_file
 from ..io.table import csv_table
 from .assertion import PhraseNotFound, assert_phrase
 
@@ -27,8 +28,7 @@ def assert_rows(path: str | Path) -> tuple[list[str], list[dict[str, str]]]:
         InputError: missing file, a required column missing, an empty cell, or a phrase not in its sentence.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    require_regular_file(path, what="CSV file")
     with csv_table(path) as reader:
         header = [h for h in (reader.fieldnames or [])]
         missing = [c for c in REQUIRED_COLUMNS if c not in header]

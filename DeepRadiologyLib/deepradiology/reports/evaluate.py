@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
+from ..io.paths import require_regular_file
 from ..io.table import csv_table
 from .vocabulary import LABEL_COLUMNS, NORMAL, TALK_FINDINGS
 
@@ -23,8 +24,7 @@ def read_label_table(path: str | Path, *, columns=LABEL_COLUMNS) -> dict[str, di
         InputError: missing file, no ``filename`` column, a label column missing, or a non-numeric cell.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such labels file")
+    require_regular_file(path, what="labels file")
     with csv_table(path) as reader:
         header = reader.fieldnames or []
         if "filename" not in header:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import InputError
+from ..io.paths import describe_missing
 from ..io.table import csv_table
 
 __all__ = ["Report", "ReportProblem", "read_reports", "report_from_openi_xml", "TEXT_COLUMNS"]
@@ -153,7 +154,7 @@ def read_reports(source: str | Path, *, text_column: str | None = None) -> Itera
     if path.is_dir():
         yield from _iter_xml_folder(path)
     elif not path.exists():
-        raise InputError(path, "no such file or folder")
+        raise InputError(path, describe_missing(path) if path.is_symlink() else "no such file or folder")
     elif name.endswith((".tgz", ".tar.gz", ".tar")):
         yield from _iter_tgz(path)
     elif name.endswith(".xml"):

@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import DeepRadiologyError, InputError
 from ..image import Image
 from ..io.jsonfile import read_json
+from ..io.paths import require_regular_file
 from ..io.table import csv_table
 from ..lesion import Lesion, load_lesions
 from ..progress import ProgressCallback, report
@@ -261,8 +262,7 @@ def import_recist_table(db: LesionDatabase, table: str | Path | list[dict], *, i
     (``deepradiology_mrml.tables.table_to_records``). Malformed rows are skipped and reported."""
     if isinstance(table, (str, Path)):
         path = Path(table)
-        if not path.is_file():
-            raise InputError(path, "no such lesion table")
+        require_regular_file(path, what="lesion table")
         try:
             records = _read_records(path)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:
