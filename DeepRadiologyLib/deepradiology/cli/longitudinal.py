@@ -159,6 +159,9 @@ def run_eval_phantom(args: argparse.Namespace) -> int:
 
     if not 2 <= args.studies <= 6:
         raise InputError("--studies", f"must be 2-6, got {args.studies}")
+    from ..validate import whole_number
+
+    whole_number(args.seed, "--seed", minimum=0)
     print(json.dumps(evaluate_phantom(args.seed, n_studies=args.studies, register=not args.no_register)))
     return 0
 

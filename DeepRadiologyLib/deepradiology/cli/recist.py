@@ -240,6 +240,9 @@ def run_eval_phantom(args: argparse.Namespace) -> int:
 
     if not 1 <= args.studies <= 6:
         raise InputError("--studies", f"must be 1-6, got {args.studies}")
+    from ..validate import whole_number
+
+    whole_number(args.seed, "--seed", minimum=0)
     if args.output:
         from ..io import prepare_output
 
