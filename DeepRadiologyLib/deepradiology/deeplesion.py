@@ -8,13 +8,14 @@ z = k * sz. That frame is the same for all lesions of one series, which is what 
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import InputError
+from .io.paths import require_regular_file
+from .io.table import csv_table
 from .lesion import LESION_TYPES, Lesion
 
 __all__ = ["DLInfoRow", "read_dl_info", "DLInfoReport"]
@@ -165,11 +166,9 @@ def read_dl_info(path: str | Path) -> tuple[list[DLInfoRow], DLInfoReport]:
         InputError: the file is missing or lacks DeepLesion's columns.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    require_regular_file(path, what="DL_info.csv")
     rows, skipped = [], []
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
+    with csv_table(path) as reader:
         missing = [c for c in _REQUIRED if c not in (reader.fieldnames or [])]
         if missing:
             raise InputError(path, f"is not a DeepLesion DL_info.csv: missing columns {', '.join(missing)}")

@@ -13,7 +13,7 @@ import numbers
 
 from .errors import InputError
 
-__all__ = ["finite_number", "finite_point", "check_lesion_fields", "positive_number", "whole_number"]
+__all__ = ["finite_number", "finite_point", "check_lesion_fields", "positive_number", "whole_number", "text_field"]
 
 
 def finite_number(value, what: str, where: str) -> float:
@@ -56,17 +56,52 @@ def finite_point(value, what: str, where: str, *, size: int = 3) -> tuple[float,
     return tuple(finite_number(c, f"{what}[{n}]", where) for n, c in enumerate(value))
 
 
+_TEXT_FIELDS = ("lesion_id", "patient", "study", "series", "location", "lesion_type", "embedding_model")
+_ID_FIELDS = ("lesion_id", "patient", "study", "series")
+
+
+def text_field(value, what: str, where: str) -> str:
+    """``value`` as text: a string, or a whole number (ids are often numbers); anything else refused."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return str(value)
+    raise InputError(where, f"{what} must be text, got {type(value).__name__} {_short(value)}")
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def check_lesion_fields(lesion) -> None:
     """Refuse a lesion record (`deepradiology.lesion.Lesion`) holding a non-finite or ill-typed number.
 
     Normalises in place: axes become pairs of float triples, boxes and locations float tuples, the
-    slice index an int, the embedding a list of floats.
+    slice index an int, the embedding a list of floats, numeric ids text, a 0/1 lymph-node flag a bool.
+    Text fields must be text, ``extra`` a JSON object (a list or number there is refused, not stored).
 
     Raises:
         InputError: naming the lesion and the field ("lesion L3: long_axis_lps[0][1] must be a finite
             number, got nan").
     """
+    for name in _TEXT_FIELDS:
+        value = getattr(lesion, name)
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool) and name in _ID_FIELDS:
+            setattr(lesion, name, str(value))       # DeepLesion's patient and study indices are numbers
+        elif not isinstance(value, str):
+            where = "a lesion" if name == "lesion_id" else f"lesion {lesion.lesion_id}"
+            raise InputError(where, f"{name} must be text, got {type(value).__name__} {_short(value)}")
     where = f"lesion {lesion.lesion_id}"
+    flag = lesion.is_lymph_node
+    if not isinstance(flag, bool):
+        # a numpy bool, or 0/1 from a spreadsheet, is a flag too; text such as "yes" is not
+        if (isinstance(flag, numbers.Integral) or type(flag).__name__ == "bool_") and flag in (0, 1):
+            lesion.is_lymph_node = bool(flag)
+        else:
+            raise InputError(where, f"is_lymph_node must be true or false, got {_short(flag)}")
+    if not isinstance(lesion.extra, dict):
+        raise InputError(where, f"extra must be a JSON object, got {type(lesion.extra).__name__}")
     for name in ("long_axis_mm", "short_axis_mm", "volume_ml"):
         value = getattr(lesion, name)
         if value is not None:

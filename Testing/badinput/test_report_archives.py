@@ -111,3 +111,32 @@ def test_reports_label_on_a_real_gzip_bomb_exits_2_in_bounded_memory(tmp_path):
     assert "big.xml" in lines[0]
     assert not out.exists() and not Path(f"{out}.problems.csv").exists()
     assert time.monotonic() - start < 60
+
+
+def _twenty_reports() -> bytes:
+    return _tgz([(f"r/{n}.xml", REPORT.replace(b"CXR1", f"CXR{n}".encode()) + b" " * 4000, None) for n in range(20)])
+
+
+BROKEN_ARCHIVES = [
+    ("cut-at-10-percent", lambda whole: whole[: len(whole) // 10], ["cut.tgz"]),
+    ("cut-at-half", lambda whole: whole[: len(whole) // 2], ["cut.tgz"]),
+    ("cut-at-90-percent", lambda whole: whole[: len(whole) * 9 // 10], ["cut.tgz"]),
+    ("gzip-header-only", lambda whole: whole[:10], ["cut.tgz"]),
+    ("not-gzip-at-all", lambda whole: b"PK\x03\x04 a zip file, not a tgz" * 100, ["cut.tgz", "not a tar archive"]),
+    ("gzip-of-no-tar", lambda whole: gzip.compress(b"plain text, not a tar archive\n" * 100),
+     ["cut.tgz", "not a tar archive"]),
+]
+
+
+@pytest.mark.parametrize("case,damage,phrases", BROKEN_ARCHIVES, ids=[c[0] for c in BROKEN_ARCHIVES])
+def test_reports_label_on_a_broken_archive_is_one_line_and_writes_nothing(tmp_path, case, damage, phrases):
+    path = tmp_path / "cut.tgz"
+    path.write_bytes(damage(_twenty_reports()))
+    env = {"PYTHONPATH": str(REPO / "DeepRadiologyLib"), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-m", "deepradiology", "reports", "label", str(path), "-o",
+                             str(tmp_path / "labels.csv")], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert all(p in lines[0] for p in phrases), lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.tgz"], "nothing written, not even a partial file"

@@ -2,7 +2,9 @@
 
 Each command module defines ``register(subparsers)``, which adds its parser and sets ``func`` (a
 function taking the parsed arguments and returning an exit code). Errors the user can act on
-(`DeepRadiologyError`) print one line and exit with code 2; nothing else is caught.
+(`DeepRadiologyError`) print one line and exit with code 2. So does an operating-system error about a
+named file (permission denied, disk full, not a folder), the one kind of failure that checking
+inputs and outputs up front cannot rule out; anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -53,7 +55,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except DeepRadiologyError as exc:
-        print(f"deepradiology {args.command}: error: {exc}", file=sys.stderr)
+        # one line, whatever the message holds (a library's reason may span lines)
+        print(f"deepradiology {args.command}: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # the reader of stdout went away (`... | head`): nothing is wrong with the input; stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        print(f"deepradiology {args.command}: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"deepradiology {args.command}: cancelled", file=sys.stderr)

@@ -61,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     tg.add_argument("--model", default=None, help="installed model name or checkpoint (default: the installed one)")
     tg.add_argument("-o", "--output", required=True, help="worklist CSV to write")
     tg.add_argument("--no-heatmaps", action="store_true", help="do not write overlay PNGs")
-    tg.add_argument("--force", action="store_true", help="overwrite an existing worklist")
+    tg.add_argument("--force", action="store_true", help="overwrite an existing worklist and its heatmap PNGs")
     tg.set_defaults(func=run_triage)
 
     bm = csub.add_parser("benchmark", help="CPU inference speed of the real backbone vs peers (JSON)",
@@ -73,6 +73,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     bm.add_argument("--repeats", type=int, default=3)
     bm.add_argument("--threads", type=int, default=1)
     bm.set_defaults(func=run_benchmark)
+
+
+def _films(synthetic: int | None) -> None:
+    """Refuse ``--synthetic 0`` or a negative count (0 used to fall through to ChestX-ray14 with no folder)."""
+    from ..errors import InputError
+
+    if synthetic is not None and synthetic < 1:
+        raise InputError("--synthetic", f"must be at least 1 film, got {synthetic}")
 
 
 def _config(args) -> dict:
@@ -90,10 +98,11 @@ def run_train(args: argparse.Namespace) -> int:
     from ..progress import TqdmProgress
     from ..reports.vocabulary import FINDINGS
 
+    _films(args.synthetic)
     prepare_output(args.output, force=args.force)  # refuse before hours of training, not after
     name = args.name or Path(args.output).stem
     with TqdmProgress("cxr train") as bar:
-        if args.synthetic:
+        if args.synthetic is not None:
             size = args.size or 96
             network, points, metrics = train_synthetic(
                 n_train=args.synthetic, size=size, epochs=args.epochs or 8, batch_size=args.batch_size or 32,
@@ -119,8 +128,9 @@ def run_eval(args: argparse.Namespace) -> int:
     from ..cxr.pipeline import evaluate_chestxray14, evaluate_synthetic
     from ..cxr.synthetic import synthetic_films
 
+    _films(args.synthetic)
     model = load_cxr_model(args.model)
-    if args.synthetic:
+    if args.synthetic is not None:
         films = synthetic_films(args.synthetic, seed=10_000, size=model.size)  # a seed no training run uses
         result = evaluate_synthetic(model.network, films, size=model.size)
     else:

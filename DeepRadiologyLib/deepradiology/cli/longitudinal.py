@@ -89,6 +89,9 @@ def run_match(args: argparse.Namespace) -> int:
     from ..longitudinal.tracking import track_lesions
     from ..progress import TqdmProgress
 
+    from ..io.write import check_outputs
+
+    check_outputs({"-o": args.output, "--assessment": args.assessment}, inputs=(args.studies,), force=args.force)
     out = prepare_output(args.output, force=args.force)
     assessment_out = prepare_output(args.assessment, force=args.force) if args.assessment else None
     studies = read_studies_file(args.studies, load_volumes=not args.no_register)
@@ -156,6 +159,9 @@ def run_eval_phantom(args: argparse.Namespace) -> int:
 
     if not 2 <= args.studies <= 6:
         raise InputError("--studies", f"must be 2-6, got {args.studies}")
+    from ..validate import whole_number
+
+    whole_number(args.seed, "--seed", minimum=0)
     print(json.dumps(evaluate_phantom(args.seed, n_studies=args.studies, register=not args.no_register)))
     return 0
 

@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     info = verbs.add_parser("info", help="print a model's card as JSON (installed, catalogue, or a file)")
     info.add_argument("name", help="installed model name, catalogue name, or a checkpoint file")
+    info.add_argument("--sha256", metavar="HEX",
+                      help="the checkpoint file's published sha256: needed to open a file that has no card "
+                           "beside it (no file is opened by torch before its hash is checked)")
     info.set_defaults(func=run_info)
 
     get = verbs.add_parser("download", help="download a catalogue model's official weights where published")
@@ -154,30 +157,62 @@ def run_info(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..errors import ModelError
-    from ..models import card_path, catalogue_slot, installed_models, read_card, read_checkpoint
-
-    from ..models.external import detect_format, external_card, hash_files, manifest_sha256
+    from ..models import card_path, catalogue_slot, installed_models, read_card
+    from ..models.external import detect_format
 
     installed = {m.name: m for m in installed_models()}
-    fmt = detect_format(args.name) if args.name not in installed and Path(args.name).exists() else None
-    if fmt is not None:
-        root, files, card = external_card(args.name, fmt)
-        hashed = hash_files(root, files)
-        card.sha256 = manifest_sha256(hashed) if len(files) > 1 else hashed[files[0]]["sha256"]
-        card.extra["files"] = hashed
-    elif args.name in installed:
-        card = read_card(card_path(installed[args.name].path))
+    path = Path(args.name)
+    if args.name in installed:
+        card = read_card(card_path(installed[args.name].path))   # verified when it was imported
+    elif path.is_dir() and (fmt := detect_format(path)) is not None:
+        card = _external_info(path, fmt)
+    elif path.is_file():
+        card = _file_info(path, args.sha256)
     elif (slot := catalogue_slot(args.name)) is not None:
         card = slot.card
-    elif Path(args.name).is_file():
-        sidecar = card_path(args.name)
-        # Without a sidecar, the card inside the file identifies it (a weights-only load, no code runs).
-        card = read_card(sidecar) if sidecar.is_file() else read_checkpoint(args.name)[1]
     else:
         raise ModelError(f"no model named {args.name!r} is installed or in the catalogue, and no such file exists; "
                          "see `deepradiology models list`")
     print(json.dumps(card.to_dict(), indent=2))
     return 0
+
+
+def _external_info(path, fmt):
+    from ..models.external import external_card, hash_files, manifest_sha256
+
+    root, files, card = external_card(path, fmt)
+    hashed = hash_files(root, files)
+    card.sha256 = manifest_sha256(hashed) if len(files) > 1 else hashed[files[0]]["sha256"]
+    card.extra["files"] = hashed
+    return card
+
+
+def _file_info(path, sha256: str | None):
+    """The card of a checkpoint file. No file is opened by torch before its sha256 is checked: against
+    the card beside it, or against ``--sha256``; a file with neither is refused, not opened."""
+    from ..errors import ModelError
+    from ..models import card_path, read_card, read_checkpoint
+    from ..models.checkpoint import verify_file
+    from ..models.external import detect_format
+
+    sidecar = card_path(path)
+    if sidecar.is_file():
+        card = read_card(sidecar)
+        if sha256 and sha256.lower() != card.sha256.lower():
+            raise ModelError(f"{path}: --sha256 {sha256.lower()} is not the sha256 its card records "
+                             f"({card.sha256 or 'none'})")
+        # the card describes the file only if the file is the one it was written for
+        verify_file(path, sha256=sha256 or card.sha256, size_bytes=card.extra.get("size_bytes"))
+        return card
+    if not sha256:
+        raise ModelError(f"{path}: no model card beside it ({sidecar.name}), so its sha256 cannot be checked and "
+                         "the file is not opened; give its published checksum with --sha256 HEX, or import it "
+                         "with `deepradiology models import`")
+    verify_file(path, sha256=sha256)
+    fmt = detect_format(path)          # a verified file may now be opened (weights only, no code runs)
+    if fmt is not None:
+        return _external_info(path, fmt)
+    return read_checkpoint(path)[1]
 
 
 def run_download(args: argparse.Namespace) -> int:

@@ -106,15 +106,14 @@ class _JsonLines:
 
 
 def run_segment(args: argparse.Namespace) -> int:
-    from ..io import prepare_output, read_image, write_image
+    from ..io import check_outputs, read_image, write_image
     from ..pancreas.inference import segment_pancreas
     from ..pancreas.model import load_pancreas_model
     from ..progress import TqdmProgress
 
     # Refuse existing outputs and load the model before any long work.
-    prepare_output(args.output, force=args.force)
-    if args.prob:
-        prepare_output(args.prob, force=args.force)
+    check_outputs({"-o": args.output, "--prob": args.prob}, inputs=(args.ct,), volumes=("-o", "--prob"),
+                  force=args.force)
     _threads(args.threads)
     model = load_pancreas_model(args.model, device=args.device)
     ct = read_image(args.ct)

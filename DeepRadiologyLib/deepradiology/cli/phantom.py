@@ -36,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
     seed, spacing, noise = check_phantom_options(args.seed, parse_point(args.spacing), args.noise)  # issue 17
     if not 1 <= args.studies <= 6:
         raise InputError("--studies", f"must be 1-6, got {args.studies}")
+    from ..io.write import check_output_folder
+
+    check_output_folder(args.output)      # before the volumes are drawn, not after
     with TqdmProgress("phantom") as bar:
         phantom = generate_phantom(seed, n_studies=args.studies, spacing=spacing,
                                    noise_hu=noise, progress=bar)

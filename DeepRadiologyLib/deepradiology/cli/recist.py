@@ -149,7 +149,8 @@ def run_measure(args: argparse.Namespace) -> int:
 
     from ..errors import InputError
     from ..frames import parse_point
-    from ..io import prepare_output, read_image, write_image
+    from ..io import check_outputs, prepare_output, read_image, write_image
+    from ..io.write import atomic_open
     from ..recist import MAX_DIAMETER_MM, measure_lesion
     from ..recist.segment2d import check_ct_image
 
@@ -158,9 +159,10 @@ def run_measure(args: argparse.Namespace) -> int:
     if not args.point and not args.box:
         raise InputError("--point", "give a point inside the lesion (or --box around it)")
     _positive(args.max_diameter, "--max-diameter")
-    prepare_output(args.output, force=args.force)
-    if args.mask:
-        prepare_output(args.mask, force=args.force)
+    # Every output is checked before anything is read or written: a bad --mask refused after the
+    # lesion JSON was written would leave half a result; the CT itself is never an output.
+    check_outputs({"-o": args.output, "--mask": args.mask}, inputs=(args.volume, args.organs),
+                  volumes=("--mask",), force=args.force)
     image = read_image(args.volume)
     check_ct_image(image)
     organs = None
@@ -194,14 +196,22 @@ def run_measure(args: argparse.Namespace) -> int:
                        max_diameter_mm=MAX_DIAMETER_MM if args.max_diameter is None else args.max_diameter, method=args.method,
                        organs=organs, model=args.model)
     record = m.lesion.to_dict()
-    prepare_output(args.output, force=args.force).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    mask_path = None
     if args.mask:
         if m.volume is not None:
             mask = m.volume.mask
         else:
             mask = np.zeros(image.array.shape, dtype=bool)
             mask[m.slice.slice_index] = m.slice.mask
-        write_image(image.with_array(mask.astype(np.uint8), modality="", meta={}), args.mask, force=args.force)
+        mask_path = write_image(image.with_array(mask.astype(np.uint8), modality="", meta={}), args.mask,
+                                force=args.force)
+    try:
+        with atomic_open(prepare_output(args.output, force=args.force)) as handle:
+            handle.write(json.dumps(record, indent=2) + "\n")
+    except BaseException:
+        if mask_path is not None:   # never a mask without its lesion record
+            mask_path.unlink(missing_ok=True)
+        raise
     print(json.dumps(record, indent=2))
     return 0
 
@@ -253,6 +263,9 @@ def run_eval_phantom(args: argparse.Namespace) -> int:
 
     if not 1 <= args.studies <= 6:
         raise InputError("--studies", f"must be 1-6, got {args.studies}")
+    from ..validate import whole_number
+
+    whole_number(args.seed, "--seed", minimum=0)
     if args.output:
         from ..io import prepare_output
 

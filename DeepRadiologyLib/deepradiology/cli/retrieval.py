@@ -141,11 +141,40 @@ def _print(obj) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from ..errors import DeepRadiologyError
+
+    created = not Path(args.database).exists()
+    try:
+        return _import(args)
+    except DeepRadiologyError:
+        if created:
+            _remove_if_empty(Path(args.database))
+        raise
+
+
+def _remove_if_empty(path: Path) -> None:
+    """A first import refused before any lesion was stored leaves no empty database behind (one that holds
+    lesions is kept: its import journal lets the same command resume)."""
+    from ..errors import DeepRadiologyError
+    from ..retrieval import LesionDatabase
+
+    try:
+        with LesionDatabase(path, create=False) as db:
+            empty = db.count() == 0
+    except DeepRadiologyError:
+        return
+    if empty:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _import(args: argparse.Namespace) -> int:
     from ..progress import TqdmProgress
     from ..retrieval import (LesionDatabase, import_deeplesion, import_lesion_json, import_nifti_folder,
                              import_recist_table)
 
     with LesionDatabase(args.database) as db:
+        db.require_writable()       # before reading a single row or image
         embedder = _embedder(args.model, args.weights)
         if args.deeplesion:
             with TqdmProgress("import") as bar:
@@ -229,6 +258,7 @@ def run_embed(args: argparse.Namespace) -> int:
     from ..retrieval.embed import embed_database
 
     with LesionDatabase(args.database, create=False) as db:
+        db.require_writable()
         embedder = _embedder(args.model, args.weights)
         with TqdmProgress("embedding") as bar:
             out = embed_database(db, embedder, progress=bar)

@@ -9,15 +9,14 @@ coordinates: x, y, w, h with x along columns).
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
+from ..io.paths import require_regular_file
+from ..io.table import csv_table
 from ..reports.vocabulary import FINDINGS
 
 __all__ = ["XrayRecord", "BoxRecord", "read_data_entry", "read_bbox_list", "find_images", "patient_split",
@@ -44,12 +43,6 @@ class BoxRecord:
     box: tuple[float, float, float, float]
 
 
-def _open_text(path: Path):
-    if path.name.endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
-
-
 def find_data_entry(folder: str | Path) -> Path:
     """The ``Data_Entry_2017*.csv(.gz)`` in ``folder``.
 
@@ -70,11 +63,9 @@ def read_data_entry(path: str | Path) -> list[XrayRecord]:
         InputError: missing file or columns, or a finding name ChestX-ray14 does not have.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    require_regular_file(path, what="CSV file")
     records = []
-    with _open_text(path) as handle:
-        reader = csv.DictReader(handle)
+    with csv_table(path) as reader:
         need = {"Image Index", "Finding Labels", "Patient ID"}
         if not need <= set(reader.fieldnames or ()):
             raise InputError(path, f"lacks the columns {sorted(need - set(reader.fieldnames or ()))}")
@@ -93,11 +84,9 @@ def read_bbox_list(path: str | Path) -> list[BoxRecord]:
     """Boxes of ``BBox_List_2017.csv(.gz)``. Its header is ``Bbox [x, y, w, h]`` over four columns;
     "Infiltrate" is spelled "Infiltration" here as in the labels."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    require_regular_file(path, what="CSV file")
     boxes = []
-    with _open_text(path) as handle:
-        rows = csv.reader(handle)
+    with csv_table(path, header=False) as rows:
         header = next(rows, None)
         if not header or header[0] != "Image Index":
             raise InputError(path, "is not a BBox_List_2017.csv (first column must be 'Image Index')")

@@ -113,7 +113,11 @@ def load_cxr_model(name_or_path: str | Path | None = None) -> CXRModel:
     config = card.extra.get("network")
     if not isinstance(config, dict):
         raise ModelError(f"{name_or_path}: its card has no network configuration (extra.network)")
-    network = build_network(**config)
+    try:
+        network = build_network(**config)
+    except (TypeError, ValueError) as exc:
+        raise ModelError(f"{name_or_path}: its card's network configuration (extra.network) does not describe a "
+                         f"network ({exc})") from None
     try:
         network.load_state_dict(state)
     except RuntimeError as exc:

@@ -120,15 +120,21 @@ def write_worklist(scores: list[FilmScore], path: str | Path, *, labels: list[st
     Columns: rank, file, status, urgency, flagged, heatmap_finding, heatmap_png, boxes (x y w h in the
     film's pixels, ';'-separated), one probability column per finding, notes (warnings or the reason
     an input failed). Returns the rows as dicts.
+
+    Raises:
+        OutputExistsError: the worklist or one of the overlay PNGs exists and ``force`` is False; then
+            nothing is written.
     """
     from PIL import Image as PILImage
 
+    from ..errors import InputError, OutputExistsError
     from ..io import prepare_output
+    from ..io.write import atomic_open
 
     path = prepare_output(path, force=force)
     folder = path.with_name(path.stem + "_heatmaps")
     ordered = sorted(scores, key=lambda s: _sort_key(s, operating_points))
-    rows = []
+    rows, overlays = [], []
     for rank, score in enumerate(ordered, start=1):
         row = {"rank": rank, "file": score.source, "status": score.status, "urgency": round(score.urgency, 4),
                "flagged": ";".join(score.flagged), "heatmap_finding": "", "heatmap_png": "", "boxes": ""}
@@ -136,23 +142,35 @@ def write_worklist(scores: list[FilmScore], path: str | Path, *, labels: list[st
             row[name] = round(score.probabilities[name], 4) if score.probabilities else ""
         row["notes"] = score.problem or "; ".join(score.warnings)
         if not score.problem:
-            finding = score.flagged[0] if score.flagged else max(score.probabilities, key=score.probabilities.get)
-            shape = score.film.shape
-            scale = min(1.0, 1024 / max(shape))  # overlays at most 1024 pixels wide
-            small = tuple(max(1, int(round(v * scale))) for v in shape)
-            heat = finding_heatmap(score, finding, labels, shape=small)
-            boxes = heatmap_boxes(heat, threshold=threshold)
-            row["heatmap_finding"] = finding
-            row["boxes"] = ";".join(" ".join(f"{v / scale:.0f}" for v in b[:4]) for b in boxes)
+            row["heatmap_finding"] = score.flagged[0] if score.flagged else \
+                max(score.probabilities, key=score.probabilities.get)
             if heatmaps:
-                folder.mkdir(parents=True, exist_ok=True)
-                png = folder / f"{rank:03d}_{Path(score.source).stem}_{finding}.png"
-                film = resize_film(score.film, small[0]) if small != shape and small[0] == small[1] else \
-                    np.asarray(PILImage.fromarray((score.film * 255).astype(np.uint8)).resize(small[::-1]), np.float32) / 255
-                PILImage.fromarray(heatmap_overlay(film, heat, boxes=boxes)).save(png)
-                row["heatmap_png"] = str(png)
+                row["heatmap_png"] = str(folder / f"{rank:03d}_{Path(score.source).stem}_{row['heatmap_finding']}.png")
+                overlays.append((score, row))
         rows.append(row)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    # Every overlay name is known before any is drawn: a user's file under one of them is refused
+    # (nothing written at all), as the worklist itself is, unless --force.
+    if overlays and folder.exists() and not folder.is_dir():
+        raise InputError(folder, "is a file, not the folder for the heatmap overlays; move it or use --no-heatmaps")
+    if not force:
+        for _, row in overlays:
+            if Path(row["heatmap_png"]).exists():
+                raise OutputExistsError(row["heatmap_png"])
+    for score, row in zip(ordered, rows):
+        if score.problem:
+            continue
+        shape = score.film.shape
+        scale = min(1.0, 1024 / max(shape))  # overlays at most 1024 pixels wide
+        small = tuple(max(1, int(round(v * scale))) for v in shape)
+        heat = finding_heatmap(score, row["heatmap_finding"], labels, shape=small)
+        boxes = heatmap_boxes(heat, threshold=threshold)
+        row["boxes"] = ";".join(" ".join(f"{v / scale:.0f}" for v in b[:4]) for b in boxes)
+        if row["heatmap_png"]:
+            folder.mkdir(parents=True, exist_ok=True)
+            film = resize_film(score.film, small[0]) if small != shape and small[0] == small[1] else \
+                np.asarray(PILImage.fromarray((score.film * 255).astype(np.uint8)).resize(small[::-1]), np.float32) / 255
+            PILImage.fromarray(heatmap_overlay(film, heat, boxes=boxes)).save(row["heatmap_png"])
+    with atomic_open(path, newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["rank", "file"])
         writer.writeheader()
         writer.writerows(rows)

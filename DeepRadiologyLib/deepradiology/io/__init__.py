@@ -14,12 +14,11 @@ from .deeplesion_png import read_deeplesion_slice, read_deeplesion_stack
 from .dicom import read_dicom_file, read_dicom_series
 from .radiograph import read_radiograph
 from .volume import read_volume
-from .write import prepare_output, write_image
+from .write import check_outputs, prepare_output, write_image
 
 __all__ = ["read_image", "read_volume", "read_dicom_series", "read_dicom_file", "read_radiograph",
-           "read_deeplesion_slice", "read_deeplesion_stack", "write_image", "prepare_output",
-           "require_3d", "require_ct", "require_finite", "looks_like_ct",
-           "require_same_grid"]
+           "read_deeplesion_slice", "read_deeplesion_stack", "write_image", "prepare_output", "check_outputs",
+           "require_3d", "require_ct", "require_finite", "looks_like_ct", "require_same_grid"]
 
 _VOLUME_SUFFIXES = (".nii", ".nii.gz", ".nrrd", ".mha", ".mhd")
 

@@ -51,6 +51,9 @@ def iter_tar_members(path: str | Path, *, suffix: str = "", limit: int | None = 
     limit = max_member_bytes() if limit is None else limit
     try:
         archive = tarfile.open(path, "r:*")
+    except tarfile.ReadError:      # its text lists every compression tried, one per line
+        raise InputError(path, "is not a tar archive (plain, gzip, bz2 or xz), or is cut off before its "
+                               "first member") from None
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise InputError(path, f"cannot be opened as a tar archive ({exc})") from None
     with archive:

@@ -41,6 +41,7 @@ import numpy as np
 from ..deeplesion import DLInfoRow
 from ..errors import InputError
 from ..io.jsonfile import read_json
+from ..validate import finite_point
 
 __all__ = ["DLSWeights", "DLIndex", "load_tracking_pairs", "match_study_pair", "dlt_snapped_choice",
            "evaluate_tracking_pairs"]
@@ -107,6 +108,12 @@ def load_tracking_pairs(path: str | Path) -> dict[str, dict]:
         missing = [k for k in needed if not isinstance(pair, dict) or k not in pair]
         if missing:
             raise InputError(path, f"pair {pid} lacks {', '.join(missing)}: not a DLT tracking-pair file")
+        for side in ("source", "target"):
+            if not isinstance(pair[f"{side} recist slice"], str):
+                raise InputError(path, f"pair {pid}: '{side} recist slice' must be a slice file name such as "
+                                       f"'000016_01_01/008.png', got {pair[f'{side} recist slice']!r}")
+            finite_point(pair[f"{side} recist coordinate"], f"'{side} recist coordinate'", f"{path}: pair {pid}",
+                         size=8)   # the four RECIST endpoints x1 y1 ... x4 y4 in pixels
     return data
 
 

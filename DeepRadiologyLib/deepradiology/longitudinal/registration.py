@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import InputError
 from ..image import Image
 from ..progress import ProgressCallback, report
-from ..io.jsonfile import read_json
+from ..io.jsonfile import interpreting, read_json
 
 __all__ = ["StudyAlignment", "register_follow_up", "identity_alignment", "save_alignment", "load_alignment",
            "UNREGISTERED_CONFIDENCE"]
@@ -108,8 +108,9 @@ def save_alignment(alignment: StudyAlignment, path: str | Path, *, force: bool =
 
 def load_alignment(path: str | Path) -> StudyAlignment:
     path = Path(path)
-    data = read_json(path)
-    return StudyAlignment.from_dict(data, source=str(path))
+    data = read_json(path, expect=dict, what="alignment file")
+    with interpreting(path, "alignment file"):
+        return StudyAlignment.from_dict(data, source=str(path))
 
 
 # --- registration -----------------------------------------------------------------------------

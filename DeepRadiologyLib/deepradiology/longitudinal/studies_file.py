@@ -20,7 +20,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..lesion import Lesion, load_lesions
 from .study import Study
-from ..io.jsonfile import read_json
+from ..io.jsonfile import interpreting, read_json
 
 __all__ = ["read_studies_file"]
 
@@ -49,15 +49,22 @@ def read_studies_file(path: str | Path, *, load_volumes: bool = True) -> list[St
     data = read_json(path)
     folder = path.parent
     if isinstance(data, dict) and "organ_labels" in data and "studies" in data:
-        return _phantom_studies(data, folder, load_volumes=load_volumes)
+        with interpreting(path, "phantom ground_truth.json"):
+            return _phantom_studies(data, folder, load_volumes=load_volumes)
+    with interpreting(path, "studies file"):
+        return _studies(path, data, folder, load_volumes=load_volumes)
+
+
+def _studies(path: Path, data, folder: Path, *, load_volumes: bool) -> list[Study]:
+    from ..validate import text_field
     if not isinstance(data, dict) or not isinstance(data.get("studies"), list):
         raise InputError(path, 'expected {"studies": [{"study_id": ..., "lesions": ...}, ...]}')
-    patient = str(data.get("patient", ""))
+    patient = text_field(data.get("patient", ""), "patient", str(path))
     studies = []
     for n, entry in enumerate(data["studies"]):
         if not isinstance(entry, dict) or not str(entry.get("study_id", "")):
             raise InputError(path, f"study {n + 1} has no 'study_id'")
-        sid = str(entry["study_id"])
+        sid = text_field(entry["study_id"], "study_id", f"{path} study {n + 1}")
         lesions_field = entry.get("lesions", [])
         if isinstance(lesions_field, str):
             lesions = load_lesions(folder / lesions_field)
@@ -66,13 +73,15 @@ def read_studies_file(path: str | Path, *, load_volumes: bool = True) -> list[St
         else:
             raise InputError(path, f"study {sid}: 'lesions' must be a file name or a list of lesion records")
         image = None
-        if entry.get("volume") and load_volumes:
+        volume = text_field(entry.get("volume") or "", "volume", f"{path} study {sid}")
+        if volume and load_volumes:
             from ..io import read_volume
 
-            image = read_volume(folder / entry["volume"], modality="CT")
+            image = read_volume(folder / volume, modality="CT")
         from ..validate import study_date  # issue 17: "2024-13-45" must not reorder the studies
 
         date = study_date(entry.get("date", ""), f"{path} study {sid}")
         studies.append(Study(sid, lesions, date=date,
-                             patient=str(entry.get("patient", patient)), image=image))
+                             patient=text_field(entry.get("patient", patient), "patient", f"{path} study {sid}"),
+                             image=image))
     return studies

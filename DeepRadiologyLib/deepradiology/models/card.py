@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -95,6 +96,7 @@ class ModelCard:
                 raise ModelError(f"{source}: model card field {key!r} must be text")
         if data.get("url") is not None and not isinstance(data["url"], str):
             raise ModelError(f"{source}: model card field 'url' must be text or null")
+        _check_nested(data, source)
         return cls(**data)
 
     @property
@@ -108,6 +110,34 @@ class ModelCard:
                 f"{self.training_data or 'not stated'}; licence: {self.licence_text}")
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_nested(data: dict, source: object) -> None:
+    """The nested fields every consumer reads: labels are names, the file size a whole number of bytes,
+    operating points probabilities per label, the input size a whole number of pixels."""
+    labels = data.get("labels", [])
+    if not all(isinstance(label, str) for label in labels):
+        raise ModelError(f"{source}: model card field 'labels' must be a list of names (text)")
+    extra = data.get("extra", {})
+    size = extra.get("size_bytes")
+    if size is not None and not (isinstance(size, int) and not isinstance(size, bool) and size >= 0):
+        raise ModelError(f"{source}: model card field extra.size_bytes must be a whole number of bytes, got {size!r}")
+    points = extra.get("operating_points")
+    if points is not None:
+        if not isinstance(points, dict):
+            raise ModelError(f"{source}: model card field extra.operating_points must map each label to a "
+                             f"probability, got {type(points).__name__}")
+        for label, point in points.items():
+            if not (_is_number(point) and 0.0 <= point <= 1.0):
+                raise ModelError(f"{source}: operating point of {label!r} must be a probability 0-1, got {point!r}")
+    pixels = data.get("input_spec", {}).get("size")
+    if pixels is not None and not (isinstance(pixels, int) and not isinstance(pixels, bool) and pixels > 0):
+        raise ModelError(f"{source}: model card field input_spec.size must be a whole number of pixels, "
+                         f"got {pixels!r}")
+
+
 def _plain(value: object) -> object:
     """JSON fallback: numpy / torch values and paths become plain numbers, lists and text."""
     if hasattr(value, "tolist"):
@@ -119,13 +149,16 @@ def _plain(value: object) -> object:
 
 def read_card(path: str | Path) -> ModelCard:
     """Read a card from a JSON file (a checkpoint's ``<file>.card.json`` sidecar)."""
+    from ..errors import InputError
+    from ..io.jsonfile import read_json
+
     path = Path(path)
+    if not path.exists():
+        raise ModelError(f"{path}: model card not found")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelError(f"{path}: model card not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{path}: the model card is not readable JSON ({exc})") from None
+        data = read_json(path, expect=dict, what="model card")
+    except InputError as exc:      # a model that cannot be used is a ModelError, in read_json's one line
+        raise ModelError(str(exc)) from None
     return ModelCard.from_dict(data, source=path)
 
 

@@ -13,7 +13,6 @@ Every case comes out as a CT `Image` in HU and a 0/1 uint8 label `Image` on the 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..image import Image
+from ..io.jsonfile import read_json
 
 __all__ = ["WINDOW_HU", "window_hu", "PancreasCase", "find_cases", "read_msd_task07", "read_nih_pancreas",
            "split_folds", "augment_patch"]
@@ -78,12 +78,14 @@ def read_msd_task07(root: str | Path) -> list[PancreasCase]:
     """Cases listed under "training" in an MSD Task07 ``dataset.json``."""
     root = Path(root)
     spec_path = root / "dataset.json"
-    try:
-        spec = json.loads(spec_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(spec_path, f"cannot be read as the Decathlon dataset.json: {exc}") from None
+    spec = read_json(spec_path, expect=dict, what="Decathlon dataset.json")
     cases = []
-    for entry in spec.get("training", []):
+    training = spec.get("training", [])
+    if not isinstance(training, list):
+        raise InputError(spec_path, f"'training' must be a list of image/label pairs, got {type(training).__name__}")
+    for n, entry in enumerate(training):
+        if not (isinstance(entry, dict) and isinstance(entry.get("image"), str) and isinstance(entry.get("label"), str)):
+            raise InputError(spec_path, f"training[{n}] must be an object with 'image' and 'label' paths")
         image = root / entry["image"]
         label = root / entry["label"]
         if not image.exists() or not label.exists():

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..io import prepare_output
+from ..io.paths import require_regular_file
+from ..io.table import csv_table
 from .assertion import PhraseNotFound, assert_phrase
 
 __all__ = ["REQUIRED_COLUMNS", "assert_rows", "assert_csv"]
@@ -26,10 +28,8 @@ def assert_rows(path: str | Path) -> tuple[list[str], list[dict[str, str]]]:
         InputError: missing file, a required column missing, an empty cell, or a phrase not in its sentence.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file")
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+    require_regular_file(path, what="CSV file")
+    with csv_table(path) as reader:
         header = [h for h in (reader.fieldnames or [])]
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:

@@ -7,10 +7,11 @@ missing from either side are returned so that a silent mismatch cannot pass unno
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from ..errors import InputError
+from ..io.paths import require_regular_file
+from ..io.table import csv_table
 from .vocabulary import LABEL_COLUMNS, NORMAL, TALK_FINDINGS
 
 __all__ = ["read_label_table", "score_labels", "evaluate_label_files"]
@@ -23,10 +24,8 @@ def read_label_table(path: str | Path, *, columns=LABEL_COLUMNS) -> dict[str, di
         InputError: missing file, no ``filename`` column, a label column missing, or a non-numeric cell.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such labels file")
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+    require_regular_file(path, what="labels file")
+    with csv_table(path) as reader:
         header = reader.fieldnames or []
         if "filename" not in header:
             raise InputError(path, f"has no 'filename' column; columns are {header}")

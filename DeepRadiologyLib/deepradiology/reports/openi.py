@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import InputError
+from ..io.paths import describe_missing
+from ..io.table import csv_table
 
 __all__ = ["Report", "ReportProblem", "read_reports", "report_from_openi_xml", "TEXT_COLUMNS"]
 
@@ -97,8 +99,8 @@ def _iter_tgz(path: Path) -> Iterator[Report | ReportProblem]:
 
 def _iter_headerless(path: Path) -> Iterator[Report | ReportProblem]:
     """CheXpert's ``sample_reports.csv`` layout: one column, no header, one report per row."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        for n, row in enumerate(csv.reader(handle), start=1):
+    with csv_table(path, header=False) as rows:
+        for n, row in enumerate(rows, start=1):
             text = (row[0] if row else "").strip()
             if not text:
                 yield ReportProblem(f"row{n}", f"{path} row {n}", "has an empty report")
@@ -107,8 +109,7 @@ def _iter_headerless(path: Path) -> Iterator[Report | ReportProblem]:
 
 
 def _iter_csv(path: Path, text_column: str | None) -> Iterator[Report | ReportProblem]:
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+    with csv_table(path) as reader:
         header = reader.fieldnames or []
         if text_column is None and len(header) == 1 and header[0].lower().strip() not in TEXT_COLUMNS + _ID_COLUMNS \
                 and len(header[0].split()) > 2:
@@ -153,7 +154,7 @@ def read_reports(source: str | Path, *, text_column: str | None = None) -> Itera
     if path.is_dir():
         yield from _iter_xml_folder(path)
     elif not path.exists():
-        raise InputError(path, "no such file or folder")
+        raise InputError(path, describe_missing(path) if path.is_symlink() else "no such file or folder")
     elif name.endswith((".tgz", ".tar.gz", ".tar")):
         yield from _iter_tgz(path)
     elif name.endswith(".xml"):

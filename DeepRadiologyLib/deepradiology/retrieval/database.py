@@ -144,6 +144,9 @@ class LesionDatabase:
         if not exists and (not create or readonly):
             raise DatabaseError(self.path, "no such lesion database (create one with `deepradiology retrieval "
                                            "import`)")
+        if not exists and self.path.resolve().parent.exists() and not self.path.resolve().parent.is_dir():
+            raise DatabaseError(self.path, f"cannot create the lesion database: {self.path.parent} is a file, not a "
+                                           "folder")
         if not exists and not self.path.resolve().parent.is_dir():
             raise DatabaseError(self.path, f"cannot create the lesion database: the folder {self.path.parent} does not exist")
         if exists and self.path.is_dir():
@@ -153,7 +156,8 @@ class LesionDatabase:
             writable = False      # WAL needs its -wal and -shm files beside the database
         self.readonly = readonly or not writable
         if not exists and self.readonly:
-            raise DatabaseError(self.path, "cannot create the lesion database: its folder is not writable")
+            raise DatabaseError(self.path, "cannot create the lesion database: no permission to write in "
+                                           f"{self.path.parent}")
         try:
             if self.readonly:
                 uri = f"file:{self.path.resolve()}?mode=ro&immutable=1"
@@ -215,13 +219,22 @@ class LesionDatabase:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All statements inside commit together or not at all (``BEGIN IMMEDIATE``: writers queue)."""
+        """All statements inside commit together or not at all (``BEGIN IMMEDIATE``: writers queue).
+
+        A transaction is for writing, so a database opened read-only is refused here, in one line,
+        before any statement; an SQLite error inside the block is described the same way.
+        """
+        self.require_writable()
         try:
             self._con.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise _describe(self.path, exc) from None
         try:
             yield self._con
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self._con.execute("ROLLBACK")
+            raise _describe(self.path, exc) from None
         except BaseException:
             self._con.execute("ROLLBACK")
             raise
@@ -232,6 +245,11 @@ class LesionDatabase:
                 with contextlib.suppress(sqlite3.Error):
                     self._con.execute("ROLLBACK")
                 raise _describe(self.path, exc) from None
+
+    def require_writable(self) -> None:
+        """Refuse, in one line, to go on with a database this process may not write (before any work)."""
+        if self.readonly:
+            raise _describe(self.path, sqlite3.OperationalError("attempt to write a readonly database"))
 
     def _run(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
         try:
@@ -318,7 +336,7 @@ class LesionDatabase:
             chunk = ids[start:start + 900]
             marks = ",".join("?" * len(chunk))
             for row in self._run(f"SELECT {', '.join(_COLUMNS)} FROM lesions WHERE id IN ({marks})", chunk):
-                by_id[row[0]] = _stored(row)
+                by_id[row[0]] = _stored(row, self.path)
         return [by_id[i] for i in ids if i in by_id]
 
     def iter_lesions(self, *, batch: int = 2000) -> Iterator[StoredLesion]:
@@ -330,7 +348,7 @@ class LesionDatabase:
             if not rows:
                 return
             for row in rows:
-                yield _stored(row)
+                yield _stored(row, self.path)
             last = rows[-1][0]
 
     def filter_table(self) -> dict[str, np.ndarray]:
@@ -386,7 +404,13 @@ class LesionDatabase:
         rows = self._run("SELECT lesion_id, vector FROM embeddings WHERE model = ? AND lesion_id > ? "
                          "ORDER BY lesion_id", (model, int(after_id))).fetchall()
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dims[model])
+        for lesion_id, blob in rows:
+            _check_blob(self.path, lesion_id, model, blob, dims[model])
+        vecs = np.frombuffer(b"".join(bytes(r[1]) for r in rows), dtype=np.float32).reshape(len(rows), dims[model])
+        if not np.all(np.isfinite(vecs)):
+            bad = int(ids[np.flatnonzero(~np.isfinite(vecs).all(axis=1))[0]])
+            raise DatabaseError(self.path, f"lesion {bad}: its stored {model} embedding has NaN or infinite "
+                                           "values (the database was edited or damaged)")
         return ids, vecs.copy()
 
     def ids_without_embedding(self, model: str) -> list[int]:
@@ -427,10 +451,28 @@ def _record_without_embedding(lesion: Lesion) -> dict:
     return record
 
 
-def _stored(row) -> StoredLesion:
-    record = json.loads(row[15])
-    return StoredLesion(id=int(row[0]), uid=row[1], lesion=Lesion.from_dict(record, source=row[1]),
-                        image_path=row[13], source=row[14], tags=json.loads(row[16] or "[]"))
+def _check_blob(path: Path, lesion_id, model: str, blob, dim: int) -> None:
+    """A stored vector is ``dim`` float32 numbers (4 bytes each); anything else was edited or damaged."""
+    if not isinstance(blob, (bytes, bytearray, memoryview)) or len(blob) != 4 * dim:
+        what = f"{len(blob)} bytes" if isinstance(blob, (bytes, bytearray, memoryview)) else \
+            f"a {type(blob).__name__} value"
+        raise DatabaseError(path, f"lesion {lesion_id}: its stored {model} embedding is {what}, not {dim} float32 "
+                                  f"numbers ({4 * dim} bytes); the database was edited or damaged")
+
+
+def _stored(row, path: Path) -> StoredLesion:
+    """A lesions-table row as a StoredLesion; a record or tags column that is not what we wrote is refused."""
+    try:
+        record = json.loads(row[15])
+        tags = json.loads(row[16] or "[]")
+    except (TypeError, ValueError) as exc:
+        raise DatabaseError(path, f"lesion {row[1]}: its stored record is not valid JSON ({exc}); the database "
+                                  "was edited or damaged") from None
+    if not isinstance(record, dict) or not isinstance(tags, list):
+        raise DatabaseError(path, f"lesion {row[1]}: its stored record is not a lesion record; the database was "
+                                  "edited or damaged")
+    return StoredLesion(id=int(row[0]), uid=row[1], lesion=Lesion.from_dict(record, source=f"{path}: {row[1]}"),
+                        image_path=row[13], source=row[14], tags=tags)
 
 
 def _split(script: str) -> list[str]:

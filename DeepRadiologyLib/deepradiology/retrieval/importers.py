@@ -18,6 +18,9 @@ import numpy as np
 
 from ..errors import DeepRadiologyError, InputError
 from ..image import Image
+from ..io.jsonfile import read_json
+from ..io.paths import require_regular_file
+from ..io.table import csv_table
 from ..lesion import Lesion, load_lesions
 from ..progress import ProgressCallback, report
 from .database import LesionDatabase
@@ -247,13 +250,10 @@ def lesion_from_record(record: dict, *, source: str = "") -> Lesion:
 
 def _read_records(path: Path) -> list[dict]:
     if path.suffix.lower() == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path)
         return data if isinstance(data, list) else [data]
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        sample = fh.read(4096)
-        fh.seek(0)
-        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-        return list(csv.DictReader(fh, delimiter=delimiter))
+    with csv_table(path, delimiter=None) as reader:
+        return list(reader)
 
 
 def import_recist_table(db: LesionDatabase, table: str | Path | list[dict], *, image: Image | None = None,
@@ -262,8 +262,7 @@ def import_recist_table(db: LesionDatabase, table: str | Path | list[dict], *, i
     (``deepradiology_mrml.tables.table_to_records``). Malformed rows are skipped and reported."""
     if isinstance(table, (str, Path)):
         path = Path(table)
-        if not path.is_file():
-            raise InputError(path, "no such lesion table")
+        require_regular_file(path, what="lesion table")
         try:
             records = _read_records(path)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:

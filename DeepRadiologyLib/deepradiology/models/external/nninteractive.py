@@ -9,10 +9,10 @@ package (a GPU is strongly advised); DeepRadiology installs and verifies the fol
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from ...errors import ModelError
+from ...errors import InputError, ModelError
+from ...io.jsonfile import read_json
 from ..card import ModelCard
 
 __all__ = ["FORMAT", "is_nninteractive_folder", "nninteractive_card", "LICENCE"]
@@ -34,9 +34,9 @@ def nninteractive_card(path: Path, *, licence: str | None = None):
 
     root = Path(path)
     try:
-        session = json.loads((root / "inference_session_class.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"{root / 'inference_session_class.json'}: not readable JSON ({exc})") from None
+        session = read_json(root / "inference_session_class.json", what="nnInteractive session file")
+    except InputError as exc:
+        raise ModelError(str(exc)) from None
     for name in ("plans.json", "dataset.json"):
         if not (root / name).is_file():
             raise ModelError(f"{root}: no {name}; not a complete nnInteractive model folder")

@@ -12,13 +12,13 @@ closest RAS+ axis order first; `to_ras` does that on the array and `from_ras` un
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import numpy as np
 
 from ...errors import InputError, ModelError
+from ...io.jsonfile import read_json
 from ..card import ModelCard
 
 __all__ = ["FORMAT", "is_nnunet_folder", "resolve_result_folder", "nnunet_card", "NnUNetPancreasModel",
@@ -60,15 +60,13 @@ def resolve_result_folder(path: Path) -> Path:
 
 
 def _json(path: Path) -> dict:
+    """An nnU-Net JSON file (dataset.json, plans.json) as a dict, through the package's one JSON reader."""
+    if not path.exists():
+        raise ModelError(f"{path}: missing")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelError(f"{path}: missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{path}: not readable JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise ModelError(f"{path}: expected a JSON object")
-    return data
+        return read_json(path, expect=dict, what="nnU-Net JSON file")
+    except InputError as exc:
+        raise ModelError(str(exc)) from None
 
 
 def _check_checkpoint(path: Path, configuration: str) -> dict:
