@@ -91,6 +91,29 @@ def _truth_track_names(tracking, errors: list[dict]) -> dict[str, str]:
     return names
 
 
+def _with_absent_records(phantom, measured: list[list], errors: list[dict]) -> list[list]:
+    """Each study's measured lesions plus an "absent" record for every lesion seen at an earlier study
+    and gone at this one, as a reader who looked and found it gone writes it (`longitudinal.records`).
+
+    Without the record the lesion is "not evaluated" at that study and the response is NE: the demo's
+    reader knows what vanished (the phantom's truth), as the radiologist would from the images.
+    """
+    from deepradiology.lesion import Lesion
+
+    measured_id = {(e["study"], e["truth_track"]): e["lesion"] for e in errors}
+    last_seen: dict[str, str] = {}
+    readings = []
+    for study, lesions in zip(phantom.studies, measured):
+        sid = study.plan.study_id
+        here = {t["track_id"] for t in study.lesions}
+        gone = [Lesion(f"{sid} {track} absent", patient=phantom.plan.patient_id, study=sid,
+                       extra={"status": "absent", "same_as": earlier})
+                for track, earlier in last_seen.items() if track not in here]
+        readings.append(list(lesions) + gone)
+        last_seen.update({t["track_id"]: measured_id[(sid, t["track_id"])] for t in study.lesions})
+    return readings
+
+
 def _pancreas_status() -> dict:
     from deepradiology.models import find_model
 
@@ -113,6 +136,7 @@ def run_demo(folder: str | Path, *, seed: int = 0, spacing=(0.8, 0.8, 2.5), forc
     Raises:
         OutputExistsError: ``folder`` already holds a demo and ``force`` is False.
     """
+    from deepradiology.longitudinal.phantom_eval import truth_categories
     from deepradiology.phantom import generate_phantom, write_phantom
     from deepradiology.reports import label_report
     from deepradiology_mrml.logic.longitudinal import LongitudinalMatchLogic, StudyInput
@@ -149,8 +173,9 @@ def run_demo(folder: str | Path, *, seed: int = 0, spacing=(0.8, 0.8, 2.5), forc
 
         report(progress, 0.55, "LongitudinalMatch: matching lesions across studies")
         tracking = LongitudinalMatchLogic(scene)
+        readings = _with_absent_records(phantom, measured, errors)
         tracking.run([StudyInput(node, lesions, date=s.plan.date, study_id=s.plan.study_id)
-                      for s, node, lesions in zip(phantom.studies, nodes, measured)])
+                      for s, node, lesions in zip(phantom.studies, nodes, readings)])
 
         report(progress, 0.75, "LesionRetrieval: building a database and querying it")
         from deepradiology.retrieval.importers import import_lesions
@@ -180,7 +205,8 @@ def run_demo(folder: str | Path, *, seed: int = 0, spacing=(0.8, 0.8, 2.5), forc
                    "mean_abs_long_error_mm": round(float(np.mean([abs(e["long_error_mm"]) for e in errors])), 2),
                    "mean_abs_short_error_mm": round(float(np.mean([abs(e["short_error_mm"]) for e in errors])), 2),
                    "per_lesion": errors},
-        "longitudinal": {"tracks": [dict(row, **{"truth track": truth_names.get(row["track"], "none")})
+        "longitudinal": {"truth_overall_response": truth_categories(phantom.ground_truth()),
+                         "tracks": [dict(row, **{"truth track": truth_names.get(row["track"], "none")})
                                     for row in tracking.track_rows()],
                          "track_names": truth_names,
                          "track_names_note": "tracks are numbered by the matching; 'truth track' (and track_names: "

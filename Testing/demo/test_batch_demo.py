@@ -23,6 +23,14 @@ def test_the_demo_measures_matches_retrieves_labels_and_saves_a_scene(tmp_path):
 
     responses = [row["overall response"] for row in summary["longitudinal"]["response"]]
     assert responses[0] == "baseline" and responses[-1] == "PD", "a new lesion appears in the last study"
+    # The reader marks the vanished lesion absent, so no study is NE and the response is the truth's
+    # (phantom_eval.truth_categories: the RECIST rules written out without the engine).
+    from deepradiology.longitudinal.phantom_eval import truth_categories
+    from deepradiology.phantom import generate_phantom
+
+    truth = truth_categories(generate_phantom(0, n_studies=3, spacing=(1.0, 1.0, 3.0)).ground_truth())
+    assert "NE" not in responses and responses[1:] == truth[1:]
+    assert summary["longitudinal"]["truth_overall_response"] == truth
     # The summary says which ground-truth track each matched track is: one each, none shared. The truth
     # (phantom seed 0) has T2 in the baseline only (it vanishes) and T3 in the last study only (new).
     names = summary["longitudinal"]["track_names"]

@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         "phantom": summary["outputs"]["phantom"],
         "recist": {k: recist[k] for k in ("lesions_measured", "mean_abs_long_error_mm", "mean_abs_short_error_mm")},
         "response": summary["longitudinal"]["response"],
+        "truth overall response": summary["longitudinal"]["truth_overall_response"],
         # the matching numbers its own tracks: say which ground-truth track each one is
         "tracks (matched -> truth)": summary["longitudinal"]["track_names"],
         "pancreas": summary["pancreas"]["why"],
