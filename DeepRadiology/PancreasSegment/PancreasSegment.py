@@ -182,11 +182,15 @@ class PancreasSegmentLogic(ScriptedLoadableModuleLogic):
     def getParameterNode(self):
         return PancreasSegmentParameterNode(super().getParameterNode())
 
-    def _shared(self):
+    def _shared(self, model: str = ""):
         from deepradiology_mrml.slicer_setup import ensure_python_dependencies
 
         ensure_python_dependencies("torch")
         from deepradiology_mrml.logic.pancreas import PancreasSegmentLogic as SharedLogic
+
+        if model and SharedLogic.needs_nnunet(model):
+            # the segmentation subprocess is Slicer's own Python: nnunetv2 must be installed there
+            ensure_python_dependencies("torch", "nnunet")
 
         if self.shared is None or self.shared.scene is not slicer.mrmlScene:
             self.shared = SharedLogic(slicer.mrmlScene)
@@ -220,7 +224,7 @@ class PancreasSegmentLogic(ScriptedLoadableModuleLogic):
 
     def process(self, volumeNode, *, model=None, device: str = "cpu", progress=None):
         """Segment the pancreas of ``volumeNode``; returns a `PancreasOutcome` (node IDs, mL, confidence)."""
-        return self._shared().segment(volumeNode, model=model or None, device=device, progress=progress)
+        return self._shared(model or "").segment(volumeNode, model=model or None, device=device, progress=progress)
 
 
 class PancreasSegmentTest(ScriptedLoadableModuleTest):

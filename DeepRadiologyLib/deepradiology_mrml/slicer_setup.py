@@ -32,6 +32,7 @@ REQUIREMENTS: dict[str, tuple[str, ...]] = {
          "nibabel>=5", "networkx>=3.1", "pillow>=10", "pydicom>=2.4", "tqdm>=4.60", "jsonschema>=4.0"),
     "torch": ("torch>=2.1", "monai>=1.3"),
     "retrieval": ("faiss-cpu>=1.7",),
+    "nnunet": ("nnunetv2>=2.5",),
 }
 
 #: Packages Slicer (or its PyTorch extension) provides; pip must not replace them inside Slicer.
@@ -41,7 +42,7 @@ _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def requirements_for(*extras: str) -> list[str]:
-    """The core's requirements plus those of ``extras`` ("torch", "retrieval"), without duplicates.
+    """The core's requirements plus those of ``extras`` ("torch", "retrieval", "nnunet"), without duplicates.
 
     Raises:
         ValueError: for an unknown extra.
@@ -144,8 +145,8 @@ def ensure_python_dependencies(*extras: str) -> list[str]:
     ``--testing``, so the module tests get scipy and scikit-image; on 5.8/5.10 ``slicer.util.pip_install``.
 
     Args:
-        *extras: "torch" (MONAI; torch itself through the PyTorch extension) and/or
-            "retrieval" (FAISS).
+        *extras: "torch" (MONAI; torch itself through the PyTorch extension), "retrieval" (FAISS)
+            and/or "nnunet" (nnunetv2, to run an imported nnU-Net v2 / TotalSegmentator model).
 
     Returns:
         the requirements that were missing before the call (empty when nothing was to do).

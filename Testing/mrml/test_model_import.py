@@ -80,3 +80,17 @@ def test_the_pancreas_panel_line_shows_the_licence_the_card_states(a_models_dir)
     assert PancreasSegmentLogic.model_summary("no-such-model") == ""
     write_card(ModelCard(name="pancreas-nc", task="pancreas-segmentation"), card_path(checkpoint))
     assert "licence: not stated by the model" in PancreasSegmentLogic.model_summary("pancreas-nc")
+
+
+def test_slicer_installs_nnunetv2_only_for_an_nnunet_model(a_models_dir):
+    from deepradiology.models.cache import card_path, model_path
+    from deepradiology.models.card import ModelCard, write_card
+    from deepradiology_mrml.logic.pancreas import PancreasSegmentLogic
+
+    a_models_dir.mkdir(parents=True)
+    for name, extra in (("ts-pancreas", {"format": "nnunetv2"}), ("own-pancreas", {})):
+        model_path(name).write_bytes(b"x")
+        write_card(ModelCard(name=name, task="pancreas-segmentation", extra=extra), card_path(model_path(name)))
+    assert PancreasSegmentLogic.needs_nnunet("ts-pancreas")
+    assert not PancreasSegmentLogic.needs_nnunet("own-pancreas")
+    assert not PancreasSegmentLogic.needs_nnunet("no-such-model")

@@ -94,6 +94,16 @@ class PancreasSegmentLogic:
         return [m.name for m in installed_models() if m.card is not None and m.card.task == "pancreas-segmentation"]
 
     @staticmethod
+    def needs_nnunet(name: str | None) -> bool:
+        """True when the installed model ``name`` is an nnU-Net v2 model (run by the nnunetv2 package,
+        which Slicer then installs first: the "nnunet" extra)."""
+        from deepradiology.models import installed_models
+        from deepradiology.models.external.nnunet import FORMAT
+
+        return any(m.name == name and m.card is not None and m.card.extra.get("format") == FORMAT
+                   for m in installed_models())
+
+    @staticmethod
     def model_summary(name: str) -> str:
         """The panel's line for the installed pancreas model ``name``: training data and licence
         (`ModelCard.summary`); "" when no such model is installed."""
