@@ -168,7 +168,9 @@ class RECISTAssistWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VT
                 where=self.logic.locationText(lesion, p.organMap))
             if self.logic.shared.last_action == "updated":
                 text += _(" (this lesion was already listed: its record is updated, no second one)")
-            self.ui.statusLabel.text = text
+            from deepradiology_mrml.logic.recist import mask_made_by
+
+            self.ui.statusLabel.text = text + mask_made_by(lesion)
         self._updateButtons()
 
     def onUndoButton(self) -> None:
@@ -206,10 +208,18 @@ class RECISTAssistLogic(ScriptedLoadableModuleLogic):
             self.shared.close()
         self.shared = None
 
-    def _shared(self):
+    def _shared(self, method: str = "adaptive"):
         from deepradiology_mrml.slicer_setup import ensure_python_dependencies
 
         ensure_python_dependencies()
+        if method in ("auto", "model"):
+            # the learned methods run torch networks: the cascade (MONAI) or an imported nnInteractive model
+            from deepradiology.recist.nninteractive import find_nninteractive
+
+            if method == "model" and find_nninteractive() is not None:
+                ensure_python_dependencies("torch", "nninteractive")
+            else:
+                ensure_python_dependencies("torch")
         from deepradiology_mrml.logic.recist import RECISTAssistLogic as SharedLogic
 
         if self.shared is None or self.shared.scene is not slicer.mrmlScene:
@@ -250,7 +260,7 @@ class RECISTAssistLogic(ScriptedLoadableModuleLogic):
         ``organMap`` (a segmentation or label-map node, optional) becomes the core's (labels, names) pair
         on the CT's grid: the location is then the organ it names, and a region that is most of an organ
         is refused (NotALesionError, nothing added to the scene)."""
-        shared = self._shared()
+        shared = self._shared(method)
         organs = {}
         if organMap is not None:
             from deepradiology_mrml.organ_maps import organ_map_from_node

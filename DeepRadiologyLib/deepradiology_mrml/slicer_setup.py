@@ -33,6 +33,7 @@ REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "torch": ("torch>=2.1", "monai>=1.3"),
     "retrieval": ("faiss-cpu>=1.7",),
     "nnunet": ("nnunetv2>=2.5",),
+    "nninteractive": ("nninteractive>=2.6",),
 }
 
 #: Packages Slicer (or its PyTorch extension) provides; pip must not replace them inside Slicer.
@@ -42,7 +43,8 @@ _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def requirements_for(*extras: str) -> list[str]:
-    """The core's requirements plus those of ``extras`` ("torch", "retrieval", "nnunet"), without duplicates.
+    """The core's requirements plus those of ``extras`` ("torch", "retrieval", "nnunet", "nninteractive"),
+    without duplicates.
 
     Raises:
         ValueError: for an unknown extra.
@@ -146,7 +148,8 @@ def ensure_python_dependencies(*extras: str) -> list[str]:
 
     Args:
         *extras: "torch" (MONAI; torch itself through the PyTorch extension), "retrieval" (FAISS)
-            and/or "nnunet" (nnunetv2, to run an imported nnU-Net v2 / TotalSegmentator model).
+            "nnunet" (nnunetv2, to run an imported nnU-Net v2 / TotalSegmentator model) and/or
+            "nninteractive" (RECISTAssist's "model" method through an imported nnInteractive model).
 
     Returns:
         the requirements that were missing before the call (empty when nothing was to do).

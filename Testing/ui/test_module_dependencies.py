@@ -2,8 +2,9 @@
 
 Expected extras come from what each module does (the pyproject extras): LesionRetrieval's index is
 FAISS ("retrieval"); PancreasSegment and CXRTriage run torch/MONAI networks ("torch"), PancreasSegment
-nnunetv2 too when the chosen model is an nnU-Net v2 one ("nnunet"); RECISTAssist
-and LongitudinalMatch need the core only. No install may be reachable from a Widget's ``setup()``:
+nnunetv2 too when the chosen model is an nnU-Net v2 one ("nnunet"); RECISTAssist's learned methods
+need torch, and nnInteractive when that is the installed model ("nninteractive"), its adaptive method
+and LongitudinalMatch the core only. No install may be reachable from a Widget's ``setup()``:
 opening a module must not download anything or raise when the user declines.
 """
 
@@ -16,7 +17,7 @@ import pytest
 
 MODULES = Path(__file__).resolve().parents[2] / "DeepRadiology"
 EXPECTED = {"LesionRetrieval": [{"retrieval"}], "PancreasSegment": [{"torch"}, {"torch", "nnunet"}],
-            "CXRTriage": [{"torch"}], "RECISTAssist": [set()], "LongitudinalMatch": [set()]}
+            "CXRTriage": [{"torch"}], "RECISTAssist": [set(), {"torch"}, {"torch", "nninteractive"}], "LongitudinalMatch": [set()]}
 
 
 def _tree(name):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from deepradiology_mrml.logic.recist import RECISTAssistLogic
+from deepradiology_mrml.logic.recist import RECISTAssistLogic, mask_made_by
 
 from .base import Workspace
 from .widgets import display_value, records_table, table_headers
@@ -142,9 +142,7 @@ class RECISTPanel:
         volume = f", volume {lesion.volume_ml:.1f} mL" if lesion.volume_ml is not None else ""
         linked = (f"; the study already lists this lesion as {record_id}: its record is updated, no second one"
                   if same is not None else "")
-        model = lesion.extra.get("model")
-        made_by = (f"; mask by {model['format']} model {model['name']} ({model['licence']}; on {model['device']})"
-                   if model else "")
+        made_by = mask_made_by(lesion)
         with self._ws.state as state:
             state.recist_last = (f"{lesion.lesion_id}: long axis {lesion.long_axis_mm:.1f} mm, short axis "
                                  f"{lesion.short_axis_mm:.1f} mm{volume}; {location_text(study, lesion)}{linked}"
