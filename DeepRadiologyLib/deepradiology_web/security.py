@@ -68,8 +68,9 @@ class AccessPolicy:
     token: str | None = None
 
     def __post_init__(self) -> None:
-        if self.token is not None and len(self.token) < 8:
-            raise InputError("--token", "an access token must be at least 8 characters long")
+        if self.token is not None and len(self.token.strip()) < 8:
+            # blanks do not count: a token of spaces is as guessable as none
+            raise InputError("--token", "an access token must be at least 8 characters long, not counting blanks")
         if not is_loopback(self.host) and not self.token:
             raise InputError("--host", f"listening on {self.host!r} makes patient images reachable from other "
                                        "machines; give an access token with --token (or keep the default "
@@ -106,6 +107,15 @@ class AccessPolicy:
         return request.cookies.get(TOKEN_COOKIE)
 
 
+def _no_framing(response):
+    """No other site may show our pages in a frame (clickjacking: a hidden frame over a button of theirs)."""
+    headers = getattr(response, "headers", None)
+    if headers is not None and not getattr(response, "prepared", False):
+        headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
+    return response
+
+
 def token_middleware(policy: AccessPolicy):
     """An aiohttp middleware refusing (403, empty body) every request without the policy's token.
 
@@ -117,14 +127,14 @@ def token_middleware(policy: AccessPolicy):
     @web.middleware
     async def check_token(request, handler):
         if not policy.accepts_host(request.headers.get("Host", "")):
-            return web.Response(status=403, text="this server answers only to its own address\n")
+            return _no_framing(web.Response(status=403, text="this server answers only to its own address\n"))
         presented = policy.presented_token(request)
         if not policy.accepts(presented):
-            return web.Response(status=403, text="access token required\n")
+            return _no_framing(web.Response(status=403, text="access token required\n"))
         response = await handler(request)
         if policy.requires_token and TOKEN_QUERY in request.query and hasattr(response, "set_cookie"):
             response.set_cookie(TOKEN_COOKIE, presented, httponly=True, samesite="Strict", path="/")
-        return response
+        return _no_framing(response)
 
     return check_token
 

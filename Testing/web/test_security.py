@@ -96,6 +96,21 @@ def test_a_tab_url_without_the_token_gets_no_data(a_server_with_a_token):
         assert len(body) < 100
 
 
+def test_a_blank_token_is_refused():
+    from deepradiology.errors import InputError
+    from deepradiology_web.security import AccessPolicy
+
+    with pytest.raises(InputError, match="not counting blanks"):
+        AccessPolicy(host="0.0.0.0", token=" " * 12)
+
+
+def test_no_other_site_may_frame_the_pages(a_server_with_a_token):
+    for headers in ({"Authorization": f"Bearer {TOKEN}"}, {}):       # served and refused answers alike
+        _, _, answer = _get(a_server_with_a_token.url, headers=headers)
+        assert answer["X-Frame-Options"] == "SAMEORIGIN"
+        assert answer["Content-Security-Policy"] == "frame-ancestors 'self'"
+
+
 def test_the_token_as_a_bearer_header_is_accepted(a_server_with_a_token):
     status, _, headers = _get(a_server_with_a_token.url, headers={"Authorization": f"Bearer {TOKEN}"})
     assert status == 302 and headers["Location"].startswith("/tab/")
@@ -123,6 +138,14 @@ def test_without_a_token_a_request_for_another_host_name_is_refused(a_small_ct):
     try:
         status, body, _ = _get(server.url, headers={"Host": "attacker.example:8080"})
         assert status == 403 and len(body) < 100
+        # HTTP/1.0 without any Host header: refused the same way, no traceback in the server's output
+        import socket
+
+        host, port = server.url.split("//")[1].split("/")[0].rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=30) as conn:
+            conn.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            assert conn.recv(64).startswith(b"HTTP/1.0 403")
+        assert not any("Traceback" in line for line in server.output)
         status, _, headers = _get(server.url)
         assert status == 302 and headers["Location"].startswith("/tab/")
     finally:
