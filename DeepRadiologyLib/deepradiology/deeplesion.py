@@ -130,13 +130,16 @@ def _parse(rec: dict) -> DLInfoRow:
     spacing = _floats(rec["Spacing_mm_px_"], 3, "Spacing_mm_px_")
     if min(spacing) <= 0:
         raise ValueError(f"Spacing_mm_px_ {spacing} is not positive")
+    lesion_type = int(rec["Coarse_lesion_type"])
+    if lesion_type not in LESION_TYPES and lesion_type != -1:
+        raise ValueError(f"Coarse_lesion_type {lesion_type} is not one of DeepLesion's types 1-8 (or -1: unknown)")
     return DLInfoRow(
         file_name=rec["File_name"].strip(), patient=int(rec["Patient_index"]), study=int(rec["Study_index"]),
         series=int(rec["Series_ID"]), key_slice=int(rec["Key_slice_index"]),
         recist=_floats(rec["Measurement_coordinates"], 8, "Measurement_coordinates"),
         box=_floats(rec["Bounding_boxes"], 4, "Bounding_boxes"), diameters_px=(diam[0], diam[1]),
         normalized_location=_floats(rec["Normalized_lesion_location"], 3, "Normalized_lesion_location"),
-        lesion_type=int(rec["Coarse_lesion_type"]), noisy=rec["Possibly_noisy"].strip() == "1",
+        lesion_type=lesion_type, noisy=rec["Possibly_noisy"].strip() == "1",
         slice_range=tuple(int(v) for v in _floats(rec["Slice_range"], 2, "Slice_range")),
         spacing=spacing, image_size=tuple(int(v) for v in _floats(rec["Image_size"], 2, "Image_size")),
         window=_floats(rec["DICOM_windows"], 2, "DICOM_windows")[:2], gender=rec["Patient_gender"].strip(),

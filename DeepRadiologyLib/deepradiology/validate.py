@@ -93,6 +93,12 @@ def check_lesion_fields(lesion) -> None:
             where = "a lesion" if name == "lesion_id" else f"lesion {lesion.lesion_id}"
             raise InputError(where, f"{name} must be text, got {type(value).__name__} {_short(value)}")
     where = f"lesion {lesion.lesion_id}"
+    from .lesion import LESION_TYPES
+
+    if lesion.lesion_type and lesion.lesion_type not in LESION_TYPES.values():
+        # a type outside DeepLesion's eight would be stored, then never match a type filter or a type label
+        raise InputError(where, f"lesion_type must be one of DeepLesion's types ({', '.join(LESION_TYPES.values())}) "
+                                f"or empty, got {_short(lesion.lesion_type)}")
     flag = lesion.is_lymph_node
     if not isinstance(flag, bool):
         # a numpy bool, or 0/1 from a spreadsheet, is a flag too; text such as "yes" is not

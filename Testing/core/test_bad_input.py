@@ -116,6 +116,23 @@ def test_malformed_dl_info_rows_are_skipped_and_counted(tmp_path):
     assert len(rows) == 2 and report.count == 1 and report.skipped[0][0] == 3
 
 
+def test_a_dl_info_row_with_a_type_outside_deeplesions_eight_is_skipped_with_the_reason(tmp_path):
+    import csv
+
+    source = shared_file("deeplesion/DL_info_test.csv")
+    with source.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        fields, rows = reader.fieldnames, [next(reader), next(reader)]
+    rows[1]["Coarse_lesion_type"] = "9"
+    with (tmp_path / "DL_info.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    parsed, report = read_dl_info(tmp_path / "DL_info.csv")
+    assert len(parsed) == 1 and report.count == 1
+    assert report.skipped[0][0] == 3 and "Coarse_lesion_type 9" in report.skipped[0][1]
+
+
 def test_a_csv_without_deeplesion_columns_is_refused(tmp_path):
     (tmp_path / "other.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(InputError, match="missing columns"):

@@ -32,7 +32,8 @@ def test_unknown_keys_are_kept_in_extra_not_dropped():
 
 
 @pytest.mark.parametrize("bad", [{"lesion_id": ""}, {"lesion_id": "L", "long_axis_mm": -1},
-                                 {"lesion_id": "L", "long_axis_lps": [[0, 0]]}, {"long_axis_mm": 3}])
+                                 {"lesion_id": "L", "long_axis_lps": [[0, 0]]}, {"long_axis_mm": 3},
+                                 {"lesion_id": "L", "lesion_type": "banana"}, {"lesion_id": "L", "lesion_type": "9"}])
 def test_malformed_records_are_refused(bad):
     with pytest.raises(InputError):
         Lesion.from_dict(bad)
@@ -44,3 +45,8 @@ def test_saving_refuses_to_overwrite_the_users_file(tmp_path):
     with pytest.raises(OutputExistsError):
         save_lesions([a_lesion()], path)
     assert json.loads(path.read_text(encoding="utf-8")) == []
+
+
+def test_deeplesions_eight_types_and_no_type_are_accepted():
+    assert Lesion.from_dict({"lesion_id": "L", "lesion_type": "soft tissue"}).lesion_type == "soft tissue"
+    assert Lesion.from_dict({"lesion_id": "L"}).lesion_type == ""
