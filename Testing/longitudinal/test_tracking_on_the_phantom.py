@@ -95,6 +95,12 @@ def test_studies_of_different_patients_are_refused_unless_forced():
     assert any("different patient" in w for w in result.warnings) and len(result.tracks) == 1
 
 
+def test_a_lesion_naming_another_patient_than_its_study_is_refused():
+    other = [Lesion("L1", patient="P9", long_axis_lps=((0, 0, 0), (20, 0, 0)), long_axis_mm=20.0, short_axis_mm=12.0)]
+    with pytest.raises(InputError, match="study is of patient P1, but lesions of it name patient P9"):
+        track_lesions([_study("A", "P1"), _study("B", "P1", lesions=other)], register=False)
+
+
 def test_a_single_study_is_refused_with_a_clear_message():
     with pytest.raises(InputError, match="at least two studies"):
         track_lesions([_study("A")], register=False)

@@ -72,6 +72,9 @@ def check_studies(studies: list[Study], *, force_patient: bool = False) -> list[
         inside = {les.patient for les in s.lesions if les.patient}
         if len(inside) > 1 and not force_patient:
             raise InputError(s.study_id, f"lesions of different patients in one study: {', '.join(sorted(inside))}")
+        if s.patient and inside - {s.patient} and not force_patient:
+            raise InputError(s.study_id, f"the study is of patient {s.patient}, but lesions of it name patient "
+                             f"{', '.join(sorted(inside - {s.patient}))}")
     if sum(len(s.lesions) for s in studies) == 0:
         raise InputError("studies", "no study has any lesion: mark lesions first (RECISTAssist, by hand or import)")
     for s in studies:
