@@ -175,9 +175,19 @@ def read_dl_info(path: str | Path) -> tuple[list[DLInfoRow], DLInfoReport]:
         missing = [c for c in _REQUIRED if c not in (reader.fieldnames or [])]
         if missing:
             raise InputError(path, f"is not a DeepLesion DL_info.csv: missing columns {', '.join(missing)}")
+        first_line: dict[tuple, int] = {}      # (key slice file, RECIST coordinates) -> its first line
         for line, rec in enumerate(reader, start=2):
             try:
-                rows.append(_parse(rec))
+                row = _parse(rec)
             except (ValueError, TypeError, AttributeError) as exc:
                 skipped.append((line, str(exc)))
+                continue
+            # Several lesions may share a key slice, but not its RECIST coordinates too: that is a copied
+            # row, which would otherwise be stored as a second lesion.
+            key = (row.file_name, row.recist)
+            if key in first_line:
+                skipped.append((line, f"duplicate of line {first_line[key]} (same key slice and RECIST axes)"))
+                continue
+            first_line[key] = line
+            rows.append(row)
     return rows, DLInfoReport(skipped)

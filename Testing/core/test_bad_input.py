@@ -133,6 +133,13 @@ def test_a_dl_info_row_with_a_type_outside_deeplesions_eight_is_skipped_with_the
     assert report.skipped[0][0] == 3 and "Coarse_lesion_type 9" in report.skipped[0][1]
 
 
+def test_a_copied_dl_info_row_is_skipped_not_stored_as_a_second_lesion(tmp_path):
+    source = shared_file("deeplesion/DL_info_test.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "DL_info.csv").write_text("\n".join(source[:3] + [source[1]]) + "\n", encoding="utf-8")
+    rows, report = read_dl_info(tmp_path / "DL_info.csv")
+    assert len(rows) == 2 and report.skipped == [(4, "duplicate of line 2 (same key slice and RECIST axes)")]
+
+
 def test_a_csv_without_deeplesion_columns_is_refused(tmp_path):
     (tmp_path / "other.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(InputError, match="missing columns"):
