@@ -13,6 +13,13 @@ from deepradiology.cli import main
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
+class _QuietHTTPServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # The timeout test's client hangs up before the delayed answer; writing it then fails in a handler
+        # thread that outlives the test, and socketserver would print that traceback into a later test's stderr.
+        pass
+
+
 class _Server:
     """Answers POSTs (STOW) with the next status of ``stow_statuses``, GETs with ``get_status`` after ``delay_s``."""
 
@@ -41,7 +48,7 @@ class _Server:
                 outer.posts += 1
                 self._answer(outer.stow_statuses.pop(0) if outer.stow_statuses else 500)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/dicom-web"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
