@@ -51,7 +51,9 @@ def test_open_a_study_from_pacs_measure_and_send_seg_and_sr_back(a_browser, a_se
         rows.nth(1).click()
         page.wait_for_function("n => document.querySelector('.v-select__selection-text')?.innerText.includes(n)",
                                arg="PACS: Phantom study S1", timeout=120_000)
-        assert "Opened PACS: Phantom study S1" in page.locator("#pacs-result").inner_text()
+        # the result line comes in a later state update than the study list: wait for it, do not race it
+        page.wait_for_function("t => document.querySelector('#pacs-result')?.innerText.includes(t)",
+                               arg="Opened PACS: Phantom study S1", timeout=60_000)
         open_panel(page, "recist")
         click_lesion(page, target["centre_lps"], ask_button="#recist-measure")
         page.locator("#recist-table tbody tr").first.wait_for(timeout=120_000)
