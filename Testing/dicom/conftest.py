@@ -17,6 +17,24 @@ pytest.importorskip("highdicom", reason="highdicom is not installed (pip install
 DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
 
 
+def truth_lesions(folder: Path, study_id: str, truth: dict | None = None) -> list:
+    """The phantom's ground-truth lesions of one study (``folder``/ground_truth.json) as lesion records."""
+    from deepradiology.lesion import Lesion
+
+    truth = truth or json.loads((folder / "ground_truth.json").read_text())
+    entry = next(s for s in truth["studies"] if s["study_id"] == study_id)
+    return [Lesion.from_dict({**d, "patient": truth["patient_id"], "study": study_id, "location": d["organ"]})
+            for d in entry["lesions"]]
+
+
+def dciodvfy_errors(path) -> list[str]:
+    """dicom3tools' ``Error`` lines for one file; skips the test when dciodvfy is not installed."""
+    if shutil.which("dciodvfy") is None:
+        pytest.skip("dciodvfy (dicom3tools) is not installed (run Testing/install-dicom-tools.sh as root)")
+    out = subprocess.run(["dciodvfy", str(path)], capture_output=True, text=True)
+    return [line for line in (out.stdout + out.stderr).splitlines() if line.startswith("Error")]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

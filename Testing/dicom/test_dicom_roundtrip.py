@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
 from deepradiology.cli import main
-from deepradiology.lesion import Lesion
+
+from .conftest import dciodvfy_errors, truth_lesions
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
 def _truth(folder):
     return json.loads((folder / "ground_truth.json").read_text())
-
-
-def _study_lesions(truth, sid):
-    entry = next(s for s in truth["studies"] if s["study_id"] == sid)
-    return [Lesion.from_dict({**d, "patient": truth["patient_id"], "study": sid, "location": d["organ"]})
-            for d in entry["lesions"]]
-
-
-def _dciodvfy_errors(path):
-    if shutil.which("dciodvfy") is None:
-        pytest.skip("dciodvfy (dicom3tools) is not installed (run Testing/install-dicom-tools.sh as root)")
-    out = subprocess.run(["dciodvfy", str(path)], capture_output=True, text=True)
-    return [line for line in (out.stdout + out.stderr).splitlines() if line.startswith("Error")]
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +26,7 @@ def exported(phantom_dicom, tmp_path_factory):
     truth = _truth(phantom_dicom)
     out = {}
     for sid in ("S0", "S1"):
-        lesions = _study_lesions(truth, sid)
+        lesions = truth_lesions(phantom_dicom, sid, truth)
         lesions[0].extra["recist_category"] = "PR"
         masks = read_volume(phantom_dicom / f"{sid}_lesions.nii.gz").array
         out[sid] = (lesions, masks, export_lesions(lesions, masks, phantom_dicom / f"{sid}_dicom",
@@ -60,14 +46,14 @@ def test_phantom_series_geometry_matches_the_ct(phantom_dicom):
         assert np.allclose(dcm.direction, ct.direction, atol=1e-5)
         assert np.array_equal(np.round(dcm.array), np.round(ct.array))
         assert dcm.meta["patient_id"] == _truth(phantom_dicom)["patient_id"]
-    assert not _dciodvfy_errors(sorted((phantom_dicom / "S0_dicom").iterdir())[0])
+    assert not dciodvfy_errors(sorted((phantom_dicom / "S0_dicom").iterdir())[0])
 
 
 def test_export_passes_dciodvfy(exported):
     for sid in ("S0", "S1"):
         paths = exported[sid][2]
-        assert _dciodvfy_errors(paths["seg"]) == []
-        assert _dciodvfy_errors(paths["sr"]) == []
+        assert dciodvfy_errors(paths["seg"]) == []
+        assert dciodvfy_errors(paths["sr"]) == []
 
 
 def test_seg_frames_lie_on_their_source_images(exported, phantom_dicom):
@@ -215,7 +201,7 @@ def test_pancreas_mask_becomes_an_anatomical_segment(phantom_dicom, tmp_path):
     from deepradiology.io.volume import read_volume
     from deepradiology.phantom import ORGAN_LABELS
 
-    lesions = _study_lesions(_truth(phantom_dicom), "S0")
+    lesions = truth_lesions(phantom_dicom, "S0")
     masks = read_volume(phantom_dicom / "S0_lesions.nii.gz").array
     pancreas = read_volume(phantom_dicom / "S0_organs.nii.gz").array == ORGAN_LABELS["pancreas"]
     paths = export_lesions(lesions, masks, phantom_dicom / "S0_dicom", tmp_path, pancreas=pancreas)
@@ -226,7 +212,7 @@ def test_pancreas_mask_becomes_an_anatomical_segment(phantom_dicom, tmp_path):
     labels, _ = read_seg(paths["seg"], read_reference(phantom_dicom / "S0_dicom"))
     # the SEG keeps overlaps; the label map shows the highest segment (the pancreas) where they overlap
     assert np.array_equal(labels == len(lesions) + 1, pancreas)
-    assert _dciodvfy_errors(paths["seg"]) == []
+    assert dciodvfy_errors(paths["seg"]) == []
 
 
 def test_masks_on_another_grid_are_refused(exported, phantom_dicom, tmp_path):

@@ -7,32 +7,14 @@ be declared in the object's Coding Scheme Identification Sequence).
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-
 import numpy as np
 import pytest
 
-from deepradiology.lesion import Lesion
+from .conftest import dciodvfy_errors, truth_lesions
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 LABEL_MAP_SEGMENTATION_STORAGE = "1.2.840.10008.5.1.4.1.1.66.7"  # PS3.4 B.5, added in DICOM 2024b
-
-
-def _lesions(folder, sid):
-    truth = json.loads((folder / "ground_truth.json").read_text())
-    entry = next(s for s in truth["studies"] if s["study_id"] == sid)
-    return [Lesion.from_dict({**d, "patient": truth["patient_id"], "study": sid, "location": d["organ"]})
-            for d in entry["lesions"]]
-
-
-def _dciodvfy(path) -> list[str]:
-    if shutil.which("dciodvfy") is None:
-        pytest.skip("dciodvfy (dicom3tools) is not installed (run Testing/install-dicom-tools.sh as root)")
-    out = subprocess.run(["dciodvfy", str(path)], capture_output=True, text=True)
-    return [line for line in (out.stdout + out.stderr).splitlines() if line.startswith("Error")]
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +22,7 @@ def labelmap_export(phantom_dicom, tmp_path_factory):
     from deepradiology.dicom.export import export_lesions
     from deepradiology.io.volume import read_volume
 
-    lesions = _lesions(phantom_dicom, "S1")
+    lesions = truth_lesions(phantom_dicom, "S1")
     masks = read_volume(phantom_dicom / "S1_lesions.nii.gz").array
     paths = export_lesions(lesions, masks, phantom_dicom / "S1_dicom", tmp_path_factory.mktemp("labelmap"),
                            seg_type="labelmap")
@@ -78,16 +60,16 @@ def test_sr_volumes_reference_the_labelmap_segments(labelmap_export, phantom_dic
 
 def test_labelmap_passes_dciodvfy_where_dciodvfy_knows_the_label_map_iod(labelmap_export):
     _, _, paths = labelmap_export
-    errors = _dciodvfy(paths["seg"])
+    errors = dciodvfy_errors(paths["seg"])
     if "Error - Information Object Not found" in errors:
         # What it can still check: the SR has no error but its references to the SEG it does not know.
         unknown_reference = "for Referenced SOP Class that is not segmentation - attribute <ReferencedSegmentNumber>"
-        assert [e for e in _dciodvfy(paths["sr"]) if unknown_reference not in e] == []
+        assert [e for e in dciodvfy_errors(paths["sr"]) if unknown_reference not in e] == []
         pytest.skip("this dciodvfy (dicom3tools 2022) predates Label Map Segmentation Storage (DICOM 2024b): "
                     "it does not know the IOD, so it cannot check the SEG, and flags the SR's references to it "
                     "as references to a non-segmentation SOP class")
     assert errors == []
-    assert _dciodvfy(paths["sr"]) == []
+    assert dciodvfy_errors(paths["sr"]) == []
 
 
 def test_labelmap_refuses_overlapping_segments_and_writes_nothing(phantom_dicom, tmp_path):
@@ -95,7 +77,7 @@ def test_labelmap_refuses_overlapping_segments_and_writes_nothing(phantom_dicom,
     from deepradiology.errors import InputError
     from deepradiology.io.volume import read_volume
 
-    lesions = _lesions(phantom_dicom, "S0")
+    lesions = truth_lesions(phantom_dicom, "S0")
     masks = read_volume(phantom_dicom / "S0_lesions.nii.gz").array
     over_first = masks == lesions[0].extra["label"]  # a "pancreas" that contains the first lesion
     with pytest.raises(InputError, match="overlap.*--seg-type binary"):
@@ -132,7 +114,7 @@ def test_a_site_without_a_standard_code_uses_99deeprad_declared_in_both_objects(
     from deepradiology.dicom.importer import read_sr
     from deepradiology.io.volume import read_volume
 
-    lesions = _lesions(phantom_dicom, "S0")
+    lesions = truth_lesions(phantom_dicom, "S0")
     lesions[0] = dataclasses.replace(lesions[0], location="adrenal gland")  # not in our SNOMED table
     masks = read_volume(phantom_dicom / "S0_lesions.nii.gz").array
     paths = export_lesions(lesions, masks, phantom_dicom / "S0_dicom", tmp_path)
@@ -156,7 +138,7 @@ def test_an_export_with_standard_codes_only_declares_no_scheme(phantom_dicom, tm
     from deepradiology.dicom.export import export_lesions
     from deepradiology.io.volume import read_volume
 
-    lesions = [les for les in _lesions(phantom_dicom, "S0") if les.location in SITE_CODES]  # not "vertebra"
+    lesions = [les for les in truth_lesions(phantom_dicom, "S0") if les.location in SITE_CODES]  # not "vertebra"
     assert len(lesions) >= 3
     masks = read_volume(phantom_dicom / "S0_lesions.nii.gz").array
     paths = export_lesions(lesions, masks, phantom_dicom / "S0_dicom", tmp_path)
@@ -172,7 +154,7 @@ def test_the_recist_category_name_is_a_declared_local_code(phantom_dicom, tmp_pa
     from deepradiology.dicom.importer import read_sr
     from deepradiology.io.volume import read_volume
 
-    lesions = [les for les in _lesions(phantom_dicom, "S1") if les.location in SITE_CODES]
+    lesions = [les for les in truth_lesions(phantom_dicom, "S1") if les.location in SITE_CODES]
     lesions[0].extra["recist_category"] = "PD"
     masks = read_volume(phantom_dicom / "S1_lesions.nii.gz").array
     paths = export_lesions(lesions, masks, phantom_dicom / "S1_dicom", tmp_path)
@@ -189,7 +171,7 @@ def test_a_seg_of_one_lesion_reads_back_and_its_volume_references_it(phantom_dic
     from deepradiology.dicom.reference import read_reference
     from deepradiology.io.volume import read_volume
 
-    lesion = _lesions(phantom_dicom, "S0")[0]
+    lesion = truth_lesions(phantom_dicom, "S0")[0]
     masks = read_volume(phantom_dicom / "S0_lesions.nii.gz").array
     paths = export_lesions([lesion], masks, phantom_dicom / "S0_dicom", tmp_path)
     ref = read_reference(phantom_dicom / "S0_dicom")
@@ -197,7 +179,7 @@ def test_a_seg_of_one_lesion_reads_back_and_its_volume_references_it(phantom_dic
     assert np.array_equal(labels == 1, masks == lesion.extra["label"]) and len(segments) == 1
     (back,) = read_sr(paths["sr"], ref)
     assert back.extra["segment_number"] == 1 and back.volume_ml == round(lesion.volume_ml, 6)
-    assert _dciodvfy(paths["seg"]) == [] and _dciodvfy(paths["sr"]) == []
+    assert dciodvfy_errors(paths["seg"]) == [] and dciodvfy_errors(paths["sr"]) == []
 
 
 def test_a_lesion_that_already_has_a_tracking_uid_keeps_it(phantom_dicom, tmp_path):
@@ -208,7 +190,7 @@ def test_a_lesion_that_already_has_a_tracking_uid_keeps_it(phantom_dicom, tmp_pa
     from deepradiology.dicom.importer import read_sr
     from deepradiology.io.volume import read_volume
 
-    lesions = _lesions(phantom_dicom, "S0")[:2]
+    lesions = truth_lesions(phantom_dicom, "S0")[:2]
     lesions[0].extra["tracking_uid"] = "2.25.123456789012345678901234567890"
     masks = read_volume(phantom_dicom / "S0_lesions.nii.gz").array
     paths = export_lesions(lesions, masks, phantom_dicom / "S0_dicom", tmp_path)
@@ -227,7 +209,7 @@ def test_changed_measurements_get_new_sop_instance_uids_and_the_same_ones_keep_t
     from deepradiology.dicom.export import export_lesions
     from deepradiology.io.volume import read_volume
 
-    lesions = _lesions(phantom_dicom, "S0")[:2]
+    lesions = truth_lesions(phantom_dicom, "S0")[:2]
     masks = read_volume(phantom_dicom / "S0_lesions.nii.gz").array
 
     def uids(lesion_list, out):
