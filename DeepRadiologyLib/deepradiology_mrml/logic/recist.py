@@ -456,28 +456,19 @@ class RECISTAssistLogic:
         ended = getattr(long_node, "PointEndInteractionEvent", None)
         lesion_id = entry.lesion.lesion_id
         for node in (long_node, short_node):
-            if moved is not None:
-                entry.observers.append((node, node.AddObserver(
-                    moved, lambda caller, _event, lid=lesion_id: self._on_line_moved(lid))))
-            if ended is not None:
-                entry.observers.append((node, node.AddObserver(
-                    ended, lambda caller, _event, lid=lesion_id: self._on_drag_ended(lid))))
+            # while a point moves only the lengths follow; when the drag ends the mask is made again
+            for event, remask in ((moved, False), (ended, True)):
+                if event is not None:
+                    entry.observers.append((node, node.AddObserver(
+                        event, lambda caller, _event, lid=lesion_id, again=remask: self._on_line_edited(lid, again))))
 
-    def _on_line_moved(self, lesion_id: str) -> None:
+    def _on_line_edited(self, lesion_id: str, remask: bool) -> None:
         if self._updating or lesion_id not in self.measured:
             return
         try:
-            self.update_from_lines(lesion_id, remask=False)
+            self.update_from_lines(lesion_id, remask=remask)
         except InputError:
             pass        # a line mid-edit (fewer than 2 points): the next event brings it back
-
-    def _on_drag_ended(self, lesion_id: str) -> None:
-        if self._updating or lesion_id not in self.measured:
-            return
-        try:
-            self.update_from_lines(lesion_id, remask=True)
-        except InputError:
-            pass
 
     def update_from_lines(self, lesion_id: str, *, remask: bool = False) -> Lesion:
         """Re-read a lesion's two lines (after the user dragged an endpoint) and update its row.
