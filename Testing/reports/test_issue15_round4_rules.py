@@ -39,6 +39,12 @@ def test_round4_rules(text, finding, three_way, binary):
     assert labels.binary()[finding] == binary
 
 
+def test_senescent_change_is_age_related_degeneration_and_so_abnormal_like_degenerative_change():
+    # The labeller counts degenerative change as an abnormality outside the 14; its synonym the same.
+    assert label_report("Lungs are clear. Anticipated senescent changes of the spine.").binary()["normal"] == 0
+    assert label_report("Lungs are clear. Degenerative changes of the spine.").binary()["normal"] == 0
+
+
 def test_pleural_scarring_is_abnormal_though_not_pleural_thickening():
     assert label_report("Heart size is normal. Bibasilar pleural scarring.").binary()["normal"] == 0
 

@@ -83,7 +83,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     OTHER: (
         r"granulomas?", r"granulomatous", r"calcifi(?:ed|cation|cations)", r"scar(?:s|ring|red)?",
         r"opacit(?:y|ies)", r"densit(?:y|ies)", r"airspace (?:disease|opacit(?:y|ies))",
-        r"degenerative", r"degeneration", r"spondylosis", r"osteophytes?", r"\w*scoliosis", r"spurring", r"spurs?",
+        r"degenerative", r"degeneration", r"senescent (?:changes?|findings?)", r"spondylosis", r"osteophytes?", r"\w*scoliosis", r"spurring", r"spurs?",
         r"(?:low|decreased|reduced|diminished) (?:lung )?volumes?", r"(?:lung )?volumes? (?:are |is )?(?:\w+ )?(?:low|decreased|reduced|diminished)",
         r"hypoinflat(?:ed|ion)", r"hypoventilat(?:ed|ion)", r"poor inspiration", r"shallow inspiration",
         r"crowding", r"crowded", r"rotat(?:ed|ion)", r"(?:technically )?limited (?:exam|study|examination|evaluation)",
