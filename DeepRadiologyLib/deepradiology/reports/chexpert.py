@@ -15,7 +15,7 @@ import re
 from .sections import chest_sentences
 from .mentions import split_sentences
 from .negation import NEGATIVE, POSITIVE, UNCERTAIN, classify_spans
-from .vocabulary import IGNORE, NORMAL_ORGAN_STATEMENTS, VOCABULARY
+from .vocabulary import IGNORE, NORMAL_ORGAN_STATEMENTS, PLEURAL_EFFUSION, VOCABULARY
 
 __all__ = ["CHEXPERT_OBSERVATIONS", "NO_FINDING", "label_chexpert", "chexpert_cell"]
 
@@ -42,8 +42,9 @@ _VOCABULARY: dict[str, tuple[str, ...]] = {
     "Pneumonia": _V["Pneumonia"],
     "Atelectasis": _V["Atelectasis"],
     "Pneumothorax": _V["Pneumothorax"],
-    "Pleural Effusion": _V["Effusion"],
-    "Pleural Other": _V["Pleural_Thickening"] + (r"fibrothorax", r"pleural (?:abnormalit(?:y|ies)|disease)"),
+    "Pleural Effusion": PLEURAL_EFFUSION,
+    "Pleural Other": _V["Pleural_Thickening"] + (r"fibrothorax", r"pleural (?:abnormalit(?:y|ies)|disease)",
+                                                 r"(?:pleural|pleural[- ]parenchymal|pleuroparenchymal|pleural[- ]based) scar(?:s|ring)?"),
     "Fracture": (r"fractures?", r"fractured"),
     "Support Devices": (
         r"(?:endotracheal|et|nasogastric|ng|chest|feeding|tracheostomy|enteric|dobhoff) tubes?", r"tubes?",

@@ -46,7 +46,10 @@ _NEG_BEFORE = re.compile(r"\b(?:"
                          r"|(?:complete |interval )?resolution of|resolved|removal of|disappearance of"
                          r"|negative|neither|nor|never|rather than|ruled out|exclude[sd]?|excluding|instead of"
                          r"|no (?:\w+ )?(?:evidence|signs?|findings?|suggestion) (?:of|for|to suggest)"
-                         r"|(?:lungs?|lung fields?|chest) (?:\w+ )?(?:is|are|remain|remains)? ?clear(?: of)?"
+                         # "Clear" may share its subject with another predicate: "lungs are (well)
+                         # expanded and clear (of) airspace disease".
+                         r"|(?:lungs?|lung fields?|chest) (?:\w+ )?(?:is|are|remain|remains)? ?"
+                         r"(?:(?:well |fully )?(?:expanded|inflated|aerated) and )?clear(?: of)?"
                          r")\b")
 # Negation cues that govern the words before them (the subject of their clause).
 _NEG_AFTER = re.compile(r"\b(?:"
@@ -72,6 +75,10 @@ _UNC_BEFORE = re.compile(r"\b(?:"
                          # (a differential); plain "suggestive of" stays a hedge.
                          r"|most suggestive of|suggest(?:s|ed|ing|ive)?(?: of)?|suggestion of|worrisome(?: for)?|worrying"
                          r"|differential(?: diagnosis)?(?: includes?| would include| considerations? includes?)?"
+                         # A list of candidates and an open question are hedges, whatever joins their
+                         # items: "considerations would include X or Y", "unclear whether X or Y".
+                         r"|(?:diagnostic |other )?considerations? (?:would |could |may )?(?:include|includes|are)"
+                         r"|unclear(?: (?:whether|if)(?: there (?:is|are|has been|have been))?)?"
                          r"|either|equivocal|indeterminate|uncertain|undetermined|evaluation for"
                          r"|rule[- ]out|r/o|in the (?:appropriate )?clinical (?:setting|context)|to exclude|evaluate for|assess for|further evaluat\w*|consider(?:ed)?"
                          r"|not excluded|not ruled out|cannot be (?:excluded|ruled out|entirely excluded)"

@@ -12,7 +12,7 @@ Patterns are tried longest-first at each position, so a more specific phrase bea
 from __future__ import annotations
 
 __all__ = ["FINDINGS", "TALK_FINDINGS", "NORMAL", "LABEL_COLUMNS", "OTHER", "IGNORE", "VOCABULARY",
-           "NORMAL_STATEMENTS", "NORMAL_ORGAN_STATEMENTS"]
+           "NORMAL_STATEMENTS", "NORMAL_ORGAN_STATEMENTS", "PLEURAL_EFFUSION", "PERICARDIAL_EFFUSION"]
 
 #: The 14 findings of ChestX-ray14, in its own spelling and column order.
 FINDINGS = ("Atelectasis", "Cardiomegaly", "Effusion", "Infiltration", "Mass", "Nodule", "Pneumonia",
@@ -33,6 +33,16 @@ _BIG = r"(?:enlarged|enlargement|large|increased|globular|borderline|borderline 
 # "Upper limits of normal" / "top normal" size is not cardiomegaly, but it is not a plain normal heart.
 _BORDERLINE = r"(?:(?:near |at |on )?(?:the )?(?:top|upper limits?|upper range|high)(?: of)?(?: normal)?(?: limits)?)"
 
+#: Pleural effusion: CheXpert's "Pleural Effusion" is this alone.
+PLEURAL_EFFUSION = (
+    r"effusions?", r"pleural fluid", r"fluid (?:in|within) the (?:\w+ )?(?:pleural space|fissure|fissures)",
+    r"hydrothorax", r"hemothorax", r"hydropneumothorax",
+)
+#: ChestX-ray14's "Effusion" is wider than pleural fluid: its label definition (Wang et al. 2017,
+#: supplement Table 5, the UMLS concepts of each label) lists pericardial effusion (C0031039) under
+#: Effusion beside pleural effusion (C0032227). CheXpert's "Pleural Effusion" leaves it out.
+PERICARDIAL_EFFUSION = (r"pericardial effusions?",)
+
 VOCABULARY: dict[str, tuple[str, ...]] = {
     "Atelectasis": (
         r"atelectas[ie]s", r"atelectatic", r"atelectatic changes?", r"subsegmental collapse",
@@ -49,10 +59,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         # the two candidates (a differential; the "or" inside the phrase makes it uncertain).
         rf"{_HEART} (?:\w+ ){{0,4}}?{_BORDERLINE} (?:or|versus|vs) (?:\w+ )?{_BIG}",
     ),
-    "Effusion": (
-        r"effusions?", r"pleural fluid", r"fluid (?:in|within) the (?:\w+ )?(?:pleural space|fissure|fissures)",
-        r"hydrothorax", r"hemothorax", r"hydropneumothorax",
-    ),
+    "Effusion": PLEURAL_EFFUSION + PERICARDIAL_EFFUSION,
     "Infiltration": (r"infiltrates?", r"infiltration", r"infiltrative", r"infiltrat(?:ed|ing)"),
     "Mass": (r"mass(?:es)?", r"tumou?rs?", r"neoplasms?", r"carcinomas?", r"lung cancer", r"bronchogenic"),
     "Nodule": (r"nodules?", r"nodular(?:ity)?", r"(?:fibro|reticulo)nodular",
@@ -64,16 +71,19 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "Edema": (r"edema", r"oedema", r"edematous", r"kerley b?(?: lines)?"),
     "Emphysema": (r"emphysema(?:tous)?",),
     "Fibrosis": (r"fibros[ie]s", r"fibrotic", r"fibrothorax", r"honeycomb(?:ing)?", r"usual interstitial pneumonia"),
+    # Pleural scarring is not in it: NegBio's ChestX-ray14 phrase definitions give Pleural Thickening
+    # the thickening itself and put pleural (-parenchymal) scar under CheXpert's Pleural Other; here it
+    # is an abnormality outside the 14 ("scarring" is OTHER) and still Pleural Other for CheXpert.
     "Pleural_Thickening": (r"pleural (?:\w+ )?thickening", r"pleural[- ]parenchymal thickening",
-                           r"thickening of the (?:\w+ )?pleura", r"pleural (?:plaques?|scarring|calcifications?)",
-                           r"(?:apical|pleural) capping", r"pleural[- ]based (?:scarring|thickening)",
+                           r"thickening of the (?:\w+ )?pleura", r"pleural (?:plaques?|calcifications?)",
+                           r"(?:apical|pleural) capping", r"pleural[- ]based thickening",
                            r"thickened pleura", r"fissur(?:al|e) thickening", r"thickening of the (?:\w+ )?fissures?",
                            r"thickened (?:\w+ )?fissures?"),
     "Hernia": (r"hernias?", r"herniation", r"herniated"),
     OTHER: (
         r"granulomas?", r"granulomatous", r"calcifi(?:ed|cation|cations)", r"scar(?:s|ring|red)?",
         r"opacit(?:y|ies)", r"densit(?:y|ies)", r"airspace (?:disease|opacit(?:y|ies))",
-        r"degenerative", r"degeneration", r"spondylosis", r"osteophytes?", r"\w*scoliosis", r"spurring", r"spurs?",
+        r"degenerative", r"degeneration", r"senescent (?:changes?|findings?)", r"spondylosis", r"osteophytes?", r"\w*scoliosis", r"spurring", r"spurs?",
         r"(?:low|decreased|reduced|diminished) (?:lung )?volumes?", r"(?:lung )?volumes? (?:are |is )?(?:\w+ )?(?:low|decreased|reduced|diminished)",
         r"hypoinflat(?:ed|ion)", r"hypoventilat(?:ed|ion)", r"poor inspiration", r"shallow inspiration",
         r"crowding", r"crowded", r"rotat(?:ed|ion)", r"(?:technically )?limited (?:exam|study|examination|evaluation)",
@@ -102,7 +112,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         r"copd", r"chronic obstructive (?:pulmonary|lung|airway) disease",
         r"hyperinflat(?:ed|ion)", r"hyper-?expan(?:ded|sion)", r"hyperaerat(?:ed|ion)",
         r"overinflat(?:ed|ion)", r"hyperlucen(?:t|cy)", r"free air", r"pneumoperitoneum", r"subcutaneous emphysema", r"subcutaneous air",
-        r"soft tissue mass(?:es)?", r"breast mass(?:es)?", r"pericardial effusions?", r"joint effusions?",
+        r"soft tissue mass(?:es)?", r"breast mass(?:es)?", r"joint effusions?",
         r"chronic (?:lung |pulmonary )?(?:changes?|disease)", r"cholecystectomy", r"mastectomy",
         r"thoracotomy", r"lobectomy", r"pneumonectomy", r"resection", r"shift", r"widen(?:ed|ing)",
         r"vascular (?:prominence|engorgement|redistribution)", r"cephalization",
