@@ -46,7 +46,8 @@ def labels_on_grid(labels: Image, ct: Image, *, what: str = "the organ map") -> 
     Returns:
         int32 label `Image` [k, j, i] on the CT's grid. When resampled, CT voxels outside the map hold
         `OUTSIDE_MAP` and ``meta`` holds ``"resampled_from"`` (a sentence naming the map's spacing in mm)
-        and ``"coverage"`` (share of the CT's voxels the map covers, 0-1).
+        , ``"resampled_spacing_mm"`` (its (i, j, k) spacing) and ``"coverage"`` (share of the CT's voxels
+        the map covers, 0-1).
 
     Raises:
         InputError: no overlap with the CT, coverage under `MIN_COVERAGE`, or organs over the air
@@ -93,7 +94,8 @@ def labels_on_grid(labels: Image, ct: Image, *, what: str = "the organ map") -> 
     if coverage < 0.995:
         note += f"; it covers {100 * coverage:.0f} % of the CT"
     return ct.with_array(moved, modality="", source=labels.source,
-                         meta={"resampled_from": note, "coverage": round(coverage, 4)})
+                         meta={"resampled_from": note, "coverage": round(coverage, 4),
+                               "resampled_spacing_mm": tuple(float(v) for v in labels.spacing)})
 
 
 def _outside_body(labels: np.ndarray, hu: np.ndarray) -> tuple[float, tuple[int, float] | None]:
