@@ -258,14 +258,13 @@ class RECISTAssistLogic(ScriptedLoadableModuleLogic):
         (the record it already had when the volume lists this lesion: updated, not doubled).
 
         ``organMap`` (a segmentation or label-map node, optional) becomes the core's (labels, names) pair
-        on the CT's grid: the location is then the organ it names, and a region that is most of an organ
+        on the CT's grid (a label map on another grid is resampled, nearest neighbour in physical space): the location is then the organ it names, and a region that is most of an organ
         is refused (NotALesionError, nothing added to the scene)."""
         shared = self._shared(method)
         organs = {}
         if organMap is not None:
-            from deepradiology_mrml.organ_maps import organ_map_from_node
-
-            labels, names = organ_map_from_node(organMap, volumeNode)
+            # converted once per organ map and CT, again only after either node changed (OrganMapCache)
+            labels, names = shared.organ_map_of(organMap, volumeNode)
             organs = {"organ_labels": labels, "label_names": names}
         return shared.measure(volumeNode, pointRas, box_ras=boxRas, propagate=propagate,
                               max_diameter_mm=maxDiameterMm, method=method, progress=progress, **organs)
@@ -277,8 +276,11 @@ class RECISTAssistLogic(ScriptedLoadableModuleLogic):
         if lesion.extra.get("location_source") == "organ_map":
             from deepradiology_mrml.organ_maps import organ_map_source
 
-            return _("location: {organ} (from organ map: {source})").format(
+            text = _("location: {organ} (from organ map: {source})").format(
                 organ=lesion.location, source=organ_map_source(organMap))
+            if lesion.extra.get("organ_map_resampled"):
+                text += "; " + lesion.extra["organ_map_resampled"]    # the map was not on the CT's grid
+            return text
         return _("location unknown: no organ map")
 
     def undoLast(self) -> str:

@@ -363,6 +363,8 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
     lesion.extra["key_slice"] = int(lesion_slice.slice_index)
     lesion.extra["notes"] = notes
     lesion.extra["location_source"] = context["location_source"]
+    if organ_labels is not None and organ_labels.meta.get("resampled_from"):
+        lesion.extra["organ_map_resampled"] = organ_labels.meta["resampled_from"]
     if context.get("organ_shares") is not None:
         lesion.extra["organ_shares"] = context["organ_shares"]
     if context.get("tissue_guess"):
