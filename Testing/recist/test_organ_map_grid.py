@@ -73,3 +73,36 @@ def test_the_cli_refuses_an_organ_map_beside_the_ct_with_one_line_and_exit_2(a_s
     assert rc == 2 and not (tmp_path / "l.json").exists()
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "does not overlap the CT" in err[0]
+
+
+def _crop(organs, k0: int, k1: int):
+    """Slices k0..k1-1 of the organ map, its origin moved with them (a correctly stored crop)."""
+    return dataclasses.replace(organs, array=organs.array[k0:k1], origin=tuple(organs.index_to_lps([0, 0, k0])))
+
+
+def _liver_lesion(a_study) -> dict:
+    return max((t for t in a_study.lesions if t["organ"] == "liver"), key=lambda t: t["long_axis_mm"])
+
+
+def test_a_lesion_a_cropped_map_does_not_reach_reads_unknown_and_one_it_reaches_reads_its_organ(a_study, tmp_path):
+    from deepradiology.io import write_image
+    from deepradiology.phantom import ORGAN_LABELS
+    from deepradiology.recist import load_organ_map, measure_lesion
+
+    lesion = _liver_lesion(a_study)
+    i, j, k = np.rint(a_study.ct.lps_to_index(lesion["centre_lps"])).astype(int)
+    half = int(np.ceil(lesion["long_axis_mm"] / a_study.ct.spacing[2])) + 2     # slices beyond the lesion's end
+    nk = a_study.ct.array.shape[0]
+    far = (k + half, nk) if nk - (k + half) > (k - half) else (0, k - half)
+    assert far[1] - far[0] >= 0.1 * nk, "the premise: the crop away from the lesion covers >= 10 % of the CT"
+    names = {v: n for n, v in ORGAN_LABELS.items()}
+    for k0, k1, expected in ((*far, "unknown"), (max(0, k - half), min(nk, k + half), "liver")):
+        path = write_image(_crop(a_study.organs, k0, k1), tmp_path / f"organs_{k0}_{k1}.nii.gz", force=True)
+        labels, _ = load_organ_map(path, a_study.ct)
+        result = measure_lesion(a_study.ct, click=(int(i), int(j), int(k)), organs=(labels, names))
+        assert result.lesion.location == expected
+        assert "resampled onto the CT's grid" in result.lesion.extra["organ_map_resampled"]
+        if expected == "unknown":
+            assert any("outside the organ map's extent" in w for w in result.lesion.extra["warnings"])
+            assert result.lesion.extra["location_source"] == "none"
+
