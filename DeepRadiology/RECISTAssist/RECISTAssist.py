@@ -379,11 +379,17 @@ class RECISTAssistTest(ScriptedLoadableModuleTest):
             logic.process(volume, lps_to_ras(np.asarray(other["centre_lps"])), organMap=organ_node)
         self.assertEqual(slicer.mrmlScene.GetNumberOfNodes(), nodes)
 
-        # A label map off the CT's grid (shifted by 5 mm) is refused rather than read at wrong voxels.
-        shifted = dataclasses.replace(study.organs, origin=tuple(np.asarray(study.organs.origin) + 5.0))
-        label_node = image_to_labelmap_node(slicer.mrmlScene, shifted, "shifted organs")
+        # A label map on a coarser grid (every second voxel) is resampled onto the CT's and says so; one
+        # lying beside the CT (a metre away) is refused rather than read at wrong voxels.
+        coarse = dataclasses.replace(study.organs, array=study.organs.array[::2, ::2, ::2],
+                                     spacing=tuple(2 * s for s in study.organs.spacing))
+        label_node = image_to_labelmap_node(slicer.mrmlScene, coarse, "coarse organs")
+        resampled = logic.process(volume, lps_to_ras(np.asarray(liver["centre_lps"])), organMap=label_node)
+        self.assertIn("resampled onto the CT's grid", logic.locationText(resampled, label_node))
+        far = dataclasses.replace(study.organs, origin=tuple(np.asarray(study.organs.origin) + [0.0, 0.0, 1000.0]))
+        far_node = image_to_labelmap_node(slicer.mrmlScene, far, "far organs")
         with self.assertRaises(InputError):
-            logic.process(volume, lps_to_ras(np.asarray(liver["centre_lps"])), organMap=label_node)
+            logic.process(volume, lps_to_ras(np.asarray(liver["centre_lps"])), organMap=far_node)
         self.delayDisplay("Test passed")
 
     def test_each_study_has_its_own_table_and_a_lesion_measured_twice_keeps_one_record(self):
