@@ -1,6 +1,7 @@
 """Lesion or not: organ context for a measured 3D region.
 
-With an organ label map on the CT's grid (voxel [k, j, i], integer labels, {label: name}) the region's
+With an organ label map on the CT's grid (voxel [k, j, i], integer labels, {label: name}; a map on another
+grid is resampled onto it, `deepradiology.io.label_grid`, and -1 marks voxels it does not reach) the region's
 location is the organ holding most of it, and a region that *is* most of an organ is refused: a click
 on a normal kidney must not become a "lesion". Without a map the location is "unknown" (flagged), and
 only shape/size/contrast evidence can refuse a region.
