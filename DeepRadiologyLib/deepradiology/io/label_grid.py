@@ -45,13 +45,14 @@ def labels_on_grid(labels: Image, ct: Image, *, what: str = "the organ map") -> 
 
     Returns:
         int32 label `Image` [k, j, i] on the CT's grid. When resampled, CT voxels outside the map hold
-        `OUTSIDE_MAP` and ``meta`` holds ``"resampled_from"`` (a sentence naming the map's spacing in mm)
-        , ``"resampled_spacing_mm"`` (its (i, j, k) spacing) and ``"coverage"`` (share of the CT's voxels
-        the map covers, 0-1).
+        `OUTSIDE_MAP` and ``meta`` holds ``"resampled_from"`` (a sentence naming the map's spacing in
+        mm), ``"resampled_spacing_mm"`` (its (i, j, k) spacing) and ``"coverage"`` (share of the CT's
+        voxels the map covers, 0-1).
 
     Raises:
         InputError: no overlap with the CT, coverage under `MIN_COVERAGE`, or organs over the air
-            outside the patient (more than `MAX_OUTSIDE_BODY` of the labelled voxels).
+            outside the patient (more than `MAX_OUTSIDE_BODY` of the labelled voxels, or over half of
+            one label of `MIN_LABEL_VOXELS` or more).
     """
     import SimpleITK as sitk
 
