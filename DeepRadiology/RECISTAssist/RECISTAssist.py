@@ -258,14 +258,13 @@ class RECISTAssistLogic(ScriptedLoadableModuleLogic):
         (the record it already had when the volume lists this lesion: updated, not doubled).
 
         ``organMap`` (a segmentation or label-map node, optional) becomes the core's (labels, names) pair
-        on the CT's grid: the location is then the organ it names, and a region that is most of an organ
+        on the CT's grid (a label map on another grid is resampled, nearest neighbour in physical space): the location is then the organ it names, and a region that is most of an organ
         is refused (NotALesionError, nothing added to the scene)."""
         shared = self._shared(method)
         organs = {}
         if organMap is not None:
-            from deepradiology_mrml.organ_maps import organ_map_from_node
-
-            labels, names = organ_map_from_node(organMap, volumeNode)
+            # converted once per organ map and CT, again only after either node changed (OrganMapCache)
+            labels, names = shared.organ_map_of(organMap, volumeNode)
             organs = {"organ_labels": labels, "label_names": names}
         return shared.measure(volumeNode, pointRas, box_ras=boxRas, propagate=propagate,
                               max_diameter_mm=maxDiameterMm, method=method, progress=progress, **organs)
@@ -277,8 +276,11 @@ class RECISTAssistLogic(ScriptedLoadableModuleLogic):
         if lesion.extra.get("location_source") == "organ_map":
             from deepradiology_mrml.organ_maps import organ_map_source
 
-            return _("location: {organ} (from organ map: {source})").format(
+            text = _("location: {organ} (from organ map: {source})").format(
                 organ=lesion.location, source=organ_map_source(organMap))
+            if lesion.extra.get("organ_map_resampled"):
+                text += "; " + lesion.extra["organ_map_resampled"]    # the map was not on the CT's grid
+            return text
         return _("location unknown: no organ map")
 
     def undoLast(self) -> str:
@@ -377,11 +379,17 @@ class RECISTAssistTest(ScriptedLoadableModuleTest):
             logic.process(volume, lps_to_ras(np.asarray(other["centre_lps"])), organMap=organ_node)
         self.assertEqual(slicer.mrmlScene.GetNumberOfNodes(), nodes)
 
-        # A label map off the CT's grid (shifted by 5 mm) is refused rather than read at wrong voxels.
-        shifted = dataclasses.replace(study.organs, origin=tuple(np.asarray(study.organs.origin) + 5.0))
-        label_node = image_to_labelmap_node(slicer.mrmlScene, shifted, "shifted organs")
+        # A label map on a coarser grid (every second voxel) is resampled onto the CT's and says so; one
+        # lying beside the CT (a metre away) is refused rather than read at wrong voxels.
+        coarse = dataclasses.replace(study.organs, array=study.organs.array[::2, ::2, ::2],
+                                     spacing=tuple(2 * s for s in study.organs.spacing))
+        label_node = image_to_labelmap_node(slicer.mrmlScene, coarse, "coarse organs")
+        resampled = logic.process(volume, lps_to_ras(np.asarray(liver["centre_lps"])), organMap=label_node)
+        self.assertIn("resampled onto the CT's grid", logic.locationText(resampled, label_node))
+        far = dataclasses.replace(study.organs, origin=tuple(np.asarray(study.organs.origin) + [0.0, 0.0, 1000.0]))
+        far_node = image_to_labelmap_node(slicer.mrmlScene, far, "far organs")
         with self.assertRaises(InputError):
-            logic.process(volume, lps_to_ras(np.asarray(liver["centre_lps"])), organMap=label_node)
+            logic.process(volume, lps_to_ras(np.asarray(liver["centre_lps"])), organMap=far_node)
         self.delayDisplay("Test passed")
 
     def test_each_study_has_its_own_table_and_a_lesion_measured_twice_keeps_one_record(self):

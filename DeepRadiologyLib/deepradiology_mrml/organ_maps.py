@@ -5,9 +5,15 @@ location and refuses a click on a normal organ) as either
 
 * a ``vtkMRMLSegmentationNode`` (e.g. TotalSegmentator's output): its segments are burnt into one label
   image on the CT volume's grid (`segmentations.segmentation_to_labelmap`), named by segment name; or
-* a ``vtkMRMLLabelMapVolumeNode``: it must lie on the CT's voxel grid (size, spacing, origin, directions;
-  `deepradiology.io.require_same_grid`), and its values are named by its colour table, "label N" where
-  the table has no name for a value.
+* a ``vtkMRMLLabelMapVolumeNode``: on the CT's voxel grid it is taken as it is; on another (TotalSegmentator
+  at 1.5 mm, a crop, flipped axes) it is resampled onto the CT's grid by nearest neighbour in physical
+  space through the core (`deepradiology.io.label_grid.labels_on_grid`: both nodes' world IJKToRAS,
+  parent transforms included, become LPS in the bridge, so RAS and LPS are not mixed); one that does not
+  lie on the CT is refused. Its values are named by its colour table, "label N" where the table has no
+  name for a value.
+
+`OrganMapCache` keeps the converted map per (organ map node, CT node) until either changes (their MTimes,
+their voxels' MTimes, the segments' and the colour table's), so a click does not convert it again.
 
 Frames: images are LPS (the bridge converts from the nodes' RAS); arrays are [k, j, i].
 """
@@ -18,7 +24,7 @@ import numpy as np
 
 from deepradiology.errors import InputError
 
-__all__ = ["organ_map_from_node", "organ_map_source"]
+__all__ = ["organ_map_from_node", "organ_map_source", "OrganMapCache"]
 
 #: Names a colour table gives a value it does not define (older Slicer versions write "(none)").
 _NO_NAMES = {"", "(none)"}
@@ -31,10 +37,10 @@ def organ_map_from_node(node, volume_node):
         (label `Image` [k, j, i] int on the CT's grid, {label value: organ name}).
 
     Raises:
-        InputError: a node of another kind, an empty map, or a label map off the CT's grid (the
-            sentence says what differs and to resample it).
+        InputError: a node of another kind, an empty map, or a label map that does not lie on the CT
+            (no overlap, too little of it, organs on the air outside the patient; the sentence says which).
     """
-    from deepradiology.io import require_same_grid
+    from deepradiology.io.label_grid import labels_on_grid
 
     from .segmentations import segment_labels, segmentation_to_labelmap
     from .volumes import volume_node_to_image
@@ -49,12 +55,14 @@ def organ_map_from_node(node, volume_node):
         names = segment_labels(node)
     elif node.IsA("vtkMRMLLabelMapVolumeNode"):
         ct = volume_node_to_image(volume_node)
-        labels = require_same_grid(volume_node_to_image(node), ct, what=f"the organ map {name!r}")
-        array = np.asarray(labels.array)
+        raw = volume_node_to_image(node)
+        array = np.asarray(raw.array)
         if not np.issubdtype(array.dtype, np.integer):
             if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
                 raise InputError(name, "is not a label map (values must be whole numbers)")
-        labels = labels.with_array(array.astype(np.int32), modality="", meta={})
+        if np.any(array < 0):
+            raise InputError(name, "is not a label map (values must be 0 or more)")
+        labels = labels_on_grid(raw.with_array(array.astype(np.int32)), ct, what=f"the organ map {name!r}")
         names = _colour_names(node, [int(v) for v in np.unique(labels.array) if v > 0])
     else:
         raise InputError(name, f"an organ map is a label map volume or a segmentation, not a {node.GetClassName()}")
@@ -87,3 +95,66 @@ def organ_map_source(node) -> str:
     colours = display.GetColorNode() if display is not None else None
     table = f", names from colour table '{colours.GetName()}'" if colours is not None else ", no colour table"
     return f"label map '{name}'{table}"
+
+
+class OrganMapCache:
+    """`organ_map_from_node`, remembered per (organ map node, CT node) while neither has changed.
+
+    What counts as a change (VTK modification times, which only grow): either node's own MTime, its
+    voxels' (``GetImageData().GetMTime()``: editing voxels in place fires ``ImageDataModifiedEvent``
+    without touching the node's MTime), its parent transforms', a label map's colour table (the names),
+    and a segmentation's segments (names, tags, each segment's source representation, e.g. the binary
+    labelmap the Segment Editor paints). A refusal is not remembered: the next click tries again.
+    """
+
+    def __init__(self, max_entries: int = 2) -> None:
+        self.max_entries = max_entries          # label maps can be hundreds of MB: keep few
+        self._entries: dict[tuple[str, str], tuple] = {}   # ids -> (node, CT node, stamp, result)
+        self.conversions = 0                    # how many times a map was converted (not taken from here)
+
+    def get(self, node, volume_node):
+        """(labels `Image` on the CT's grid, {label: name}), as `organ_map_from_node` gives them."""
+        if node is None or volume_node is None:
+            return organ_map_from_node(node, volume_node)
+        key = (node.GetID() or str(id(node)), volume_node.GetID() or str(id(volume_node)))
+        stamp = _stamp(node) + ("|",) + _stamp(volume_node)
+        cached = self._entries.get(key)
+        # the very same node objects (Slicer reuses IDs after a scene clear, `node_cache`), unchanged
+        if cached is not None and cached[0] is node and cached[1] is volume_node and cached[2] == stamp:
+            return cached[3]
+        result = organ_map_from_node(node, volume_node)
+        self.conversions += 1
+        self._entries.pop(key, None)
+        while len(self._entries) >= self.max_entries:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[key] = (node, volume_node, stamp, result)
+        return result
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def _stamp(node) -> tuple:
+    """The modification times that change what a node converts to (see `OrganMapCache`)."""
+    stamp = [node.GetMTime()]
+    if node.IsA("vtkMRMLVolumeNode"):
+        image = node.GetImageData()
+        stamp.append(image.GetMTime() if image is not None else 0)
+        display = node.GetDisplayNode()
+        colours = display.GetColorNode() if display is not None else None
+        stamp += [display.GetMTime() if display is not None else 0, colours.GetMTime() if colours is not None else 0]
+    if node.IsA("vtkMRMLSegmentationNode"):
+        segmentation = node.GetSegmentation()
+        stamp.append(segmentation.GetMTime())
+        source_name = segmentation.GetSourceRepresentationName()
+        for n in range(segmentation.GetNumberOfSegments()):
+            segment = segmentation.GetNthSegment(n)
+            data = segment.GetRepresentation(source_name)
+            stamp += [segmentation.GetNthSegmentID(n), segment.GetMTime(), data.GetMTime() if data is not None else 0]
+    transform = node.GetParentTransformNode() if hasattr(node, "GetParentTransformNode") else None
+    while transform is not None:                # the world geometry depends on every parent transform
+        # the node's MTime stays when its matrix is set: the transform object's changes
+        to_parent = transform.GetTransformToParent()
+        stamp += [transform.GetMTime(), to_parent.GetMTime() if to_parent is not None else 0]
+        transform = transform.GetParentTransformNode()
+    return tuple(stamp)

@@ -15,6 +15,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from deepradiology.errors import InputError
 
 __all__ = ["CaseImage", "Case", "embedded_default_case", "case_from_inputs", "shared_ct_path",
@@ -201,18 +203,27 @@ def _follow_up_lesion_database(path: Path, phantom, marked: list, images: list[C
     return path
 
 
-def case_from_inputs(inputs: list[str | Path]) -> Case:
+def case_from_inputs(inputs: list[str | Path], *, organs: str | Path | None = None) -> Case:
     """Describe the user's images (NIfTI/NRRD files, DICOM folders or files, PNG/JPEG radiographs).
 
     Each input is read once here so that a bad one stops the server at start with a clear message,
     rather than failing later inside a tab.
 
+    Args:
+        inputs: the images, in study order.
+        organs: the organ map of the one 3D volume among them (``serve --organs``): a label-map file or
+            a folder of organ masks (TotalSegmentator's). It is checked against that CT here
+            (`deepradiology.recist.load_organ_map`: resampled by nearest neighbour in LPS mm when on
+            another grid, refused when it does not lie on the CT); each tab reads it again.
+
     Raises:
-        InputError: an input is missing, unreadable or of no supported kind.
+        InputError: an input is missing, unreadable or of no supported kind; ``organs`` without exactly
+            one volume among the inputs, or an organ map that does not fit it.
     """
     from deepradiology.io import read_image
 
     images = []
+    volumes = []
     for number, raw in enumerate(inputs, start=1):
         path = Path(raw)
         image = read_image(path)
@@ -221,4 +232,35 @@ def case_from_inputs(inputs: list[str | Path]) -> Case:
         kind = "radiograph" if image.is_2d else ("ct" if image.modality.upper() == "CT" else "volume")
         name = f"{'Radiograph' if kind == 'radiograph' else 'Study'} {number}: {path.name}"
         images.append(CaseImage(name=name, path=str(path.resolve()), kind=kind, patient="patient"))
-    return Case(images, description=f"{len(images)} image(s) given on the command line")
+        if kind != "radiograph":
+            volumes.append((images[-1], image))
+    description = f"{len(images)} image(s) given on the command line"
+    if organs is not None:
+        description += "; " + _attach_organ_map(Path(organs), volumes)
+    return Case(images, description=description)
+
+
+def _attach_organ_map(path: Path, volumes: list) -> str:
+    """Check ``path`` as the organ map of the single volume in ``volumes`` and name it in its `CaseImage`;
+    returns a line saying what was attached (and that it was resampled, from which spacing)."""
+    from deepradiology.recist import load_organ_map
+
+    if len(volumes) != 1:
+        raise InputError("--organs", f"names the organ map of one CT, but {len(volumes)} volumes were given "
+                                     "(give exactly one CT volume as INPUT with it)")
+    info, image = volumes[0]
+    labels, names = load_organ_map(path, image)
+    info.organs = str(path.resolve())
+    info.organ_source = f"organ map {path.name} (--organs)"
+    if not path.is_dir():
+        info.organ_names = {}           # a label-map file's values are named "label N" in each tab
+    present = sorted({names[int(v)] for v in np.unique(labels.array) if int(v) in names})
+    line = f"organ map {path.name} with {len(present)} organ(s) for {Path(info.path).name}"
+    if labels.meta.get("resampled_from"):
+        spacing = " x ".join(f"{v:.2f}" for v in labels.meta["resampled_spacing_mm"])
+        resampled = f"resampled onto the CT's grid from {spacing} mm (nearest neighbour, LPS mm)"
+        if labels.meta.get("coverage", 1.0) < 0.995:
+            resampled += f", covering {100 * labels.meta['coverage']:.0f} % of it"
+        line += ", " + resampled
+        info.organ_source += ", " + resampled        # the RECIST panel's organ map line says so too
+    return line

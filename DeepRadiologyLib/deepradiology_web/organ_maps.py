@@ -2,8 +2,9 @@
 and refuse a click on a normal organ (`deepradiology.recist.organs`).
 
 Where one comes from: the phantom's own organ labels, the TotalSegmentator masks shipped beside the
-real CT, or a label map (or a set of organ masks) the radiologist opens beside a CT. Every map is
-checked against its CT's grid (`deepradiology.io.require_same_grid`) before it is used.
+real CT, or a label map (or a set of organ masks) the radiologist opens beside a CT. A map on another
+grid is resampled onto the CT's (nearest neighbour in LPS mm, `deepradiology.io.label_grid`), and one
+that does not lie on the CT is refused, before it is used.
 """
 
 from __future__ import annotations
@@ -34,7 +35,20 @@ class OrganMap:
         present = {int(v) for v in np.unique(np.asarray(self.labels.array)) if v > 0}
         organs = sorted({name for value, name in self.names.items() if value in present})
         shown = ", ".join(organs[:8]) + (f" and {len(organs) - 8} more" if len(organs) > 8 else "")
-        return f"{self.source}: {len(organs)} organ(s) ({shown})"
+        resampled = self.resampled_note()
+        return f"{self.source}: {len(organs)} organ(s) ({shown})" + (f"; {resampled}" if resampled else "")
+
+    def resampled_note(self) -> str:
+        """"resampled onto this CT's grid from 1.50 x 1.50 x 1.50 mm ..." when the map came on another
+        grid (`deepradiology.io.label_grid`), else ""."""
+        meta = getattr(self.labels, "meta", None) or {}
+        if not meta.get("resampled_spacing_mm"):
+            return ""
+        spacing = " x ".join(f"{v:.2f}" for v in meta["resampled_spacing_mm"])
+        note = f"resampled onto this CT's grid from {spacing} mm (nearest neighbour)"
+        if meta.get("coverage", 1.0) < 0.995:
+            note += f", covering {100 * meta['coverage']:.0f} % of the CT"
+        return note
 
 
 def load_organ_map_of(path: str, names: dict | None, ct, *, source: str) -> OrganMap:
@@ -42,7 +56,8 @@ def load_organ_map_of(path: str, names: dict | None, ct, *, source: str) -> Orga
     for the CT `Image` ``ct``; ``names`` ({label: organ}) names a label-map file's values.
 
     Raises:
-        InputError: missing, not a label map, or not on the CT's grid (the sentence says which).
+        InputError: missing, not a label map, or not on the CT (no overlap, too little of it, off the
+            patient; the sentence says which).
     """
     from deepradiology.recist import load_organ_map
 

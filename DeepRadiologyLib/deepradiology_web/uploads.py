@@ -6,8 +6,9 @@ no copy of patient data stays on the server's disk. The image joins the tab's st
 
 An organ map can be opened beside a CT the same way (state ``organ_upload_file``): one label-map file,
 or several binary organ masks named by organ (TotalSegmentator's). It is checked against the grid of
-the study on screen (`deepradiology.io.require_same_grid`) and, when it fits, becomes that study's
-organ map for RECIST's lesion-or-not check; otherwise ``organ_upload_error`` says what differs.
+the study on screen (resampled onto its grid when on another, `deepradiology.io.label_grid`) and, when
+it lies on that CT, becomes the study's organ map for RECIST's lesion-or-not check; otherwise
+``organ_upload_error`` says why not.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ class UploadManager:
         try:
             study = self.open_organ_map([(str(f.get("name", "organs")), f.get("content") or b"") for f in files])
             message = f"{study.organ_map_source()} is now the organ map of {study.info.study_id or study.info.name}"
+            resampled = study.organ_map.resampled_note() if study.organ_map is not None else ""
+            message += f" ({resampled})" if resampled else ""
         except DeepRadiologyError as exc:
             error = exc.problem if hasattr(exc, "problem") else str(exc)
         with self._state:
@@ -85,8 +88,8 @@ class UploadManager:
         default); returns that `OpenStudy`.
 
         Raises:
-            InputError: no CT on screen, a radiograph, an unsupported file, or a map that is not on the
-                CT's voxel grid (the message says what differs: size, spacing, origin or directions).
+            InputError: no CT on screen, a radiograph, an unsupported file, or a map that does not lie on
+                the CT (no overlap, too little of it, off the patient; the message says which).
         """
         from deepradiology.errors import InputError
         from deepradiology_mrml.volumes import volume_node_to_image

@@ -1,6 +1,6 @@
 """Organ map nodes to the core's organ map (`deepradiology_mrml.organ_maps`), on the slicer-core wheel:
 a segmentation (TotalSegmentator's masks of the real CT) or a label map with its colour table becomes
-(labels on the CT's grid, names); a label map off the grid, an empty map or another node kind is
+(labels on the CT's grid, names); a label map lying beside the CT, an empty map or another node kind is
 refused in one sentence. Through RECISTAssist's shared Logic, a click on the real left kidney is refused."""
 
 from __future__ import annotations
@@ -80,14 +80,14 @@ def test_a_label_map_is_named_by_its_colour_table_or_label_n_without_one(a_scene
     assert "names from colour table 'organ names'" in organ_map_source(label_node)
 
 
-def test_a_label_map_off_the_ct_grid_an_empty_map_and_another_node_kind_are_refused(a_scene, a_study):
+def test_a_label_map_beside_the_ct_an_empty_map_and_another_node_kind_are_refused(a_scene, a_study):
     from deepradiology_mrml.organ_maps import organ_map_from_node
     from deepradiology_mrml.volumes import image_to_labelmap_node, image_to_volume_node
 
     ct_node = image_to_volume_node(a_scene, a_study.ct, "phantom CT")
-    shifted = dataclasses.replace(a_study.organs, origin=tuple(np.asarray(a_study.organs.origin) + [0.0, 7.0, 0.0]))
-    with pytest.raises(InputError, match="not on the CT's voxel grid.*origin"):
-        organ_map_from_node(image_to_labelmap_node(a_scene, shifted, "shifted organs"), ct_node)
+    far = dataclasses.replace(a_study.organs, origin=tuple(np.asarray(a_study.organs.origin) + [0.0, 0.0, 1000.0]))
+    with pytest.raises(InputError, match="does not overlap the CT at all"):
+        organ_map_from_node(image_to_labelmap_node(a_scene, far, "far organs"), ct_node)
     empty = a_study.organs.with_array(np.zeros_like(a_study.organs.array))
     with pytest.raises(InputError, match="holds no organ"):
         organ_map_from_node(image_to_labelmap_node(a_scene, empty, "empty organs"), ct_node)

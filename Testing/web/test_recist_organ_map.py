@@ -111,16 +111,16 @@ def test_without_an_organ_map_the_location_reads_unknown_and_an_uploaded_map_the
     assert "location unknown: no organ map" in ws.state.recist_last
     assert _last_row(ws)["location"] == "unknown"
 
-    # A label map on another grid (the organs shifted by 6 mm) is refused with what differs.
+    # A label map lying beside the CT (its organs a metre away) is refused, saying so.
     import dataclasses
     import tempfile
     from pathlib import Path
 
     folder = Path(tempfile.mkdtemp())
-    shifted = dataclasses.replace(truth.organs, origin=tuple(np.asarray(truth.organs.origin) + [6.0, 0.0, 0.0]))
-    bad = write_image(shifted, folder / "organs_shifted.nii.gz", force=True)
-    with pytest.raises(InputError, match="not on the CT's voxel grid.*origin"):
-        uploads.open_organ_map([("organs_shifted.nii.gz", bad.read_bytes())])
+    far = dataclasses.replace(truth.organs, origin=tuple(np.asarray(truth.organs.origin) + [0.0, 0.0, 1000.0]))
+    bad = write_image(far, folder / "organs_far.nii.gz", force=True)
+    with pytest.raises(InputError, match="does not overlap the CT at all"):
+        uploads.open_organ_map([("organs_far.nii.gz", bad.read_bytes())])
     assert not copy.has_organ_map()
 
     # The same labels on the CT's grid become the study's organ map; a label map file names its values.

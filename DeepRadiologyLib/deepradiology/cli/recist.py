@@ -44,8 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(its 3D mask from the point or box; needs `pip install nninteractive`, GPU strongly "
                         "advised; its weights are non-commercial, CC BY-NC-SA 4.0)")
     m.add_argument("--organs", metavar="LABELMAP",
-                   help="organ label map on the CT's grid (a file, or a folder of organ masks such as "
-                        "TotalSegmentator's): names the location and refuses a region that is most of an organ")
+                   help="organ label map (a file, or a folder of organ masks such as TotalSegmentator's; "
+                        "resampled onto the CT's grid by nearest neighbour when on another): names the location "
+                        "and refuses a region that is most of an organ")
     m.add_argument("--id", default="L1", help="lesion id in the record (default L1)")
     m.add_argument("--force", action="store_true", help="overwrite existing outputs")
     m.set_defaults(func=run_measure)

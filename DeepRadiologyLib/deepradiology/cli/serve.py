@@ -26,6 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="*", metavar="INPUT",
                    help="NIfTI/NRRD volume, DICOM folder or file, or PNG/JPEG radiograph (default: the embedded "
                         "synthetic patient)")
+    p.add_argument("--organs", default=None, metavar="PATH",
+                   help="the organ map of the CT given as INPUT: a label-map file or a folder of organ masks "
+                        "(e.g. TotalSegmentator's); resampled onto the CT's grid when on another (nearest "
+                        "neighbour), refused at start when it does not lie on the CT. It names a measured "
+                        "lesion's organ and refuses a click on a normal organ")
     p.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default 8080)")
     p.add_argument("--host", default="127.0.0.1",
                    help="interface to bind (default 127.0.0.1, this machine only); any other needs --token")
@@ -89,8 +94,11 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     workdir = tempfile.mkdtemp(prefix="deepradiology-serve-")  # mode 0700: only this user reads it
     try:
+        if args.organs and not args.inputs:
+            raise InputError("--organs", "is the organ map of your own CT: give the CT as INPUT too (the "
+                                         "embedded patient has its own organ maps)")
         if args.inputs:
-            case = case_from_inputs(args.inputs)
+            case = case_from_inputs(args.inputs, organs=args.organs)
         else:
             print("preparing the embedded synthetic patient ...", file=sys.stderr, flush=True)
             case = embedded_default_case(workdir, spacing=tuple(spacing), shared_data=args.shared_data)

@@ -242,6 +242,16 @@ def _organ_context(image: Image, lesion_slice: LesionSlice, volume, organ_labels
         if context["refusal"] is not None:
             raise NotALesionError("click", context["refusal"]["reason"], context["refusal"])
         context["warnings"] = []
+        outside = context["outside_map"]
+        if outside > 0.5:
+            # A cropped map does not reach the region: it can name no organ here; judge as without a map.
+            without = _organ_context(image, lesion_slice, volume, None, None, max_diameter_mm)
+            without["warnings"] = [f"location unknown: {100 * outside:.0f} % of the region lies outside the organ "
+                                   "map's extent (the map covers only part of the CT); the organ is not guessed"]
+            return without
+        if outside > 0:
+            context["warnings"].append(f"{100 * outside:.0f} % of the region lies outside the organ map's extent: "
+                                       "its organ shares are of the covered part only")
         return context
     refusal = plausibility_refusal(None if volume is None else volume.volume_ml, max_diameter_mm,
                                    lesion_slice.contrast_hu, lesion_slice.axes.long_mm)
@@ -339,6 +349,8 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
     if organ_labels is not None and organ_labels.array.shape != image.array.shape:
         raise InputError(organ_labels.source or "organ labels",
                          f"is on another grid ({organ_labels.size}) than the CT ({image.size})")
+    if organ_labels is not None and organ_labels.meta.get("resampled_from"):
+        notes.append(organ_labels.meta["resampled_from"])       # say the map was not on the CT's own grid
     if volume is not None:
         names = label_names
         if organ_labels is not None and not names:
@@ -351,6 +363,8 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
     lesion.extra["key_slice"] = int(lesion_slice.slice_index)
     lesion.extra["notes"] = notes
     lesion.extra["location_source"] = context["location_source"]
+    if organ_labels is not None and organ_labels.meta.get("resampled_from"):
+        lesion.extra["organ_map_resampled"] = organ_labels.meta["resampled_from"]
     if context.get("organ_shares") is not None:
         lesion.extra["organ_shares"] = context["organ_shares"]
     if context.get("tissue_guess"):

@@ -1,6 +1,7 @@
 """Lesion or not: organ context for a measured 3D region.
 
-With an organ label map on the CT's grid (voxel [k, j, i], integer labels, {label: name}) the region's
+With an organ label map on the CT's grid (voxel [k, j, i], integer labels, {label: name}; a map on another
+grid is resampled onto it, `deepradiology.io.label_grid`, and -1 marks voxels it does not reach) the region's
 location is the organ holding most of it, and a region that *is* most of an organ is refused: a click
 on a normal kidney must not become a "lesion". Without a map the location is "unknown" (flagged), and
 only shape/size/contrast evidence can refuse a region.
@@ -35,12 +36,17 @@ class NotALesionError(NoLesionError):
 
 def load_organ_map(path, ct: Image) -> tuple[Image, dict[int, str]]:
     """An organ label map for ``ct``: one label-map file, or a folder of binary masks (one organ a file,
-    named by its file name, e.g. TotalSegmentator's ``liver.nii.gz``). Must be on the CT's voxel grid (size,
-    spacing, origin and directions; `deepradiology.io.require_same_grid`), else InputError.
+    named by its file name, e.g. TotalSegmentator's ``liver.nii.gz``). A map on another grid (another
+    spacing, a crop, flipped axes) is resampled onto the CT's grid by nearest neighbour in LPS mm
+    (`deepradiology.io.label_grid.labels_on_grid`); one that does not overlap the CT, covers too little
+    of it or lies off the patient is refused (InputError).
 
-    Returns (label Image [k, j, i] int, {label: organ name}); names of a label-map file are "label N".
+    Returns (label Image [k, j, i] int32 on the CT's grid, {label: organ name}); names of a label-map file
+    are "label N". A resampled map has ``meta["resampled_from"]`` (a sentence naming its spacing) and
+    `OUTSIDE_MAP` (-1) where it does not cover the CT.
     """
-    from ..io import read_image, require_same_grid
+    from ..io import read_image
+    from ..io.label_grid import OUTSIDE_MAP, labels_on_grid
 
     path = Path(path)
     if not path.exists():
@@ -50,29 +56,45 @@ def load_organ_map(path, ct: Image) -> tuple[Image, dict[int, str]]:
         if not files:
             raise InputError(path, "holds no organ mask files (.nii.gz, .nii, .nrrd, .mha)")
         labels = np.zeros(ct.array.shape, dtype=np.int32)
+        uncovered = np.zeros(ct.array.shape, dtype=bool)
         names: dict[int, str] = {}
+        meta: dict = {}
         for n, f in enumerate(files, start=1):
-            mask = require_same_grid(read_image(f), ct, what=f"the organ mask {f.name}")
-            labels[(np.asarray(mask.array) > 0) & (labels == 0)] = n
+            raw = read_image(f)
+            binary = raw.with_array((np.asarray(raw.array) > 0).astype(np.uint8))
+            mask = labels_on_grid(binary, ct, what=f"the organ mask {f.name}")
+            values = np.asarray(mask.array)
+            labels[(values > 0) & (labels == 0)] = n
+            uncovered |= values == OUTSIDE_MAP     # a voxel one mask does not cover may be in its organ
             names[n] = f.name.split(".")[0]
-        return ct.with_array(labels, modality="", meta={}), names
-    lab = require_same_grid(read_image(path), ct, what=f"the organ map {path.name}")
-    arr = np.asarray(lab.array)
-    if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-        raise InputError(path, "is not a label map (values must be whole numbers)")
-    arr = arr.astype(np.int32)
-    return lab.with_array(arr, modality="", meta={}), {int(v): f"label {int(v)}" for v in np.unique(arr) if v > 0}
+            if mask.meta.get("resampled_from") and not meta:
+                meta = dict(mask.meta)
+                meta["resampled_from"] = meta["resampled_from"].replace(
+                    f"the organ mask {f.name} was", f"the organ masks of {path.name} were")
+        labels[uncovered & (labels == 0)] = OUTSIDE_MAP
+        return ct.with_array(labels, modality="", meta=meta, source=str(path)), names
+    raw = read_image(path)
+    arr = np.asarray(raw.array)
+    if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)) or np.any(arr < 0):
+        raise InputError(path, "is not a label map (values must be whole numbers, 0 or more)")
+    lab = labels_on_grid(raw.with_array(arr.astype(np.int32)), ct, what=f"the organ map {path.name}")
+    values = np.unique(lab.array)
+    return lab, {int(v): f"label {int(v)}" for v in values if v > 0}
 
 
 def organ_context(mask_3d: np.ndarray, labels: np.ndarray, names: dict[int, str]) -> dict:
     """Where a 3D region lies in an organ map, and whether it is most of one organ.
 
     Returns {"location", "location_source": "organ_map", "organ_shares": {name: {"of_mask", "of_organ"}},
-    "refusal": None or {"organ", "of_mask", "of_organ", "reason"}}.
+    "refusal": None or {"organ", "of_mask", "of_organ", "reason"}, "outside_map": share of the region
+    where a resampled map does not reach (`OUTSIDE_MAP` voxels, 0-1)}.
     """
+    from ..io.label_grid import OUTSIDE_MAP
+
     mask_3d = np.asarray(mask_3d, dtype=bool)
     n_mask = int(np.count_nonzero(mask_3d))
     inside = labels[mask_3d]
+    outside_map = int(np.count_nonzero(inside == OUTSIDE_MAP)) / max(n_mask, 1)
     shares: dict[str, dict] = {}
     refusal = None
     best, best_count = "outside the organ map", 0
@@ -89,7 +111,8 @@ def organ_context(mask_3d: np.ndarray, labels: np.ndarray, names: dict[int, str]
             refusal = {"organ": name, "of_mask": round(of_mask, 3), "of_organ": round(of_organ, 3),
                        "reason": f"the region covers {100 * of_organ:.0f} % of the {name} ({100 * of_mask:.0f} % of "
                                  f"the region lies in it): it is the organ, not a lesion in it"}
-    return {"location": best, "location_source": "organ_map", "organ_shares": shares, "refusal": refusal}
+    return {"location": best, "location_source": "organ_map", "organ_shares": shares, "refusal": refusal,
+            "outside_map": round(outside_map, 3)}
 
 
 def plausibility_refusal(volume_ml: float | None, max_diameter_mm: float, contrast_hu: float,

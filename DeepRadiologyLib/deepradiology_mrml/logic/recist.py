@@ -100,6 +100,18 @@ class RECISTAssistLogic:
         self._current = ""                     # study key of the last volume measured on
         self._updating = False
         self._views = None
+        self._organ_maps = None                # OrganMapCache, made on first use
+
+    def organ_map_of(self, organ_map_node, volume_node):
+        """(organ labels `Image` on ``volume_node``'s grid, {label: name}) for ``measure``'s
+        ``organ_labels`` / ``label_names``, from a segmentation or label-map node; converted (and
+        resampled when off the CT's grid) once, then taken from `organ_maps.OrganMapCache` until either
+        node changes."""
+        from deepradiology_mrml.organ_maps import OrganMapCache
+
+        if self._organ_maps is None:
+            self._organ_maps = OrganMapCache()
+        return self._organ_maps.get(organ_map_node, volume_node)
 
     # --- per study ---------------------------------------------------------------------------
     def _key(self, volume_node) -> str:
