@@ -47,6 +47,50 @@ def a_coarse_phantom_patient():
     return generate_phantom(1, n_studies=3, spacing=(1.6, 1.6, 4.0))
 
 
+class CancelAtCall:
+    """A progress callback that raises `Cancelled` at its ``n``-th call, as a front end's Cancel does, and
+    counts the calls after it (a loop that goes on after a cancel calls progress again)."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.calls, self.calls_after_cancel = n, 0, 0
+        self.messages: list[str] = []
+        self.cancelled_at: float | None = None
+
+    def __call__(self, fraction: float, message: str = "") -> None:
+        import time
+
+        from deepradiology.progress import Cancelled
+
+        if self.cancelled_at is not None:
+            self.calls_after_cancel += 1
+            return
+        self.calls += 1
+        self.messages.append(message)
+        if self.calls == self.n:
+            self.cancelled_at = time.monotonic()
+            raise Cancelled("test cancel")
+
+    def run_until_cancelled(self, work, *, within_s: float = 1.0):
+        """Run ``work()``: it must raise `Cancelled` from this callback, make no progress call after it,
+        and be out within ``within_s`` seconds of it."""
+        import time
+
+        from deepradiology.progress import Cancelled
+
+        with pytest.raises(Cancelled):
+            work()
+        seconds = time.monotonic() - (self.cancelled_at or 0.0)
+        assert self.cancelled_at is not None, f"the work ended after {self.calls} progress calls, before the cancel"
+        assert self.calls_after_cancel == 0, f"{self.calls_after_cancel} progress calls after the cancel"
+        assert seconds < within_s, f"the work took {seconds:.2f} s to stop after the cancel"
+
+
+@pytest.fixture
+def cancel_at_call():
+    """``cancel_at_call(n)``: a `CancelAtCall` progress callback that cancels at its n-th call."""
+    return CancelAtCall
+
+
 @pytest.fixture
 def a_scene():
     """A fresh, properly set-up MRML scene (`deepradiology_mrml.scene.create_scene`) on the slicer-core

@@ -147,20 +147,33 @@ class LesionRetrievalWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget,
             self._parameterNode.databasePath = path
 
     def onPointPlaced(self, caller, event) -> None:
-        self.onQueryButton()
+        import qt
+
+        # The query removes the click's point: not while the markups node is still processing the event
+        # that placed it (Slicer defers such changes the same way: a node "cannot be deleted while a node
+        # event is being processed", qSlicerSubjectHierarchyMarkupsPlugin.h, v5.8.1-v5.12.0).
+        qt.QTimer.singleShot(0, self.onQueryButton)
 
     def onQueryButton(self) -> None:
+        from deepradiology.progress import Cancelled
+        from deepradiology_mrml.slicer_progress import ProgressDialog
+
         p = self._parameterNode
         click = slicer.mrmlScene.GetFirstNodeByName(CLICK_NODE_NAME)
         point = list(click.GetNthControlPointPositionWorld(0)) if click and click.GetNumberOfControlPoints() else None
         types = () if p.lesionType == "any" else (p.lesionType,)
         with slicer.util.tryWithErrorDisplay(_("No similar lesions found."), waitCursor=True):
             try:
-                self._results = self.logic.query(
-                    p.databasePath, p.inputVolume, pointRas=point, recistLongLine=p.recistLongLine,
-                    lesionTable=p.lesionTable, lesionId=self.ui.lesionComboBox.currentText,
-                    patient=p.patientId, k=p.neighbours, otherPatients=p.otherPatients, types=types,
-                    sizeRangeMm=(p.minSizeMm, p.maxSizeMm))
+                # The first query after an import builds the database's index: progress and Cancel.
+                with ProgressDialog(_("LesionRetrieval"), _("Searching similar lesions")) as progress:
+                    self._results = self.logic.query(
+                        p.databasePath, p.inputVolume, pointRas=point, recistLongLine=p.recistLongLine,
+                        lesionTable=p.lesionTable, lesionId=self.ui.lesionComboBox.currentText,
+                        patient=p.patientId, k=p.neighbours, otherPatients=p.otherPatients, types=types,
+                        sizeRangeMm=(p.minSizeMm, p.maxSizeMm), progress=progress)
+            except Cancelled:
+                self.ui.statusLabel.text = _("Cancelled: the earlier results are kept.")
+                return
             finally:
                 if click is not None:
                     click.RemoveAllControlPoints()
@@ -230,13 +243,15 @@ class LesionRetrievalLogic(ScriptedLoadableModuleLogic):
         return [lesion.lesion_id for lesion in table_to_lesions(tableNode)]
 
     def query(self, databasePath, volumeNode, *, pointRas=None, recistLongLine=None, lesionTable=None, lesionId="",
-              patient="", k=10, otherPatients=False, types=(), sizeRangeMm=None):
+              patient="", k=10, otherPatients=False, types=(), sizeRangeMm=None, progress=None):
         """Similar lesions to the lesion at ``pointRas`` (RAS mm), else to lesion ``lesionId`` of the study table
-        ``lesionTable``, else to the RECIST lesion of ``recistLongLine``."""
+        ``lesionTable``, else to the RECIST lesion of ``recistLongLine``. ``progress`` may raise `Cancelled`
+        (while the database's index is built, on a first query); nothing is kept then."""
         from deepradiology.errors import InputError
 
         shared = self._shared(databasePath)
-        options = {"k": k, "other_patients": otherPatients, "types": types, "size_range_mm": sizeRangeMm}
+        options = {"k": k, "other_patients": otherPatients, "types": types, "size_range_mm": sizeRangeMm,
+                   "progress": progress}
         if pointRas is not None:
             return shared.query_at_point(volumeNode, pointRas, patient=patient, **options)
         if lesionTable is not None and lesionId:

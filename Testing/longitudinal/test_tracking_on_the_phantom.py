@@ -57,7 +57,7 @@ def test_unregistered_matching_still_works_but_every_match_carries_the_lowered_c
         a_coarse_phantom_patient, monkeypatch):
     import deepradiology.longitudinal.tracking as tracking
 
-    def failing(baseline, follow_up, *, baseline_id, follow_up_id):
+    def failing(baseline, follow_up, *, baseline_id, follow_up_id, progress=None):
         return identity_alignment(baseline_id, follow_up_id, fallback_reason="simulated non-convergence")
 
     monkeypatch.setattr(tracking, "register_follow_up", failing)

@@ -120,3 +120,45 @@ def test_a_second_job_is_refused_while_one_runs(a_tab_state):
 
     assert _run(scenario)["value"]
     assert "still running" in a_tab_state.job_error
+
+
+def test_cancelling_the_matching_job_stops_it_inside_the_registration_and_keeps_the_scene(
+        a_tab_state, a_scene, a_coarse_phantom_patient):
+    """The tracks panel's job (issue 12): its Cancel used to wait for each registration to finish."""
+    from deepradiology.longitudinal.phantom_eval import phantom_studies
+    from deepradiology_mrml.logic.longitudinal import LongitudinalMatchLogic, StudyInput
+    from deepradiology_mrml.volumes import image_to_volume_node
+    from deepradiology_web.jobs import JobRunner
+
+    studies = phantom_studies(a_coarse_phantom_patient, with_images=False)
+    inputs = [StudyInput(image_to_volume_node(a_scene, s.ct, s.plan.study_id), study.lesions, s.plan.date)
+              for s, study in zip(a_coarse_phantom_patient.studies, studies)]
+    logic = LongitudinalMatchLogic(a_scene)
+    nodes = a_scene.GetNumberOfNodes()
+    messages, done, timing = [], [], {}
+
+    def work(progress):
+        def watched(fraction, message=""):
+            messages.append(message)
+            progress(fraction, message)
+        return logic.run(inputs, register=True, progress=watched)
+
+    async def scenario():
+        runner = JobRunner(state=a_tab_state)
+        runner.start("Matching lesions across studies", work, on_done=done.append)
+        while not any("iteration" in m for m in messages):   # the optimiser is running
+            if not runner.running:
+                return
+            await asyncio.sleep(0.005)
+        timing["cancel"] = time.monotonic()
+        runner.cancel()
+        while runner.running:
+            await asyncio.sleep(0.005)
+        timing["stopped"] = time.monotonic()
+        await asyncio.sleep(0.05)
+
+    _run(scenario)
+    assert "cancel" in timing, "the job ended before its registration reported an iteration"
+    assert timing["stopped"] - timing["cancel"] < 2.0
+    assert done == [] and a_tab_state.job_message == "cancelled"
+    assert a_scene.GetNumberOfNodes() == nodes and logic.result is None and logic.tracks_table is None

@@ -162,8 +162,19 @@ def _implausible(m: np.ndarray, centre: np.ndarray) -> str:
     return ""
 
 
-def _run(fixed, moving, initial, fixed_mask, iterations: int, shrink: tuple[int, ...]):
+def _run(fixed, moving, initial, fixed_mask, iterations: int, shrink: tuple[int, ...], progress=None,
+         span: tuple[float, float] = (0.0, 1.0), stage: str = "registration"):
+    """One multi-resolution registration; ``progress`` is called at every optimiser iteration.
+
+    A `Cancelled` raised by ``progress`` must not leave SimpleITK's observer: it would come out of
+    ``Execute`` as a RuntimeError (read by the caller as a failed registration, identity fallback) and
+    SimpleITK prints its traceback. So the observer keeps it and asks the optimiser to stop
+    (``StopRegistration`` ends the current level; each later level is ended at its first event), and
+    it is raised once ``Execute`` returns.
+    """
     import SimpleITK as sitk
+
+    from ..progress import Cancelled
 
     reg = sitk.ImageRegistrationMethod()
     reg.SetMetricAsMattesMutualInformation(numberOfHistogramBins=32)
@@ -177,7 +188,27 @@ def _run(fixed, moving, initial, fixed_mask, iterations: int, shrink: tuple[int,
     reg.SetShrinkFactorsPerLevel(list(shrink))
     reg.SetSmoothingSigmasPerLevel([max(0, s - 1) for s in shrink])
     reg.SetInitialTransform(initial, inPlace=False)
+    cancelled: list[Cancelled] = []
+    steps = max(1, iterations * len(shrink))
+
+    def on_iteration() -> None:
+        if cancelled:
+            reg.StopRegistration()
+            return
+        level, it = reg.GetCurrentLevel(), reg.GetOptimizerIteration()
+        try:
+            report(progress, span[0] + (span[1] - span[0]) * min(1.0, (level * iterations + it) / steps),
+                   f"{stage}: level {level + 1}/{len(shrink)}, iteration {it}")
+        except Cancelled as exc:
+            cancelled.append(exc)
+            reg.StopRegistration()
+
+    if progress is not None:
+        reg.AddCommand(sitk.sitkIterationEvent, on_iteration)
+        reg.AddCommand(sitk.sitkMultiResolutionIterationEvent, on_iteration)
     out = reg.Execute(fixed, moving)
+    if cancelled:
+        raise cancelled[0]
     return out, reg.GetMetricValue(), reg.GetOptimizerStopConditionDescription()
 
 
@@ -191,6 +222,8 @@ def register_follow_up(baseline: Image, follow_up: Image, *, baseline_id: str = 
         affine: refine the rigid pose with a 12-parameter affine (False: rigid only).
         grid_mm: working voxel size in mm; 4 mm keeps a 512x512x300 pair well under a minute.
         iterations: optimiser iterations per resolution level.
+        progress: called before each stage and at every optimiser iteration; it may raise `Cancelled`,
+            which stops the optimiser and comes out of this function (no alignment is returned).
 
     Returns:
         A `StudyAlignment` (follow-up LPS -> baseline LPS). When the optimiser fails or the pose is
@@ -204,6 +237,7 @@ def register_follow_up(baseline: Image, follow_up: Image, *, baseline_id: str = 
             raise InputError(img.source or name, "registration needs a 3D volume, got a single slice")
     report(progress, 0.0, f"preparing {follow_up_id} and {baseline_id}")
     fixed, fixed_body = _working_image(baseline, grid_mm)
+    report(progress, 0.1, f"preparing {follow_up_id}")
     moving, moving_body = _working_image(follow_up, grid_mm)
     try:
         if sitk.GetArrayViewFromImage(fixed_body).sum() < 100 or sitk.GetArrayViewFromImage(moving_body).sum() < 100:
@@ -211,7 +245,8 @@ def register_follow_up(baseline: Image, follow_up: Image, *, baseline_id: str = 
         initial = sitk.CenteredTransformInitializer(fixed_body, moving_body, sitk.Euler3DTransform(),
                                                     sitk.CenteredTransformInitializerFilter.MOMENTS)
         report(progress, 0.2, "rigid registration")
-        rigid, metric, stop = _run(fixed, moving, initial, fixed_body, iterations, (4, 2, 1))
+        rigid, metric, stop = _run(fixed, moving, initial, fixed_body, iterations, (4, 2, 1), progress,
+                                   (0.2, 0.6), "rigid registration")
         rigid = sitk.Euler3DTransform(sitk.CompositeTransform(rigid).GetNthTransform(0)) \
             if rigid.GetName() == "CompositeTransform" else sitk.Euler3DTransform(rigid)
         method = "rigid"
@@ -222,7 +257,8 @@ def register_follow_up(baseline: Image, follow_up: Image, *, baseline_id: str = 
             start.SetMatrix(rigid.GetMatrix())
             start.SetCenter(rigid.GetCenter())
             start.SetTranslation(rigid.GetTranslation())
-            aff, metric, stop = _run(fixed, moving, start, fixed_body, iterations, (2, 1))
+            aff, metric, stop = _run(fixed, moving, start, fixed_body, iterations, (2, 1), progress,
+                                     (0.6, 1.0), "affine registration")
             final = sitk.AffineTransform(sitk.CompositeTransform(aff).GetNthTransform(0)) \
                 if aff.GetName() == "CompositeTransform" else sitk.AffineTransform(aff)
             method = "rigid+affine"

@@ -89,12 +89,16 @@ def align_studies(studies: list[Study], *, register: bool = True, known: dict[st
     base = studies[0]
     out, warnings = [identity_alignment(base.study_id, base.study_id)], []
     for n, s in enumerate(studies[1:], start=1):
-        report(progress, n / len(studies), f"aligning {s.study_id} to {base.study_id}")
+        lo, hi = (n - 1) / (len(studies) - 1), n / (len(studies) - 1)   # this pair's share of the bar
+        report(progress, lo, f"aligning {s.study_id} to {base.study_id}")
+        pair = None if progress is None else \
+            (lambda f, m="", lo=lo, hi=hi, sid=s.study_id: report(progress, lo + (hi - lo) * f, f"{sid}: {m}"))
         reuse = (known or {}).get(s.study_id)
         if reuse is not None and reuse.baseline == base.study_id:
             out.append(reuse)
         elif register and base.image is not None and s.image is not None:
-            out.append(register_follow_up(base.image, s.image, baseline_id=base.study_id, follow_up_id=s.study_id))
+            out.append(register_follow_up(base.image, s.image, baseline_id=base.study_id, follow_up_id=s.study_id,
+                                          progress=pair))
         else:
             out.append(identity_alignment(base.study_id, s.study_id))
             if register:

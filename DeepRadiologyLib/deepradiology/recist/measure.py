@@ -100,16 +100,23 @@ def _wants_nninteractive(model: str | None) -> bool:
     return not _model_installed() and find_nninteractive() is not None
 
 
-def _propagate(image: Image, lesion_slice: LesionSlice):
+def _propagate(image: Image, lesion_slice: LesionSlice, progress: ProgressCallback | None = None):
     from .propagate import propagate_3d
 
     known = bool(np.isfinite(lesion_slice.lesion_hu))
     return propagate_3d(image, lesion_slice.mask, slice_index=lesion_slice.slice_index,
                         lesion_hu=lesion_slice.lesion_hu if known else None,
-                        surround_hu=lesion_slice.surround_hu if known else None, levels_hu=lesion_slice.levels_hu)
+                        surround_hu=lesion_slice.surround_hu if known else None, levels_hu=lesion_slice.levels_hu,
+                        progress=progress)
 
 
-def _recentre_on_largest_slice(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float):
+def _again(progress: ProgressCallback | None) -> ProgressCallback | None:
+    """Progress of a second propagation (re-centred or re-seeded): its slices still reach Cancel."""
+    return None if progress is None else (lambda f, m="": report(progress, 0.8, f"measuring again: {m}"))
+
+
+def _recentre_on_largest_slice(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float,
+                               progress: ProgressCallback | None = None):
     """Click anywhere: re-segment on the 3D mask's largest slice (at its most interior pixel) and
     propagate again from there, so the axes and volume do not depend on the slice clicked.
 
@@ -129,14 +136,15 @@ def _recentre_on_largest_slice(image: Image, lesion_slice: LesionSlice, volume, 
         try:
             moved = segment_lesion_2d(image, click=(int(i), int(j), int(k_best)), max_diameter_mm=max_diameter_mm,
                                       check_ct=False)
-            moved_volume = _propagate(image, moved)
+            moved_volume = _propagate(image, moved, _again(progress))
         except InputError:
             break
         lesion_slice, volume = moved, moved_volume
     return _longest_axis_slice(image, lesion_slice, volume, max_diameter_mm), volume
 
 
-def _reseed_from_neighbours(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float):
+def _reseed_from_neighbours(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float,
+                            progress: ProgressCallback | None = None):
     """A click on a lesion's partial-volume end slice sees only its thin pole; propagation then stops at
     once (the next slice looks like a leak, being much larger). Re-seed at the same pixel on the slices
     next to it and keep the largest 3D lesion that still holds most of the clicked slice's mask."""
@@ -152,8 +160,8 @@ def _reseed_from_neighbours(image: Image, lesion_slice: LesionSlice, volume, max
             continue
         try:
             moved = segment_lesion_2d(image, click=(i, j, k), max_diameter_mm=max_diameter_mm, check_ct=False)
-            moved_volume = _propagate(image, moved)
-            moved, moved_volume = _recentre_on_largest_slice(image, moved, moved_volume, max_diameter_mm)
+            moved_volume = _propagate(image, moved, _again(progress))
+            moved, moved_volume = _recentre_on_largest_slice(image, moved, moved_volume, max_diameter_mm, progress)
         except InputError:
             continue
         holds = np.count_nonzero(moved_volume.mask[k0] & clicked) >= 0.5 * np.count_nonzero(clicked)
@@ -334,11 +342,13 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
     extent: list[str] = []         # warnings: the 3D extent is uncertain
     if propagate or (propagate is None and not image.is_2d):
         report(progress, 0.4, "propagating to neighbouring slices")
-        volume = _propagate(image, lesion_slice) if volume is None else volume
+        if volume is None:   # every propagated slice reports (and so reaches Cancel), in 0.4-0.7 of the bar
+            volume = _propagate(image, lesion_slice, None if progress is None else
+                                (lambda f, m="": report(progress, 0.4 + 0.3 * f, m)))
         if not use_model:
-            lesion_slice, volume = _recentre_on_largest_slice(image, lesion_slice, volume, max_diameter_mm)
+            lesion_slice, volume = _recentre_on_largest_slice(image, lesion_slice, volume, max_diameter_mm, progress)
             if volume.n_slices < 3:
-                lesion_slice, volume = _reseed_from_neighbours(image, lesion_slice, volume, max_diameter_mm)
+                lesion_slice, volume = _reseed_from_neighbours(image, lesion_slice, volume, max_diameter_mm, progress)
         if lesion_slice.slice_index != clicked_k:
             notes.append(f"measured on slice {lesion_slice.slice_index}, where the lesion is largest, not on the "
                          f"clicked slice {clicked_k}")

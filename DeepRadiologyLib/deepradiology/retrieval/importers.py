@@ -101,6 +101,9 @@ def import_deeplesion(db: LesionDatabase, dl_info: str | Path, *, images: str | 
         embedder: `DescriptorEmbedder` (default) or a learned embedder.
         batch: rows per transaction.
         stop_after: stop (as a crash would) after this many rows; for testing resumability.
+        progress: called for every row read with an image (every 256th without) and after every batch;
+            it may raise `Cancelled`: nothing of the batch in progress is stored, the batches committed
+            before it stay as an unfinished import that the next call resumes (as after a crash).
 
     Returns:
         The report; rows that cannot be parsed are in ``skipped`` with their line number.
@@ -130,7 +133,9 @@ def import_deeplesion(db: LesionDatabase, dl_info: str | Path, *, images: str | 
         present = db.existing_uids(u for u, _ in chunk)
         rep.already_present += len(present)
         items, meta_rows = [], []
-        for uid, row in chunk:
+        for n, (uid, row) in enumerate(chunk):
+            if images is not None or n % 256 == 0:   # reading and embedding a key slice is the slow part
+                report(progress, (start + n) / max(len(rows), 1), f"{start + n}/{len(rows)} lesions")
             if uid in present:
                 continue
             try:
@@ -298,7 +303,10 @@ def import_nifti_folder(db: LesionDatabase, folder: str | Path, *, embedder=None
                         progress: ProgressCallback | None = None,
                         on_volume: Callable[[Path], None] | None = None) -> ImportReport:
     """Import every ``<name>.nii.gz`` (or ``.nii``/``.nrrd``) that has a lesion JSON ``<name>.json`` or
-    ``<name>_lesions.json`` beside it; lesions lacking a patient get ``<name>``."""
+    ``<name>_lesions.json`` beside it; lesions lacking a patient get ``<name>``.
+
+    ``progress`` is called before and after each volume and may raise `Cancelled`: the volume in
+    progress is not stored; volumes stored before it stay and are skipped when the import is resumed."""
     from ..io import read_volume
 
     folder = Path(folder)
@@ -307,6 +315,7 @@ def import_nifti_folder(db: LesionDatabase, folder: str | Path, *, embedder=None
     volumes = sorted(p for p in folder.iterdir() if p.name.endswith((".nii.gz", ".nii", ".nrrd")))
     rep = ImportReport(source=str(folder))
     for n, vol in enumerate(volumes):
+        report(progress, n / max(len(volumes), 1), f"reading {vol.name}")   # Cancel acts before each volume
         stem = vol.name.split(".")[0]
         jsons = [folder / f"{stem}.json", folder / f"{stem}_lesions.json"]
         found = next((j for j in jsons if j.is_file()), None)

@@ -128,7 +128,7 @@ class VectorIndex:
             ivf.train(sample)
             index = ivf                                    # IVF stores ids natively
         report(progress, 0.3, "adding vectors")
-        step = 100_000
+        step = 10_000   # a step of an HNSW build takes well under a second, so Cancel acts between steps
         for start in range(0, n, step):
             index.add_with_ids(vectors[start:start + step], ids[start:start + step])
             report(progress, 0.3 + 0.7 * min(1.0, (start + step) / max(n, 1)), "adding vectors")

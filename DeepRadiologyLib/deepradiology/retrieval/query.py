@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import InputError
 from ..image import Image
 from ..lesion import Lesion
+from ..progress import ProgressCallback
 from .database import LesionDatabase, StoredLesion
 from .index import VectorIndex
 
@@ -109,15 +110,19 @@ def explain_match(query: Lesion, found: Lesion, *, query_vector=None, found_vect
 
 def find_similar_to_vector(db: LesionDatabase, vector: np.ndarray, *, model: str, k: int = 10,
                            filters: QueryFilters | None = None, query_lesion: Lesion | None = None,
-                           index: VectorIndex | None = None, embedder=None) -> list[Neighbour]:
+                           index: VectorIndex | None = None, embedder=None,
+                           progress: ProgressCallback | None = None) -> list[Neighbour]:
     """The ``k`` stored lesions nearest to ``vector`` (made by ``model``) that pass ``filters``.
+
+    ``progress`` reaches the index build when the database's index must be (re)built first (the first
+    query after an import); it may raise `Cancelled`, and no index file is saved then.
 
     Raises:
         InputError: the database has no vectors of ``model``, or ``vector`` has the wrong dimension.
     """
     if k < 1:
         raise InputError("-k", f"must be at least 1, got {k}")
-    index = index or VectorIndex.for_database(db, model)
+    index = index or VectorIndex.for_database(db, model, progress=progress)
     filters = filters or QueryFilters()
     allowed_ids = None
     if filters.other_patients_than or filters.types or filters.size_range_mm or filters.exclude_ids:
@@ -156,7 +161,7 @@ def _vectors_for(db: LesionDatabase, model: str, ids: list[int]) -> tuple[np.nda
 
 
 def find_similar(db: LesionDatabase, lesion: Lesion, *, image: Image | None = None, embedder=None, k: int = 10,
-                 filters: QueryFilters | None = None) -> list[Neighbour]:
+                 filters: QueryFilters | None = None, progress: ProgressCallback | None = None) -> list[Neighbour]:
     """Embed ``lesion`` (with its image when given) and return its ``k`` most similar stored lesions.
 
     A lesion without a normalised location gets one from ``image``. The embedder defaults to the
@@ -174,4 +179,4 @@ def find_similar(db: LesionDatabase, lesion: Lesion, *, image: Image | None = No
                                   "query with the model the database was built with")
     vector = embedder.embed(lesion, image)
     return find_similar_to_vector(db, vector, model=embedder.name, k=k, filters=filters, query_lesion=lesion,
-                                  embedder=embedder)
+                                  embedder=embedder, progress=progress)

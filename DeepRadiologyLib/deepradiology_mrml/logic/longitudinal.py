@@ -81,12 +81,16 @@ class LongitudinalMatchLogic:
             progress: ProgressCallback | None = None) -> TrackingResult:
         """Match the studies (ordered by date when every study has one) and write the output nodes.
 
+        ``progress`` is called through registration (every optimiser iteration) and matching; it may
+        raise `Cancelled`: the scene, the earlier result and its tables are then left as they were.
+
         Raises:
             InputError: see `deepradiology.longitudinal.study.check_studies`; no node is made then.
         """
         core = [self._study(entry, n) for n, entry in enumerate(studies)]
-        self._volumes = {s.study_id: entry.volume_node for s, entry in zip(core, studies)}
         result = track_lesions(core, register=register, force_patient=force_patient, progress=progress)
+        # Only now: a run cancelled (or failed) above keeps the earlier result, its volumes and its nodes.
+        self._volumes = {s.study_id: entry.volume_node for s, entry in zip(core, studies)}
         self.result = result
         self._write_nodes()
         return result

@@ -86,24 +86,29 @@ class LesionRetrievalLogic:
         self.db.close()
 
     # -- queries --------------------------------------------------------------------------------------
-    def _results(self, lesion: Lesion, image, *, k: int, other_patients: bool, types, size_range_mm) -> list[RetrievalResult]:
+    def _results(self, lesion: Lesion, image, *, k: int, other_patients: bool, types, size_range_mm,
+                 progress: ProgressCallback | None = None) -> list[RetrievalResult]:
         from deepradiology.retrieval import QueryFilters, find_similar
 
         if other_patients and not lesion.patient:
             raise InputError("other patients", "the query lesion has no patient id, so its patient cannot be left out")
         filters = QueryFilters(other_patients_than=lesion.patient if other_patients else None,
                                types=tuple(types or ()), size_range_mm=size_range_mm)
-        found = find_similar(self.db, lesion, image=image, embedder=self.embedder, k=k, filters=filters)
+        found = find_similar(self.db, lesion, image=image, embedder=self.embedder, k=k, filters=filters,
+                             progress=progress)
         return [RetrievalResult(rank=n.rank, distance=n.distance, record=n.to_dict(),
                                 thumbnail_png=self.db.thumbnail(n.stored.id), closest_by=n.closest_by) for n in found]
 
     def query_lesion(self, lesion: Lesion, *, volume_node=None, k: int = 10, other_patients: bool = False,
-                     types=(), size_range_mm=None) -> list[RetrievalResult]:
-        """Neighbours of a lesion record (axes in the LPS frame of ``volume_node``, if one is given)."""
+                     types=(), size_range_mm=None, progress: ProgressCallback | None = None) -> list[RetrievalResult]:
+        """Neighbours of a lesion record (axes in the LPS frame of ``volume_node``, if one is given).
+
+        ``progress`` reaches the index build of a first query; it may raise `Cancelled` (nothing is kept)."""
         from deepradiology_mrml.volumes import volume_node_to_image
 
         image = volume_node_to_image(volume_node, modality="CT") if volume_node is not None else None
-        return self._results(lesion, image, k=k, other_patients=other_patients, types=types, size_range_mm=size_range_mm)
+        return self._results(lesion, image, k=k, other_patients=other_patients, types=types, size_range_mm=size_range_mm,
+                             progress=progress)
 
     def query_at_point(self, volume_node, point_ras, *, k: int = 10, patient: str = "", other_patients: bool = False,
                        types=(), size_range_mm=None, progress: ProgressCallback | None = None) -> list[RetrievalResult]:
@@ -127,12 +132,13 @@ class LesionRetrievalLogic:
         lesion.patient = patient
         report(progress, 0.5, "searching the database")
         results = self._results(lesion, image, k=k, other_patients=other_patients, types=types,
-                                size_range_mm=size_range_mm)
+                                size_range_mm=size_range_mm, progress=lambda f, m="": report(progress, 0.5 + 0.5 * f, m))
         report(progress, 1.0, "done")
         return results
 
     def query_recist(self, volume_node, long_node, short_node, *, k: int = 10, patient: str = "",
-                     lesion_type: str = "", other_patients: bool = False, types=(), size_range_mm=None) -> list[RetrievalResult]:
+                     lesion_type: str = "", other_patients: bool = False, types=(), size_range_mm=None,
+                     progress: ProgressCallback | None = None) -> list[RetrievalResult]:
         """Query with a RECIST lesion drawn as two markups lines (RECISTAssist's output)."""
         from deepradiology_mrml.markups import recist_from_lines
 
@@ -142,10 +148,11 @@ class LesionRetrievalLogic:
                         long_axis_mm=max(long_mm, short_mm), short_axis_mm=min(long_mm, short_mm),
                         lesion_type=lesion_type)
         return self.query_lesion(lesion, volume_node=volume_node, k=k, other_patients=other_patients, types=types,
-                                 size_range_mm=size_range_mm)
+                                 size_range_mm=size_range_mm, progress=progress)
 
     def query_table_lesion(self, table_node, lesion_id: str, *, volume_node=None, k: int = 10, patient: str = "",
-                           other_patients: bool = False, types=(), size_range_mm=None) -> list[RetrievalResult]:
+                           other_patients: bool = False, types=(), size_range_mm=None,
+                           progress: ProgressCallback | None = None) -> list[RetrievalResult]:
         """Query with lesion ``lesion_id`` of a study's lesion table (RECISTAssist's: its records, axes LPS mm,
         ride on the table node), measured on ``volume_node``.
 
@@ -164,7 +171,7 @@ class LesionRetrievalLogic:
         if patient:
             lesion.patient = patient
         return self.query_lesion(lesion, volume_node=volume_node, k=k, other_patients=other_patients, types=types,
-                                 size_range_mm=size_range_mm)
+                                 size_range_mm=size_range_mm, progress=progress)
 
     # -- database from the scene ---------------------------------------------------------------------
     def add_recist_table(self, table_node, volume_node=None):
