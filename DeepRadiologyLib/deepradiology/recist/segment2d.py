@@ -29,6 +29,7 @@ import numpy as np
 from ..errors import InputError
 from ..image import Image
 from .axes import RecistAxes, recist_axes
+from .outline_uncertainty import outline_uncertainty, outline_warning
 
 __all__ = ["LesionSlice", "NoLesionError", "segment_lesion_2d", "MAX_DIAMETER_MM", "check_ct_image",
            "soft_lesion_fraction"]
@@ -427,6 +428,11 @@ def segment_lesion_2d(image: Image, *, click=None, box=None, slice_index: int | 
     if axes.long_mm < 3 * max(sx, sy):
         warnings.append(f"the lesion is only {axes.long_mm:.1f} mm long, about "
                         f"{axes.long_mm / max(sx, sy):.0f} pixels: its size is uncertain by about a pixel")
+    # A small lesion whose edge is weak against the tissue's texture: its half-way level, and so its
+    # outline and volume, are uncertain beyond the tolerance (`outline_uncertainty`).
+    weak = outline_warning(outline_uncertainty(smooth, region, lesion_hu, surround_hu, (sx, sy)))
+    if weak is not None:
+        warnings.append(weak)
     return LesionSlice(slice_index=k, mask=mask, soft=soft, axes=axes.shifted(ia, ja), seed_ij=(seed_i, seed_j),
                        lesion_hu=lesion_hu, surround_hu=surround_hu, spacing=(sx, sy), warnings=warnings,
                        levels_hu=(float(levels[0]), float(levels[1])))
