@@ -42,7 +42,7 @@ from deepradiology.progress import ProgressCallback
 from deepradiology_mrml.logic.lesion_mask import MaskBox
 from deepradiology_mrml.scene import remove_node
 
-__all__ = ["RECISTAssistLogic", "mask_made_by", "MeasuredLesion", "StudyNodes", "TABLE_NAME", "SEGMENTATION_NAME", "TABLE_COLUMNS"]
+__all__ = ["RECISTAssistLogic", "MeasuredLesion", "StudyNodes", "TABLE_NAME", "SEGMENTATION_NAME", "TABLE_COLUMNS"]
 
 TABLE_NAME = "RECIST lesions"
 SEGMENTATION_NAME = "RECIST lesion masks"
@@ -71,15 +71,6 @@ class StudyNodes:
 
     table_node: object = None
     segmentation_node: object = None
-
-
-def mask_made_by(lesion: Lesion) -> str:
-    """"; mask by <format> model <name> (<licence>; on <device>)" when a published model (nnInteractive)
-    made the mask, else "": the results line names the model and its licence with every such number."""
-    model = lesion.extra.get("model")
-    if not model:
-        return ""
-    return f"; mask by {model['format']} model {model['name']} ({model['licence']}; on {model['device']})"
 
 
 def _alive(scene, node):

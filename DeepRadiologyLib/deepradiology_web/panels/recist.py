@@ -14,22 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from deepradiology_mrml.logic.recist import RECISTAssistLogic, mask_made_by
+from deepradiology.recist.results_line import recist_results_line
+from deepradiology_mrml.logic.recist import RECISTAssistLogic
 
 from .base import Workspace
 from .widgets import display_value, records_table, table_headers
 
 __all__ = ["RECISTPanel"]
-
-
-def location_text(study, lesion) -> str:
-    """Where the lesion is and how that is known: "location: liver (from organ map: the phantom's organ
-    labels)", or "location unknown: no organ map" - never an organ guessed from HU shown as fact."""
-    source = lesion.extra.get("location_source")
-    if source == "organ_map":
-        where = study.organ_map_source() if hasattr(study, "organ_map_source") else ""
-        return f"location: {lesion.location} (from organ map{': ' + where if where else ''})"
-    return "location unknown: no organ map for this study"
 
 
 class RECISTPanel:
@@ -139,14 +130,10 @@ class RECISTPanel:
         self._history.append(("measure", lesion.lesion_id, same))
         self._committed[lesion.lesion_id] = self._line_points(lesion.lesion_id)
         self._watch_lines(lesion.lesion_id)
-        volume = f", volume {lesion.volume_ml:.1f} mL" if lesion.volume_ml is not None else ""
-        linked = (f"; the study already lists this lesion as {record_id}: its record is updated, no second one"
-                  if same is not None else "")
-        made_by = mask_made_by(lesion)
+        source = study.organ_map_source() if hasattr(study, "organ_map_source") else ""
         with self._ws.state as state:
-            state.recist_last = (f"{lesion.lesion_id}: long axis {lesion.long_axis_mm:.1f} mm, short axis "
-                                 f"{lesion.short_axis_mm:.1f} mm{volume}; {location_text(study, lesion)}{linked}"
-                                 f"{made_by}")
+            state.recist_last = recist_results_line(lesion, organ_map_source=source,
+                                                    already_listed_as=record_id if same is not None else "")
             state.recist_refused = False
         self._show_table()
         self._show_markups_of(study)
