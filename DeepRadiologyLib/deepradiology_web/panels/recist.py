@@ -23,6 +23,11 @@ from .widgets import display_value, records_table, table_headers
 __all__ = ["RECISTPanel"]
 
 
+def _organ_map_source(study) -> str:
+    """Where the study's organ map came from, in words; "" when it has none (or cannot say)."""
+    return study.organ_map_source() if hasattr(study, "organ_map_source") else ""
+
+
 class RECISTPanel:
     key = "recist"
     title = "RECIST"
@@ -104,7 +109,7 @@ class RECISTPanel:
 
     def show_organ_map_of(self, study) -> None:
         """The line under the buttons saying which organ map the study on screen has, if any."""
-        source = study.organ_map_source() if hasattr(study, "organ_map_source") else ""
+        source = _organ_map_source(study)
         with self._ws.state as state:
             state.recist_organ_map = (f"Organ map: {source}; locations come from it and a click on a normal organ "
                                       "is refused." if source else
@@ -130,7 +135,7 @@ class RECISTPanel:
             self._ws.lesions.add(study, self._book_record(study, lesion, record_id))
         self._history.append(("measure", lesion.lesion_id, same))
         self._committed[lesion.lesion_id] = self._line_points(lesion.lesion_id)
-        source = study.organ_map_source() if hasattr(study, "organ_map_source") else ""
+        source = _organ_map_source(study)
         with self._ws.state as state:
             state.recist_last = recist_results_line(lesion, organ_map_source=source,
                                                     already_listed_as=record_id if same is not None else "")
