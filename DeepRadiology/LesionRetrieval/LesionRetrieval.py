@@ -294,29 +294,15 @@ class LesionRetrievalTest(ScriptedLoadableModuleTest):
         import numpy as np
 
         from deepradiology.frames import lps_to_ras
-        from deepradiology.io import write_image
-        from deepradiology.lesion import Lesion, save_lesions
         from deepradiology.phantom import generate_phantom
-        from deepradiology.retrieval import LesionDatabase, import_nifti_folder
+        from deepradiology.retrieval.phantom_database import PHANTOM_DATABASE_SPACING, phantom_lesion_database
         from deepradiology_mrml.markups import add_recist_lines
         from deepradiology_mrml.volumes import image_to_volume_node
 
         self.delayDisplay("Making a phantom lesion database")
-        folder = Path(tempfile.mkdtemp())
-        for seed in (11, 12, 13):
-            phantom = generate_phantom(seed, n_studies=1, spacing=(1.6, 1.6, 4.0))
-            study = phantom.studies[0]
-            lesions = [Lesion(t["lesion_id"], patient=phantom.plan.patient_id, study=study.plan.study_id,
-                              long_axis_lps=t["long_axis_lps"], short_axis_lps=t["short_axis_lps"],
-                              long_axis_mm=t["long_axis_mm"], short_axis_mm=t["short_axis_mm"],
-                              lesion_type=t["lesion_type"]) for t in study.lesions]
-            write_image(study.ct, folder / f"{phantom.plan.patient_id}.nii.gz")
-            save_lesions(lesions, folder / f"{phantom.plan.patient_id}.json")
-        db_path = folder / "lesions.db"
-        with LesionDatabase(db_path) as db:
-            import_nifti_folder(db, folder)
+        db_path = phantom_lesion_database(Path(tempfile.mkdtemp()), seeds=(11, 12, 13))
 
-        query = generate_phantom(14, n_studies=1, spacing=(1.6, 1.6, 4.0))
+        query = generate_phantom(14, n_studies=1, spacing=PHANTOM_DATABASE_SPACING)
         study = query.studies[0]
         volume = image_to_volume_node(slicer.mrmlScene, study.ct, "query CT")
         truth = next(t for t in study.lesions if t["lesion_type"] == "liver")

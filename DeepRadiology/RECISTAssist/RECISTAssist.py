@@ -162,15 +162,12 @@ class RECISTAssistWidget(ParameterNodeGuiMixin, ScriptedLoadableModuleWidget, VT
                 # a measured (or refused) click or box must not measure again at the next Measure
                 self.logic.clearHelpers()
                 self._updateButtons()
-            volume = "" if lesion.volume_ml is None else _(", {volume:.2f} mL").format(volume=lesion.volume_ml)
-            text = _("{name}: long {long:.1f} mm, short {short:.1f} mm{volume}; {where}").format(
-                name=lesion.lesion_id, long=lesion.long_axis_mm, short=lesion.short_axis_mm, volume=volume,
-                where=self.logic.locationText(lesion, p.organMap))
-            if self.logic.shared.last_action == "updated":
-                text += _(" (this lesion was already listed: its record is updated, no second one)")
-            from deepradiology_mrml.logic.recist import mask_made_by
+            from deepradiology.recist.results_line import recist_results_line
+            from deepradiology_mrml.organ_maps import organ_map_source
 
-            self.ui.statusLabel.text = text + mask_made_by(lesion)
+            updated = self.logic.shared.last_action == "updated"   # the lesion was listed: its record updated
+            self.ui.statusLabel.text = recist_results_line(lesion, organ_map_source=organ_map_source(p.organMap),
+                                                           already_listed_as=lesion.lesion_id if updated else "")
         self._updateButtons()
 
     def onUndoButton(self) -> None:
@@ -269,20 +266,6 @@ class RECISTAssistLogic(ScriptedLoadableModuleLogic):
         return shared.measure(volumeNode, pointRas, box_ras=boxRas, propagate=propagate,
                               max_diameter_mm=maxDiameterMm, method=method, progress=progress, **organs)
 
-    @staticmethod
-    def locationText(lesion, organMap=None) -> str:
-        """Where the lesion is and how that is known, for the results line: the organ "from organ map"
-        (and which), or "location unknown: no organ map" (no organ is guessed)."""
-        if lesion.extra.get("location_source") == "organ_map":
-            from deepradiology_mrml.organ_maps import organ_map_source
-
-            text = _("location: {organ} (from organ map: {source})").format(
-                organ=lesion.location, source=organ_map_source(organMap))
-            if lesion.extra.get("organ_map_resampled"):
-                text += "; " + lesion.extra["organ_map_resampled"]    # the map was not on the CT's grid
-            return text
-        return _("location unknown: no organ map")
-
     def undoLast(self) -> str:
         """Undo the last measurement, re-measurement or endpoint edit; says what was undone."""
         return self._shared().undo_last()
@@ -351,6 +334,8 @@ class RECISTAssistTest(ScriptedLoadableModuleTest):
         from deepradiology.frames import lps_to_ras
         from deepradiology.phantom import ORGAN_LABELS, generate_phantom
         from deepradiology.recist import NotALesionError
+        from deepradiology.recist.results_line import location_text
+        from deepradiology_mrml.organ_maps import organ_map_source
         from deepradiology_mrml.segmentations import labelmap_to_segmentation
         from deepradiology_mrml.volumes import image_to_labelmap_node, image_to_volume_node
 
@@ -363,10 +348,10 @@ class RECISTAssistTest(ScriptedLoadableModuleTest):
         logic = RECISTAssistLogic()
         named = logic.process(volume, lps_to_ras(np.asarray(liver["centre_lps"])), organMap=organs)
         self.assertEqual(named.location, "liver")
-        self.assertTrue(logic.locationText(named, organs).startswith("location: liver (from organ map: "))
+        self.assertTrue(location_text(named, organ_map_source(organs)).startswith("location: liver (from organ map: "))
         bare = logic.process(volume, lps_to_ras(np.asarray(liver["centre_lps"])))
         self.assertEqual(bare.location, "unknown")
-        self.assertEqual(logic.locationText(bare), "location unknown: no organ map")
+        self.assertEqual(location_text(bare), "location unknown: no organ map")
 
         # A map in which the clicked structure is a whole organ: the region is that organ, refused, and
         # nothing is added to the scene.
@@ -385,7 +370,7 @@ class RECISTAssistTest(ScriptedLoadableModuleTest):
                                      spacing=tuple(2 * s for s in study.organs.spacing))
         label_node = image_to_labelmap_node(slicer.mrmlScene, coarse, "coarse organs")
         resampled = logic.process(volume, lps_to_ras(np.asarray(liver["centre_lps"])), organMap=label_node)
-        self.assertIn("resampled onto the CT's grid", logic.locationText(resampled, label_node))
+        self.assertIn("resampled onto the CT's grid", location_text(resampled, organ_map_source(label_node)))
         far = dataclasses.replace(study.organs, origin=tuple(np.asarray(study.organs.origin) + [0.0, 0.0, 1000.0]))
         far_node = image_to_labelmap_node(slicer.mrmlScene, far, "far organs")
         with self.assertRaises(InputError):

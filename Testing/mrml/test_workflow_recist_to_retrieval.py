@@ -13,24 +13,9 @@ from deepradiology.frames import lps_to_ras
 @pytest.fixture(scope="module")
 def a_phantom_lesion_database(tmp_path_factory):
     """Two other phantom patients' CTs and lesions in a lesion database (SQLite + the FAISS index)."""
-    from deepradiology.io import write_image
-    from deepradiology.lesion import Lesion, save_lesions
-    from deepradiology.phantom import generate_phantom
-    from deepradiology.retrieval import LesionDatabase, import_nifti_folder
+    from deepradiology.retrieval.phantom_database import phantom_lesion_database
 
-    folder = tmp_path_factory.mktemp("lesion-db")
-    for seed in (11, 12):
-        phantom = generate_phantom(seed, n_studies=1, spacing=(1.6, 1.6, 4.0))
-        study = phantom.studies[0]
-        lesions = [Lesion(t["lesion_id"], patient=phantom.plan.patient_id, study=study.plan.study_id,
-                          long_axis_lps=t["long_axis_lps"], short_axis_lps=t["short_axis_lps"],
-                          long_axis_mm=t["long_axis_mm"], short_axis_mm=t["short_axis_mm"],
-                          lesion_type=t["lesion_type"]) for t in study.lesions]
-        write_image(study.ct, folder / f"{phantom.plan.patient_id}.nii.gz")
-        save_lesions(lesions, folder / f"{phantom.plan.patient_id}.json")
-    with LesionDatabase(folder / "lesions.db") as db:
-        import_nifti_folder(db, folder)
-    return folder / "lesions.db"
+    return phantom_lesion_database(tmp_path_factory.mktemp("lesion-db"), seeds=(11, 12))
 
 
 @pytest.mark.slow

@@ -5,36 +5,12 @@ from __future__ import annotations
 import pytest
 
 
-def phantom_lesions(phantom):
-    """(study, [Lesion]) pairs of a phantom, axes in the study's LPS frame, types from the ground truth."""
-    from deepradiology.lesion import Lesion
-
-    out = []
-    for study in phantom.studies:
-        lesions = [Lesion(t["lesion_id"], patient=phantom.plan.patient_id, study=study.plan.study_id,
-                          long_axis_lps=t["long_axis_lps"], short_axis_lps=t["short_axis_lps"],
-                          long_axis_mm=t["long_axis_mm"], short_axis_mm=t["short_axis_mm"],
-                          lesion_type=t["lesion_type"], location=t["organ"], slice_index=t["key_slice"])
-                   for t in study.lesions]
-        out.append((study, lesions))
-    return out
-
-
 @pytest.fixture(scope="session")
 def phantom_folder(tmp_path_factory):
     """A folder of phantom CT volumes (NIfTI) each with its lesion JSON, 4 patients x 1 study, coarse."""
-    from deepradiology.io import write_image
-    from deepradiology.lesion import save_lesions
-    from deepradiology.phantom import generate_phantom
+    from deepradiology.retrieval.phantom_database import write_phantom_lesion_folder
 
-    folder = tmp_path_factory.mktemp("retrieval_phantoms")
-    for seed in (11, 12, 13, 14):
-        phantom = generate_phantom(seed, n_studies=1, spacing=(1.6, 1.6, 4.0))
-        for study, lesions in phantom_lesions(phantom):
-            stem = f"{phantom.plan.patient_id}_{study.plan.study_id}"
-            write_image(study.ct, folder / f"{stem}.nii.gz")
-            save_lesions(lesions, folder / f"{stem}.json")
-    return folder
+    return write_phantom_lesion_folder(tmp_path_factory.mktemp("retrieval_phantoms"), seeds=(11, 12, 13, 14))
 
 
 @pytest.fixture(scope="session")

@@ -151,3 +151,32 @@ def test_drag_remeasures_undo_steps_back_one_record_per_lesion(a_panel):
     assert "measured_as" not in (restored.extra or {})
     panel.undo()
     assert ws.state.recist_last == "Nothing to undo."
+
+
+def test_releasing_a_drag_remakes_the_mask_and_the_study_s_record_takes_its_volume(a_panel):
+    from slicer import vtkMRMLMarkupsNode
+
+    panel, ws, truth_study = a_panel
+    truth = max(truth_study.lesions, key=lambda t: t["long_axis_mm"])
+    study = ws.studies.current
+    panel._measure_at(np.asarray(truth["centre_lps"], dtype=float))
+    measured_long, volume_before = float(_row(ws)["long mm"]), float(_row(ws)["volume mL"])
+    record_id = _row(ws)["record"]
+
+    # Drag one end of the long axis in to 60 % of its length, then let go (the widget's end of interaction).
+    long_node = ws.scene.GetFirstNodeByName("L1 long")
+    p0 = np.array(long_node.GetNthControlPointPositionWorld(0))
+    p1 = np.array(long_node.GetNthControlPointPositionWorld(1))
+    long_node.SetNthControlPointPositionWorld(1, *(p0 + 0.6 * (p1 - p0)))
+    long_node.InvokeEvent(vtkMRMLMarkupsNode.PointEndInteractionEvent)
+
+    row = _row(ws)
+    assert float(row["long mm"]) == pytest.approx(0.6 * float(np.linalg.norm(p1 - p0)), abs=0.06)   # by hand
+    assert float(row["volume mL"]) < volume_before            # a lesion drawn smaller: a smaller mask
+    record = next(r for r in ws.lesions.lesions_for(study) if r.lesion_id == record_id)
+    # the table shows mL to 0.1; the record holds the remade mask's volume, not the pre-drag one
+    assert record.volume_ml == pytest.approx(float(row["volume mL"]), abs=0.051)
+
+    # The moves and the release were one drag: one undo puts the line back.
+    panel.undo()
+    assert float(_row(ws)["long mm"]) == pytest.approx(measured_long, abs=0.06)

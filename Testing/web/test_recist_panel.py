@@ -3,6 +3,8 @@ its measurements in the lesion table."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .conftest import click_lesion, count_pixels_like, open_panel, open_tab, save_screenshot, wait_until
@@ -33,7 +35,8 @@ def test_clicking_a_liver_lesion_draws_its_axes_and_fills_the_table(a_browser, a
         assert float(row["long mm"]) == pytest.approx(liver["long_axis_mm"], rel=0.10)
         assert float(row["short mm"]) == pytest.approx(liver["short_axis_mm"], rel=0.15)
         assert float(row["volume mL"]) > 0
-        assert "L1: long axis" in page.locator("#recist-last").inner_text()
+        # The results line: long x short mm, volume mL, key slice (`recist_results_line`).
+        assert re.match(r"L1: \d+\.\d x \d+\.\d mm, \d+\.\d\d mL, slice \d+; ", page.locator("#recist-last").inner_text())
         # The study's prior reading already lists this lesion: its record is updated, not doubled.
         assert "already lists this lesion" in page.locator("#recist-last").inner_text()
         assert row["record"] and row["record"] != "L1"

@@ -27,6 +27,8 @@ from itertools import combinations
 
 import numpy as np
 
+from .linkage import linked_groups
+
 __all__ = ["Match", "LesionTrack", "LesionGraph", "match_lesion_graph", "DEFAULT_T1", "DEFAULT_T2"]
 
 DEFAULT_T1 = 0.5   #: merge same-study lesions closer than this (5 mm with equal size and type)
@@ -93,22 +95,7 @@ class LesionGraph:
 
 def _merge_groups(emb: np.ndarray, t1: float) -> list[list[int]]:
     """Step 2: union of same-study lesions closer than T1 (single linkage)."""
-    n = len(emb)
-    parent = list(range(n))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in combinations(range(n), 2):
-        if np.linalg.norm(emb[i] - emb[j]) < t1:
-            parent[find(i)] = find(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
-    return sorted(groups.values())
+    return linked_groups(len(emb), lambda i, j: bool(np.linalg.norm(emb[i] - emb[j]) < t1))
 
 
 def _exclusion(d: np.ndarray, t2: float, mode: str) -> list[tuple[int, int]]:

@@ -22,6 +22,7 @@ import numpy as np
 from ..errors import InputError
 from ..lesion import Lesion
 from .embedding import lesion_centre_lps
+from .linkage import linked_groups
 from .study import Study
 
 __all__ = ["MARK_STATUSES", "same_lesion", "one_record_per_lesion", "split_status_marks", "record_status"]
@@ -85,28 +86,19 @@ def one_record_per_lesion(study: Study) -> tuple[Study, list[tuple[str, list[str
         (the study with one record per lesion, [(study id, [kept id, merged ids...])], warnings).
     """
     lesions = list(study.lesions)
-    parent = list(range(len(lesions)))
+    notes: dict[tuple[int, int], float] = {}     # (i, j) -> centre distance in mm, for the warning
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    def same(i: int, j: int) -> bool:
+        found, dist = same_lesion(lesions[i], lesions[j])
+        if found:
+            notes[(i, j)] = dist
+        return found
 
-    notes: dict[tuple[int, int], float] = {}
-    for i in range(len(lesions)):
-        for j in range(i + 1, len(lesions)):
-            same, dist = same_lesion(lesions[i], lesions[j])
-            if same:
-                parent[find(j)] = find(i)
-                notes[(i, j)] = dist
-    groups: dict[int, list[int]] = {}
-    for i in range(len(lesions)):
-        groups.setdefault(find(i), []).append(i)
-    if all(len(g) == 1 for g in groups.values()):
+    groups = linked_groups(len(lesions), same)
+    if all(len(g) == 1 for g in groups):
         return study, [], []
     kept, merges, warnings = [], [], []
-    for members in sorted(groups.values()):
+    for members in groups:
         first, last = lesions[members[0]], lesions[members[-1]]
         if len(members) == 1:
             kept.append(first)

@@ -10,11 +10,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ModelError
+from ..errors import ModelError, OutputExistsError
 from .card import ModelCard, read_card, require_model_name, require_task
 
-__all__ = ["ENV_VAR", "models_dir", "model_path", "card_path", "InstalledModel", "installed_models",
-           "find_model"]
+__all__ = ["ENV_VAR", "models_dir", "model_path", "card_path", "refuse_to_replace", "InstalledModel",
+           "installed_models", "find_model"]
 
 ENV_VAR = "DEEPRADIOLOGY_MODELS"
 CARD_SUFFIX = ".card.json"
@@ -37,6 +37,16 @@ def card_path(checkpoint: str | Path) -> Path:
     """The card sidecar of a checkpoint file: ``<checkpoint>.card.json``."""
     checkpoint = Path(checkpoint)
     return checkpoint.with_name(checkpoint.name + CARD_SUFFIX)
+
+
+def refuse_to_replace(*paths: Path, force: bool) -> None:
+    """A model's files (its weights, its card) are replaced only when asked: raise `OutputExistsError`
+    naming the first of ``paths`` that exists, unless ``force``. Checked before anything is written."""
+    if force:
+        return
+    for path in paths:
+        if path.exists():
+            raise OutputExistsError(path)
 
 
 @dataclass

@@ -18,8 +18,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from ..errors import ModelError, OutputExistsError
-from .cache import card_path, model_path
+from ..errors import ModelError
+from .cache import card_path, model_path, refuse_to_replace
 from .card import ModelCard, read_card, require_model_name, require_task, write_card
 
 __all__ = ["save_checkpoint", "load_checkpoint", "read_checkpoint", "verify_file", "file_sha256",
@@ -80,9 +80,7 @@ def save_checkpoint(path: str | Path, state_dict: dict, card: ModelCard, *, forc
     require_model_name(card.name)
     _require_tensors(state_dict, path)
     sidecar = card_path(path)
-    for target in (path, sidecar):
-        if target.exists() and not force:
-            raise OutputExistsError(target)
+    refuse_to_replace(path, sidecar, force=force)
     path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().cpu().contiguous() for k, v in state_dict.items()}
     embedded = ModelCard.from_dict({**card.to_dict(), "sha256": ""})   # a file cannot hold its own hash

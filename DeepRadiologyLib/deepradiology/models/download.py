@@ -10,9 +10,9 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from ..errors import ModelError, OutputExistsError
+from ..errors import ModelError
 from ..progress import ProgressCallback, report
-from .cache import card_path, model_path, models_dir
+from .cache import card_path, model_path, models_dir, refuse_to_replace
 from .card import ModelCard, require_model_name
 from .catalogue import catalogue_slot
 from .checkpoint import read_checkpoint, require_same_model
@@ -65,10 +65,7 @@ def download_model(url: str, *, sha256: str, name: str, expected: ModelCard | No
         raise ModelError(f"{url}: refusing to download without a published 64-digit sha256 to check it against")
     require_model_name(name)
     dest = model_path(name)
-    if not force:
-        for target in (dest, card_path(dest)):
-            if target.exists():
-                raise OutputExistsError(target)
+    refuse_to_replace(dest, card_path(dest), force=force)
     models_dir().mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".download", dir=models_dir())
     os.close(fd)

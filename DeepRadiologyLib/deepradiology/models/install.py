@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from ..errors import ModelError, OutputExistsError
-from .cache import card_path, model_path, models_dir
+from ..errors import ModelError
+from .cache import card_path, model_path, models_dir, refuse_to_replace
 from .card import ModelCard, read_card, require_model_name, require_task, write_card
 from .checkpoint import file_sha256, read_checkpoint, require_same_model, verify_file
 
@@ -58,10 +58,7 @@ def place_verified(source: Path, card: ModelCard, *, name: str, force: bool, mov
     require_model_name(name)
     require_task(card.task)
     dest = model_path(name)
-    if not force:
-        for target in (dest, card_path(dest)):
-            if target.exists():
-                raise OutputExistsError(target)
+    refuse_to_replace(dest, card_path(dest), force=force)
     expected = file_sha256(source)
     models_dir().mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.importing")

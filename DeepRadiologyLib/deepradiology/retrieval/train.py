@@ -100,7 +100,7 @@ def _build_set(items, *, patch_px: int, seed_fraction: float, seed: int) -> Trai
 def phantom_training_set(seeds=range(8), *, n_studies: int = 2, spacing=(1.6, 1.6, 4.0), patch_px: int = 32,
                          seed_fraction: float = 0.5, progress: ProgressCallback | None = None) -> TrainingSet:
     """Lesions of phantom patients (types from the phantom's ground truth, locations from the image)."""
-    from ..lesion import Lesion
+    from ..longitudinal.phantom_eval import phantom_lesion
     from ..phantom import generate_phantom
     from .location import normalized_location
 
@@ -109,10 +109,7 @@ def phantom_training_set(seeds=range(8), *, n_studies: int = 2, spacing=(1.6, 1.
         phantom = generate_phantom(int(s), n_studies=n_studies, spacing=spacing)
         for study in phantom.studies:
             for truth in study.lesions:
-                lesion = Lesion(truth["lesion_id"], patient=phantom.plan.patient_id, study=study.plan.study_id,
-                                long_axis_lps=truth["long_axis_lps"], short_axis_lps=truth["short_axis_lps"],
-                                long_axis_mm=truth["long_axis_mm"], short_axis_mm=truth["short_axis_mm"],
-                                lesion_type=truth["lesion_type"], location=truth["organ"])
+                lesion = phantom_lesion(truth, patient=phantom.plan.patient_id, study=study.plan.study_id)
                 lesion.normalized_location = normalized_location(study.ct, lesion.centre_lps)[0]
                 items.append((lesion, study.ct, _TYPE_CODE[truth["lesion_type"]], phantom.plan.patient_id))
         report(progress, (n + 1) / len(seeds), f"phantom patient {n + 1}/{len(seeds)}")

@@ -21,7 +21,8 @@ updates its row; no second record is made (``update_same_lesion=False`` turns th
 
 Dragging an endpoint updates the row's lengths at once (point-modified events); when the drag ends
 (or `update_from_lines` is called) the mask and volume are made again from the new endpoints
-(`deepradiology.recist.masks_from_recist`). `undo_last` undoes the last action (a measurement, an
+(`deepradiology.recist.edit.follow_edited_endpoints`, the same for every front end); a front end whose
+own records follow the lines listens with `on_line_edited`. `undo_last` undoes the last action (a measurement, an
 update, an edit); `undo` removes one lesion (its lines, segment and row). Points are RAS mm (Slicer's
 frame); the core works in LPS and the conversion happens in the bridge. A failed measurement raises the
 core's `InputError` / `NoLesionError` before any node is made, and any failure while making nodes
@@ -42,7 +43,7 @@ from deepradiology.progress import ProgressCallback
 from deepradiology_mrml.logic.lesion_mask import MaskBox
 from deepradiology_mrml.scene import remove_node
 
-__all__ = ["RECISTAssistLogic", "mask_made_by", "MeasuredLesion", "StudyNodes", "TABLE_NAME", "SEGMENTATION_NAME", "TABLE_COLUMNS"]
+__all__ = ["RECISTAssistLogic", "MeasuredLesion", "StudyNodes", "TABLE_NAME", "SEGMENTATION_NAME", "TABLE_COLUMNS"]
 
 TABLE_NAME = "RECIST lesions"
 SEGMENTATION_NAME = "RECIST lesion masks"
@@ -73,15 +74,6 @@ class StudyNodes:
     segmentation_node: object = None
 
 
-def mask_made_by(lesion: Lesion) -> str:
-    """"; mask by <format> model <name> (<licence>; on <device>)" when a published model (nnInteractive)
-    made the mask, else "": the results line names the model and its licence with every such number."""
-    model = lesion.extra.get("model")
-    if not model:
-        return ""
-    return f"; mask by {model['format']} model {model['name']} ({model['licence']}; on {model['device']})"
-
-
 def _alive(scene, node):
     return node is not None and scene.GetNodeByID(node.GetID()) is node
 
@@ -99,6 +91,7 @@ class RECISTAssistLogic:
         self._history: list[tuple] = []        # ("add", id) | ("update"/"edit", id, committed state before)
         self._current = ""                     # study key of the last volume measured on
         self._updating = False
+        self._edit_listeners: list = []        # front ends told of each endpoint edit (`on_line_edited`)
         self._views = None
         self._organ_maps = None                # OrganMapCache, made on first use
 
@@ -474,6 +467,11 @@ class RECISTAssistLogic:
                     entry.observers.append((node, node.AddObserver(
                         event, lambda caller, _event, lid=lesion_id, again=remask: self._on_line_edited(lid, again))))
 
+    def on_line_edited(self, listener) -> None:
+        """Call ``listener(lesion_id, released)`` after each endpoint edit the Logic followed (every move:
+        ``released`` False; the end of the drag: True), so a front end's own records follow the lines."""
+        self._edit_listeners.append(listener)
+
     def _on_line_edited(self, lesion_id: str, remask: bool) -> None:
         if self._updating or lesion_id not in self.measured:
             return
@@ -481,32 +479,32 @@ class RECISTAssistLogic:
             self.update_from_lines(lesion_id, remask=remask)
         except InputError:
             pass        # a line mid-edit (fewer than 2 points): the next event brings it back
+        for listener in self._edit_listeners:
+            listener(lesion_id, remask)
 
     def update_from_lines(self, lesion_id: str, *, remask: bool = False) -> Lesion:
         """Re-read a lesion's two lines (after the user dragged an endpoint) and update its row.
 
         Without ``remask`` (while a drag goes on) only the lengths follow. With it (the end of a drag:
         the lines' point-end-interaction event) the edit is committed: the mask and volume are made again
-        from the new endpoints (`deepradiology.recist.masks_from_recist`, propagated when the lesion
-        was) and `undo_last` can put the lines back. Endpoints off the lesion's axial slice keep the
+        from the new endpoints (`deepradiology.recist.edit.follow_edited_endpoints`, propagated when the
+        lesion was) and `undo_last` can put the lines back. Endpoints off the lesion's axial slice keep the
         old mask, with a warning in ``extra["warnings"]``.
 
         Returns:
             the updated record: axes, lengths (mm), volume (mL) and ``extra["edited"] = True``.
         """
+        from deepradiology.recist.edit import follow_edited_endpoints
         from deepradiology_mrml.markups import recist_from_lines
+        from deepradiology_mrml.volumes import volume_node_to_image
 
         entry = self._entry(lesion_id)
-        long_lps, short_lps, long_mm, short_mm = recist_from_lines(*self._lines(entry))
+        long_lps, short_lps, _long_mm, _short_mm = recist_from_lines(*self._lines(entry))
         before = entry.committed
-        lesion = entry.lesion
-        lesion.long_axis_lps = tuple(map(tuple, long_lps.tolist()))
-        lesion.short_axis_lps = tuple(map(tuple, short_lps.tolist()))
-        lesion.long_axis_mm = round(long_mm, 3)
-        lesion.short_axis_mm = round(short_mm, 3)
-        lesion.extra["edited"] = True
-        if remask:
-            self._remask(entry, long_lps, short_lps)
+        image = volume_node_to_image(self._volume(entry)) if remask else None
+        mask = follow_edited_endpoints(entry.lesion, long_lps, short_lps, image=image, propagate=entry.propagated)
+        if mask is not None:
+            self._replace_mask(entry, MaskBox.from_mask(mask))
         self._updating = True
         try:
             self._write_table(self._key(self._volume(entry)))
@@ -515,32 +513,7 @@ class RECISTAssistLogic:
         if remask:
             entry.committed = self._state(entry)
             self._history.append(("edit", lesion_id, before))
-        return lesion
-
-    def _remask(self, entry: MeasuredLesion, long_lps: np.ndarray, short_lps: np.ndarray) -> None:
-        from deepradiology.recist import masks_from_recist
-        from deepradiology_mrml.volumes import volume_node_to_image
-
-        image = volume_node_to_image(self._volume(entry))
-        ijk = np.asarray(image.lps_to_index(np.vstack([long_lps, short_lps])), dtype=float)
-        k = int(round(float(np.mean(ijk[:, 2]))))
-        lesion = entry.lesion
-        warnings = [w for w in lesion.extra.get("warnings", []) if not w.startswith("edited endpoints")]
-        if np.ptp(ijk[:, 2]) > 0.5 or not 0 <= k < image.array.shape[0]:
-            lesion.extra["warnings"] = warnings + ["edited endpoints are not on one axial slice of the volume: "
-                                                   "the mask and volume were not made again"]
-            return
-        masks = masks_from_recist(image, ijk[:2, :2], ijk[2:, :2], slice_index=k, propagate=entry.propagated)
-        if masks.volume is not None:
-            mask = MaskBox.from_mask(masks.volume.mask)
-            lesion.volume_ml = round(float(masks.volume.volume_ml), 4)
-        else:
-            full = np.zeros(image.array.shape, dtype=bool)
-            full[k] = masks.lesion.mask
-            mask = MaskBox.from_mask(full)
-        lesion.slice_index = k
-        lesion.extra["warnings"] = warnings + list(masks.lesion.warnings)
-        self._replace_mask(entry, mask)
+        return entry.lesion
 
     def _entry(self, lesion_id: str) -> MeasuredLesion:
         if lesion_id not in self.measured:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from deepradiology_mrml.logic.recist import RECISTAssistLogic, mask_made_by
+from deepradiology.recist.results_line import recist_results_line
+from deepradiology_mrml.logic.recist import RECISTAssistLogic
 
 from .base import Workspace
 from .widgets import display_value, records_table, table_headers
@@ -22,14 +23,9 @@ from .widgets import display_value, records_table, table_headers
 __all__ = ["RECISTPanel"]
 
 
-def location_text(study, lesion) -> str:
-    """Where the lesion is and how that is known: "location: liver (from organ map: the phantom's organ
-    labels)", or "location unknown: no organ map" - never an organ guessed from HU shown as fact."""
-    source = lesion.extra.get("location_source")
-    if source == "organ_map":
-        where = study.organ_map_source() if hasattr(study, "organ_map_source") else ""
-        return f"location: {lesion.location} (from organ map{': ' + where if where else ''})"
-    return "location unknown: no organ map for this study"
+def _organ_map_source(study) -> str:
+    """Where the study's organ map came from, in words; "" when it has none (or cannot say)."""
+    return study.organ_map_source() if hasattr(study, "organ_map_source") else ""
 
 
 class RECISTPanel:
@@ -41,6 +37,7 @@ class RECISTPanel:
         # One display table for every study (with a study column); the lesion book keeps one record per
         # lesion and study itself, so the Logic neither splits tables per study nor merges re-measurements.
         self._logic = RECISTAssistLogic(workspace.scene, per_study=False, update_same_lesion=False)
+        self._logic.on_line_edited(self._on_line_edited)
         self._study_of: dict[str, object] = {}  # lesion id -> the study it was measured on
         self._record_of: dict[str, str] = {}    # lesion id -> the id of its record in the lesion book
         self._history: list[tuple] = []         # ("measure", id, record it replaced) | ("edit", id, points)
@@ -112,7 +109,7 @@ class RECISTPanel:
 
     def show_organ_map_of(self, study) -> None:
         """The line under the buttons saying which organ map the study on screen has, if any."""
-        source = study.organ_map_source() if hasattr(study, "organ_map_source") else ""
+        source = _organ_map_source(study)
         with self._ws.state as state:
             state.recist_organ_map = (f"Organ map: {source}; locations come from it and a click on a normal organ "
                                       "is refused." if source else
@@ -138,15 +135,10 @@ class RECISTPanel:
             self._ws.lesions.add(study, self._book_record(study, lesion, record_id))
         self._history.append(("measure", lesion.lesion_id, same))
         self._committed[lesion.lesion_id] = self._line_points(lesion.lesion_id)
-        self._watch_lines(lesion.lesion_id)
-        volume = f", volume {lesion.volume_ml:.1f} mL" if lesion.volume_ml is not None else ""
-        linked = (f"; the study already lists this lesion as {record_id}: its record is updated, no second one"
-                  if same is not None else "")
-        made_by = mask_made_by(lesion)
+        source = _organ_map_source(study)
         with self._ws.state as state:
-            state.recist_last = (f"{lesion.lesion_id}: long axis {lesion.long_axis_mm:.1f} mm, short axis "
-                                 f"{lesion.short_axis_mm:.1f} mm{volume}; {location_text(study, lesion)}{linked}"
-                                 f"{made_by}")
+            state.recist_last = recist_results_line(lesion, organ_map_source=source,
+                                                    already_listed_as=record_id if same is not None else "")
             state.recist_refused = False
         self._show_table()
         self._show_markups_of(study)
@@ -169,35 +161,24 @@ class RECISTPanel:
             points.append(tuple(tuple(node.GetNthControlPointPositionWorld(n)) for n in range(2)))
         return tuple(points)
 
-    def _watch_lines(self, lesion_id: str) -> None:
-        from slicer import vtkMRMLMarkupsNode
-
-        for node in self._line_nodes(lesion_id):
-            # The Logic observes the same event first (it was added first) and rewrites its table node.
-            node.AddObserver(vtkMRMLMarkupsNode.PointModifiedEvent,
-                             lambda *_, lid=lesion_id: self._on_line_moved(lid))
-            node.AddObserver(vtkMRMLMarkupsNode.PointEndInteractionEvent,
-                             lambda *_, lid=lesion_id: self._on_drag_ended(lid))
-
-    def _on_line_moved(self, lesion_id: str) -> None:
+    def _on_line_edited(self, lesion_id: str, released: bool) -> None:
+        """The Logic followed a dragged endpoint (`RECISTAssistLogic.on_line_edited`: the lengths, and at
+        the release the mask): the row and the study's record follow. One drag, up to its release, is one
+        undo step."""
         if self._restoring or lesion_id not in self._logic.measured:
             return
         now = self._line_points(lesion_id)
         before = self._committed.get(lesion_id)
-        if now is None or now == before:
-            return
-        # Consecutive moves of one lesion's lines, up to the end of the drag, are one edit.
-        if not (self._history and self._history[-1][0] == "edit" and self._history[-1][1] == lesion_id
-                and self._edit_open):
-            self._history.append(("edit", lesion_id, before))
-            self._edit_open = True
-        self._refresh_record(lesion_id)
-
-    def _on_drag_ended(self, lesion_id: str) -> None:
-        self._edit_open = False
-        points = self._line_points(lesion_id)
-        if points is not None:
-            self._committed[lesion_id] = points
+        if now is not None and now != before:
+            if not (self._history and self._history[-1][0] == "edit" and self._history[-1][1] == lesion_id
+                    and self._edit_open):
+                self._history.append(("edit", lesion_id, before))
+                self._edit_open = True
+            self._refresh_record(lesion_id)    # at the release too: the record takes the remade mask's volume
+        if released:
+            self._edit_open = False
+            if now is not None:
+                self._committed[lesion_id] = now
 
     def _refresh_record(self, lesion_id: str) -> None:
         """The table row and the study's lesion record follow the lines (the Logic has re-measured them)."""

@@ -12,8 +12,8 @@ import json
 import shutil
 from pathlib import Path
 
-from ...errors import ModelError, OutputExistsError
-from ..cache import card_path, models_dir
+from ...errors import ModelError
+from ..cache import card_path, models_dir, refuse_to_replace
 from ..card import ModelCard, require_model_name, require_task, write_card
 from ..checkpoint import file_sha256
 
@@ -70,9 +70,7 @@ def place_tree(source_root: Path, files: dict, card: ModelCard, *, name: str, fo
     require_task(card.task)
     dest = external_path(name)
     sidecar = card_path(dest)
-    clashes = [p for p in (dest, sidecar, models_dir() / f"{name}.pt") if p.exists()]
-    if clashes and not force:
-        raise OutputExistsError(clashes[0])
+    refuse_to_replace(dest, sidecar, models_dir() / f"{name}.pt", force=force)   # nor a .pt model of that name
     models_dir().mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.importing")
     shutil.rmtree(tmp, ignore_errors=True)
