@@ -114,7 +114,8 @@ class CursorReadout:
         unit = " HU" if study.info.kind == "ct" else ""
         if study.info.kind == "radiograph":   # one image: no slice to count, no axial/sagittal/coronal
             return f"Radiograph: pixel ({index[0]}, {index[1]}); {value:.0f}"
-        return f"{where}; slice {index[2] + 1}/{dims[2]}; {value:.0f}{unit}"
+        # 0-based voxel k, the number the lesion tables and the RECIST results line give for a key slice
+        return f"{where}; slice {index[2]} of 0-{dims[2] - 1}; {value:.0f}{unit}"
 
     def _on_move(self, view, interactor) -> None:
         x, y = interactor.GetEventPosition()

@@ -56,7 +56,10 @@ def test_hu_under_the_cursor_and_window_presets(a_browser, a_default_patient_ser
         at_lesion = _hover(page, 0.5, 0.5)
         x, y, _ = map(float, _LPS.search(at_lesion).groups())
         assert abs(x - liver["centre_lps"][0]) < 4 and abs(y - liver["centre_lps"][1]) < 4, at_lesion
-        assert "slice " in at_lesion
+        # The slice is counted as the lesion tables count it (0-based voxel k): the view centred on the
+        # lesion's centre shows the slice holding it.
+        slice_k = re.search(r"slice (\d+) of 0-(\d+)", at_lesion)
+        assert slice_k and int(slice_k.group(1)) == round(liver["centre_ijk"][2]), at_lesion
         assert _hu(at_lesion) == pytest.approx(liver["hu"], abs=45), at_lesion
         # Near the view's left edge, outside the body: air (or outside the image), not the lesion's value.
         at_corner = _hover(page, 0.04, 0.5)
