@@ -25,8 +25,9 @@ def _an_nninteractive_folder(root):
 
     folder = root / "nnInteractive_v1.0"
     (folder / "fold_0").mkdir(parents=True)
-    for name in ("inference_session_class.json", "plans.json", "dataset.json"):
+    for name in ("inference_session_class.json", "dataset.json"):
         (folder / name).write_text(json.dumps({}))
+    (folder / "plans.json").write_text(json.dumps({"configurations": {"3d_fullres": {}}}))  # what import checks
     torch.save({"network_weights": {"w": torch.zeros(2)}}, folder / "fold_0" / "checkpoint_final.pth")
     return folder
 
