@@ -178,3 +178,37 @@ def test_sending_a_file_that_is_not_dicom_sends_nothing(capsys, tmp_path):
 
 def test_serve_refuses_a_careless_pacs_address_at_start(capsys):
     _refused(capsys, ["serve", "--pacs", "localhost:8042", "--port", "0"], "PACS URL")
+
+
+def _series_list(*modalities: str) -> bytes:
+    return json.dumps([{"0020000E": {"vr": "UI", "Value": [f"1.2.3.{n}"]}, "00080060": {"vr": "CS", "Value": [m]},
+                        "00201209": {"vr": "IS", "Value": [1]}} for n, m in enumerate(modalities, start=1)]).encode()
+
+
+def test_the_pacs_panel_refuses_a_study_without_an_image_series_and_keeps_no_folder():
+    from deepradiology.errors import InputError
+    from deepradiology_web.pacs_link import PacsLink
+
+    server = ScriptedPacs(200, DICOM_JSON, _series_list("SR", "SEG", "KO"))
+    link = PacsLink(scene=None, studies=None, lesions=None, timeout_s=5)
+    try:
+        with pytest.raises(InputError, match="has no CT/MR/PT/NM image series"):
+            link.fetch(server.url, {"study_uid": "1.2.3", "study_id": "A17"})
+        assert list(link._folder.iterdir()) == []  # nothing fetched, no half-made copy of patient images
+    finally:
+        server.close()
+
+
+def test_the_pacs_panel_refuses_a_series_the_pacs_cannot_deliver_and_keeps_no_folder():
+    from deepradiology.dicom.pacs import PacsError
+    from deepradiology_web.pacs_link import PacsLink
+
+    # the series list names a CT, but every GET (the retrieval too) answers that list: no DICOM instances
+    server = ScriptedPacs(200, DICOM_JSON, _series_list("CT"))
+    link = PacsLink(scene=None, studies=None, lesions=None, timeout_s=5)
+    try:
+        with pytest.raises(PacsError):
+            link.fetch(server.url, {"study_uid": "1.2.3"})
+        assert list(link._folder.iterdir()) == []
+    finally:
+        server.close()
