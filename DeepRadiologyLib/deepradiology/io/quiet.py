@@ -6,6 +6,10 @@ paths and object addresses before DeepRadiology's one-line message. `reader_outp
 output while a reader runs. A refusal then carries the reader's first useful line in its own message;
 on success, an ITK warning (for instance a NIfTI sform ITK cannot represent, so it used the qform)
 is passed on as one `ReaderWarning` line, because it may concern the geometry and must not vanish.
+
+File descriptor 2 belongs to the whole process, so captures are serialised by a lock, and whatever
+another thread writes to stderr during a read (a fraction of a second) is collected with the reader's
+lines: shown as a warning on success, dropped on a refusal.
 """
 
 from __future__ import annotations
