@@ -111,7 +111,7 @@ def pytest_collection_modifyitems(config, items):
     except Exception:  # torch missing or broken: no GPU tests either way
         has_cuda = False
     if not has_cuda:
-        skip = pytest.mark.skip(reason="needs a CUDA device")
+        skip = pytest.mark.skip(reason="needs a CUDA GPU, and torch sees none on this machine")
         for item in items:
             if "gpu" in item.keywords:
                 item.add_marker(skip)

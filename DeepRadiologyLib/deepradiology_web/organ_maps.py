@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 __all__ = ["OrganMap", "load_organ_map_of", "organ_map_from_files"]
 
+_MASK_SUFFIXES = (".nii.gz", ".nii", ".nrrd", ".mha", ".mhd")
+
 
 @dataclass
 class OrganMap:
@@ -89,20 +91,29 @@ def organ_map_from_files(files: list[tuple[str, bytes]], ct, *, max_mb: float) -
         raise InputError("organ map", "no file was given")
     folder = Path(tempfile.mkdtemp(prefix="deepradiology-organs-"))
     try:
-        written = []
+        written: list[str] = []
+        originals: dict[str, str] = {}
         for name, content in files:
             if isinstance(content, str) or not content:
                 raise InputError(name, "the browser sent no file content")
             if len(content) > max_mb * 2**20:
                 raise InputError(name, f"larger than {max_mb:g} MB")
             clean = re.sub(r"[^\w.\-]", "_", Path(name).name)[:80] or "organ.nii.gz"
+            if len(files) > 1 and not clean.lower().endswith(_MASK_SUFFIXES):
+                # the folder reader passes over other files; a mask the user chose must not vanish unread
+                raise InputError(name, "is not an organ mask file (.nii.gz, .nii, .nrrd, .mha, .mhd)")
+            if clean in written or clean.split(".")[0] in {w.split(".")[0] for w in written}:
+                raise InputError(name, "two of the chosen files name the same organ; choose one mask per organ")
             (folder / clean).write_bytes(content)
             written.append(clean)
+            originals[clean] = name
         target = folder / written[0] if len(written) == 1 else folder
         what = f"uploaded label map {written[0]}" if len(written) == 1 else f"{len(written)} uploaded organ masks"
         try:
             return load_organ_map_of(str(target), None, ct, source=what)
         except InputError as exc:
-            raise InputError(", ".join(n for n, _ in files), exc.problem) from None
+            # name the user's file at fault (a mask in the set), or the whole upload, never the temporary copy
+            at_fault = originals.get(Path(exc.source).name) if exc.source else None
+            raise InputError(at_fault or ", ".join(n for n, _ in files), exc.problem) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -40,7 +40,7 @@ def run_cli(args, *, cwd=None, timeout: int = 120, env_extra: dict | None = None
            "DEEPRADIOLOGY_MODELS": str(home / "models"), **(env_extra or {})}
     prefix = AS_NOBODY if unprivileged and os.geteuid() == 0 else []
     if prefix and shutil.which(prefix[0]) is None:
-        pytest.skip("running as root without setpriv: cannot test an unwritable place")
+        pytest.skip("run as root without setpriv, so no place is unwritable; apt-get install util-linux")
     return subprocess.run([*prefix, sys.executable, "-m", "deepradiology", *map(str, args)], capture_output=True,
                           text=True, env=env, cwd=cwd, timeout=timeout)
 

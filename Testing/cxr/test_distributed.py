@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
 pytestmark = pytest.mark.slow
 
 

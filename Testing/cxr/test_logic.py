@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("slicer", reason="the Logic tests need the slicer-core wheel")
+pytest.importorskip("slicer", reason="the Logic tests need the slicer-core wheel (pip install 'deepradiology[mrml]')")
 
 from deepradiology.errors import InputError, ModelError  # noqa: E402
 

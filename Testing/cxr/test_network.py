@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
 
 from deepradiology.cxr.network import balanced_cross_entropy, build_network, global_pool  # noqa: E402
 

@@ -10,7 +10,7 @@ from deepradiology.errors import InputError
 
 
 def write_dicom(path, pixels, *, photometric="MONOCHROME2", modality="DX", view="PA", window=None, with_pixels=True):
-    pytest.importorskip("pydicom")
+    pytest.importorskip("pydicom", reason="pydicom is not installed: pip install pydicom")
     from pydicom.dataset import FileDataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("slicer", reason="needs the slicer-core wheel")
+pytest.importorskip("slicer", reason="needs the slicer-core wheel (pip install 'deepradiology[mrml]')")
 
 
 def test_nodes_are_filed_under_their_study_and_patient_and_survive_saving(a_scene, tmp_path):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("slicer", reason="needs the slicer-core wheel")
+pytest.importorskip("slicer", reason="needs the slicer-core wheel (pip install 'deepradiology[mrml]')")
 
 
 def test_saving_a_scene_prints_nothing_while_vtk_messages_go_to_the_log(tmp_path, capfd):

@@ -29,12 +29,11 @@ def reference(name: str):
     except Exception as exc:   # ImportError, or torchvision's RuntimeError about operators of another torch
         import torch
 
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         why = ("is not installed in this venv" if isinstance(exc, ModuleNotFoundError) and name in str(exc)
                else f"does not import beside torch {torch.__version__}")
-        pytest.skip(f"{name} {why} ({type(exc).__name__}: {first}); it needs torchvision, which does not import "
-                    "beside the main venv's torch 2.13.0: this suite runs in .venv-interop (bash "
-                    "Testing/install-interop.sh; Testing/models/test_interop_suite.py runs it)")
+        pytest.skip(f"{name} {why}; it needs torchvision, which does not import beside the main venv's torch: "
+                    "this suite runs in .venv-interop (bash Testing/install-interop.sh; "
+                    "Testing/models/test_interop_suite.py runs it)")
 
 
 @pytest.fixture(scope="session")

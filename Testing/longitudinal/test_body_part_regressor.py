@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
 
 from deepradiology.errors import ModelError  # noqa: E402
 from deepradiology.longitudinal import ssbr  # noqa: E402

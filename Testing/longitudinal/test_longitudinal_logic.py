@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("slicer", reason="the Logic tests need the slicer-core wheel")
+pytest.importorskip("slicer", reason="the Logic tests need the slicer-core wheel (pip install 'deepradiology[mrml]')")
 
 from deepradiology.errors import InputError  # noqa: E402
 from deepradiology.frames import lps_to_ras  # noqa: E402

@@ -15,7 +15,7 @@ def a_model_cache(tmp_path, monkeypatch):
 
 @pytest.fixture
 def a_small_state_dict():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
     g = torch.Generator().manual_seed(0)
     return {"conv.weight": torch.randn(4, 1, 3, 3, 3, generator=g), "conv.bias": torch.zeros(4),
             "norm.num_batches_tracked": torch.tensor(7), "half.weight": torch.randn(2, 2).to(torch.bfloat16)}

@@ -9,7 +9,7 @@ import pytest
 from deepradiology.errors import ModelError, OutputExistsError
 from deepradiology.models import card_path, load_checkpoint, read_card, save_checkpoint
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
 
 
 def test_weights_and_card_come_back_exactly(a_saved_checkpoint, a_small_state_dict, a_pancreas_card):

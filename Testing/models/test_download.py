@@ -11,7 +11,7 @@ import pytest
 from deepradiology.errors import ModelError
 from deepradiology.models import download_catalogue_model, download_model, file_sha256, load_checkpoint
 
-pytest.importorskip("torch")
+pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
 
 
 @pytest.fixture

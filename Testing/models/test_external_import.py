@@ -15,7 +15,7 @@ from deepradiology.models.external import detect_format, import_external, verifi
 
 from .conftest import write_nnunet_folder, write_xrv_file
 
-pytest.importorskip("torch")
+pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
 
 
 def test_an_nnunet_folder_gets_a_card_with_its_pancreas_label_spacing_and_every_file_hashed(an_nnunet_folder,
@@ -146,7 +146,7 @@ def test_the_cli_imports_each_format_lists_it_and_prints_its_card(an_nnunet_fold
 
 
 def test_to_ras_matches_nibabels_closest_canonical(tmp_path):
-    nib = pytest.importorskip("nibabel")
+    nib = pytest.importorskip("nibabel", reason="nibabel is not installed: pip install nibabel")
     import SimpleITK as sitk
 
     from deepradiology.image import Image

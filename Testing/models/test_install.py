@@ -8,7 +8,7 @@ from deepradiology.errors import ModelError, OutputExistsError
 from deepradiology.models import (card_path, find_model, install_model, installed_models, load_checkpoint,
                                   model_path, models_dir)
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
 
 
 def test_the_cache_folder_follows_the_environment_variable(a_model_cache):

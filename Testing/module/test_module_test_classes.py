@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("slicer", reason="the module tests need the slicer-core wheel")
+pytest.importorskip("slicer", reason="the module tests need the slicer-core wheel (pip install 'deepradiology[mrml]')")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import slicer_module_harness as harness  # noqa: E402
@@ -35,7 +35,7 @@ def harnessed(monkeypatch):
 @pytest.mark.parametrize("name", harness.MODULE_NAMES)
 def test_the_module_s_own_test_class_passes(name, harnessed, tmp_path, monkeypatch):
     if name in NEEDS_TORCH and importlib.util.find_spec("torch") is None:
-        pytest.skip("needs torch")
+        pytest.skip("this module's own test needs torch, which is not installed: pip install 'deepradiology[torch]'")
     monkeypatch.setenv("DEEPRADIOLOGY_MODELS", str(tmp_path / "models"))
     module = harness.load_module_file(name)
     test = getattr(module, f"{name}Test")()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("torch")
+pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
 
 FINDINGS = ("Cardiomegaly", "Effusion", "Mass", "Pneumothorax")
 
@@ -79,7 +79,7 @@ def test_a_click_on_the_panel_s_cancel_while_the_folder_is_scored_keeps_nothing(
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    widgets = pytest.importorskip("PySide6.QtWidgets")
+    widgets = pytest.importorskip("PySide6.QtWidgets", reason="PySide6 is not installed: pip install PySide6")
     from PySide6.QtCore import QTimer
 
     from deepradiology.progress import Cancelled

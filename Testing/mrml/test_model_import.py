@@ -15,7 +15,7 @@ def a_models_dir(tmp_path, monkeypatch):
 
 @pytest.fixture
 def a_cxr_checkpoint(tmp_path):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
     from deepradiology.cxr.model import save_cxr_model
     from deepradiology.cxr.network import build_network
     from deepradiology.cxr.pipeline import SMALL_NETWORK

@@ -20,7 +20,7 @@ def test_cuda_is_refused_before_anything_runs_where_there_is_no_gpu(a_scene, mon
 
 
 def test_the_devices_offered_are_those_torch_sees():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
     from deepradiology_mrml.logic.pancreas import PancreasSegmentLogic
 
     assert PancreasSegmentLogic.available_devices() == (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])

@@ -16,7 +16,7 @@ PYPROJECT = Path(__file__).resolve().parents[2] / "DeepRadiologyLib" / "pyprojec
 
 def test_the_requirements_installed_in_slicer_are_those_of_pyproject():
     if sys.version_info < (3, 11):
-        pytest.skip("tomllib needs Python 3.11")
+        pytest.skip("reading pyproject.toml needs tomllib, which comes with Python 3.11 and later")
     import tomllib
 
     project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]

@@ -30,7 +30,7 @@ def test_without_a_model_segment_says_how_to_train_or_import_one_and_writes_no_m
 
 
 def test_a_checkpoint_made_for_another_task_is_refused(tmp_path, capsys, no_installed_models):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
     from deepradiology.models import ModelCard, save_checkpoint
 
     other = save_checkpoint(tmp_path / "recist.pt", {"w": torch.zeros(2)},
@@ -42,9 +42,9 @@ def test_a_checkpoint_made_for_another_task_is_refused(tmp_path, capsys, no_inst
 
 
 def test_asking_for_cuda_without_a_gpu_is_refused_before_any_work(tmp_path, capsys, no_installed_models):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
     if torch.cuda.is_available():
-        pytest.skip("this machine has a GPU")
+        pytest.skip("this test checks the refusal on a machine without a GPU, and this one has a CUDA GPU")
     from deepradiology.pancreas.model import resolve_device
     from deepradiology.errors import InputError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
 
 from deepradiology.models import ModelCard  # noqa: E402
 from deepradiology.pancreas.inference import segment_pancreas  # noqa: E402

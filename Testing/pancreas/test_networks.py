@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
 
 from deepradiology.errors import ModelError  # noqa: E402
 from deepradiology.pancreas.networks import NetworkConfig, build_network  # noqa: E402

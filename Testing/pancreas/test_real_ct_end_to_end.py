@@ -17,7 +17,7 @@ import pytest
 from ..conftest import shared_file
 
 pytestmark = pytest.mark.slow
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
 
 CT = "ct/totalsegmentator/example_ct.nii.gz"
 GOLD = "ct/totalsegmentator/example_ct_organs/pancreas.nii.gz"

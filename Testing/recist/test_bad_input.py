@@ -10,7 +10,7 @@ from deepradiology.cli import main
 
 @pytest.fixture(scope="module")
 def small_files(tmp_path_factory):
-    nib = pytest.importorskip("nibabel")
+    nib = pytest.importorskip("nibabel", reason="nibabel is not installed: pip install nibabel")
     folder = tmp_path_factory.mktemp("recist_bad")
     rng = np.random.default_rng(0)
     ct = rng.normal(40, 10, (32, 32, 8)).astype(np.float32)

@@ -7,8 +7,8 @@ import csv
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("monai")
+torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
+pytest.importorskip("monai", reason="MONAI is not installed: pip install 'deepradiology[torch]'")
 
 
 def test_the_stn_starts_at_the_identity_and_maps_points_both_ways():

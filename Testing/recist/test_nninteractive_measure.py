@@ -116,8 +116,9 @@ def test_without_the_nninteractive_package_an_installed_folder_is_refused_naming
     monkeypatch.setenv("DEEPRADIOLOGY_MODELS", str(tmp_path / "cache"))
     folder = tmp_path / "nnInteractive_v1.0"
     (folder / "fold_0").mkdir(parents=True)
-    for name in ("inference_session_class.json", "plans.json", "dataset.json"):
+    for name in ("inference_session_class.json", "dataset.json"):
         (folder / name).write_text(json.dumps({}))
+    (folder / "plans.json").write_text(json.dumps({"configurations": {"3d_fullres": {}}}))  # what import checks
     torch.save({"network_weights": {"w": torch.zeros(2)}}, folder / "fold_0" / "checkpoint_final.pth")
     import_external(folder, name="nni-absent")
     with pytest.raises(ModelError, match="pip install nninteractive"):

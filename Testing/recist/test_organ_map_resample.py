@@ -151,8 +151,9 @@ def test_a_map_covering_a_sliver_of_the_ct_is_refused(real_ct, masks, tmp_path):
     from deepradiology.io import write_image
     from deepradiology.recist import load_organ_map
 
-    sliver = masks["liver"][50:55].astype(np.uint8)                  # 5 of 112 slices: 4.5 %
-    path = write_image(Image(sliver, spacing=real_ct.spacing, origin=real_ct.index_to_lps([0, 0, 50]),
+    k0 = int(np.argmax(masks["liver"].sum(axis=(1, 2))))            # the liver's widest slice: the sliver holds liver
+    sliver = masks["liver"][k0:k0 + 5].astype(np.uint8)              # 5 of 112 slices: 4.5 %
+    path = write_image(Image(sliver, spacing=real_ct.spacing, origin=real_ct.index_to_lps([0, 0, k0]),
                              direction=real_ct.direction), tmp_path / "sliver.nii.gz")
     with pytest.raises(InputError, match=r"covers only 4\.\d % of the CT"):
         load_organ_map(path, real_ct)

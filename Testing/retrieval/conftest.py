@@ -30,7 +30,7 @@ def dl_info_test(shared_data):
     """DeepLesion's test-split metadata (skips when the shared data is absent)."""
     path = shared_data / "deeplesion" / "DL_info_test.csv"
     if not path.is_file():
-        pytest.skip(f"real public data not found: {path}")
+        pytest.skip(f"real public data not found: {path} (set DEEPRADIOLOGY_SHARED_DATA to the data folder)")
     return path
 
 
@@ -38,7 +38,7 @@ def dl_info_test(shared_data):
 def deeplesion_images(shared_data):
     path = shared_data / "deeplesion" / "images_png"
     if not path.is_dir():
-        pytest.skip(f"real public data not found: {path}")
+        pytest.skip(f"real public data not found: {path} (set DEEPRADIOLOGY_SHARED_DATA to the data folder)")
     return path
 
 

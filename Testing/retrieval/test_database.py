@@ -97,7 +97,8 @@ def test_a_file_that_is_not_sqlite_is_refused(tmp_path):
         LesionDatabase(path)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+@pytest.mark.skipif(os.geteuid() == 0, reason="run as root, which ignores file permissions, so no file is "
+                                               "read-only; run the tests as an ordinary user")
 def test_a_read_only_database_reads_but_refuses_writes_clearly(tmp_path):
     path = tmp_path / "ro" / "db.sqlite"
     path.parent.mkdir()

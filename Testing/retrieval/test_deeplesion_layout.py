@@ -44,7 +44,7 @@ def test_the_evaluation_uses_key_slices_for_the_descriptor(fake_deeplesion, tmp_
 def test_a_deeplesion_training_set_reads_the_key_slices(fake_deeplesion):
     import pytest
 
-    pytest.importorskip("torch")
+    pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
     from deepradiology.retrieval.train import deeplesion_training_set
 
     dl_info, images = fake_deeplesion

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'deepradiology[torch]'")
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_training_runs_under_torchrun_with_two_cpu_processes(tmp_path):
 
     torchrun = Path(sys.executable).with_name("torchrun")
     if not torchrun.exists():
-        pytest.skip("torchrun is not installed beside this Python")
+        pytest.skip("torchrun, which comes with torch, is not beside this Python: pip install 'deepradiology[torch]'")
     out = tmp_path / "ddp.pt"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "DEEPRADIOLOGY_MODELS": str(tmp_path / "cache")}
     run = subprocess.run([str(torchrun), "--nproc_per_node", "2", "--master_port", "29517", "-m", "deepradiology",

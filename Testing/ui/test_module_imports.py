@@ -32,7 +32,7 @@ def test_there_are_module_files_to_check():
 
 @pytest.mark.parametrize("path", MODULE_FILES, ids=lambda p: p.stem)
 def test_a_module_file_imports_only_names_the_packages_have(path):
-    pytest.importorskip("slicer", reason="the bridge needs the slicer-core wheel")
+    pytest.importorskip("slicer", reason="the bridge needs the slicer-core wheel (pip install 'deepradiology[mrml]')")
     missing = []
     for module, name in _project_imports(path):
         target = importlib.import_module(module)
@@ -52,7 +52,7 @@ _SHARED_CLASS = re.compile(r"from (deepradiology_mrml\.logic\.\w+) import (\w+) 
 def test_a_module_file_calls_only_what_its_shared_logic_has(path):
     """``self.shared.<name>`` / ``self._shared().<name>`` must be a method, property or attribute of the
     shared Logic class the module wraps (attributes: assigned as ``self.<name> =`` in that class)."""
-    pytest.importorskip("slicer", reason="the bridge needs the slicer-core wheel")
+    pytest.importorskip("slicer", reason="the bridge needs the slicer-core wheel (pip install 'deepradiology[mrml]')")
     text = path.read_text(encoding="utf-8")
     found = _SHARED_CLASS.search(text)
     if found is None:

@@ -26,7 +26,7 @@ _UI_ATTRIBUTE = re.compile(r"\bui\.([A-Za-z_]\w*)")
 @pytest.fixture(scope="module")
 def qt_app():
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    widgets = pytest.importorskip("PySide6.QtWidgets", reason="PySide6 is needed to load .ui files")
+    widgets = pytest.importorskip("PySide6.QtWidgets", reason="PySide6 is not installed: pip install PySide6")
     return widgets.QApplication.instance() or widgets.QApplication([])
 
 

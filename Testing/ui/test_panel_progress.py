@@ -12,7 +12,7 @@ import pytest
 @pytest.fixture(scope="module")
 def qt():
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    widgets = pytest.importorskip("PySide6.QtWidgets", reason="PySide6 is needed for real Qt widgets")
+    widgets = pytest.importorskip("PySide6.QtWidgets", reason="PySide6 is not installed: pip install PySide6")
     app = widgets.QApplication.instance() or widgets.QApplication([])
     return widgets, app
 

@@ -17,8 +17,8 @@ import pytest
 from ..dicom.conftest import orthanc, phantom_dicom  # noqa: F401 - the fixtures, shared with the DICOM tests
 from .inprocess import make_workspace
 
-pytest.importorskip("slicer", reason="the panel tests need the slicer-core wheel")
-pytest.importorskip("trame", reason="the panel tests need trame")
+pytest.importorskip("slicer", reason="the panel tests need the slicer-core wheel (pip install 'deepradiology[mrml]')")
+pytest.importorskip("trame", reason="the panel tests need trame (pip install 'deepradiology[web]')")
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning")]
 
 

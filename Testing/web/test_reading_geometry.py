@@ -13,8 +13,8 @@ import math
 import numpy as np
 import pytest
 
-pytest.importorskip("slicer", reason="the viewer geometry tests need the slicer-core wheel")
-pytest.importorskip("trame", reason="the viewer geometry tests need trame")
+pytest.importorskip("slicer", reason="slicer-core is not installed: pip install 'deepradiology[mrml]'")
+pytest.importorskip("trame", reason="the viewer geometry tests need trame (pip install 'deepradiology[web]')")
 
 #: A text width per character (13 px bold sans-serif) wider than any real glyph average, so that
 #: boxes that do not meet here do not meet on the page either.

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-pytest.importorskip("slicer", reason="the panel tests need the slicer-core wheel")
-pytest.importorskip("trame", reason="the panel tests need trame")
+pytest.importorskip("slicer", reason="the panel tests need the slicer-core wheel (pip install 'deepradiology[mrml]')")
+pytest.importorskip("trame", reason="the panel tests need trame (pip install 'deepradiology[web]')")
 
 
 class _Viewer:

@@ -13,8 +13,8 @@ from ..conftest import shared_data_dir
 from .conftest import TEST_PHANTOM_SPACING
 from .inprocess import make_workspace
 
-pytest.importorskip("slicer", reason="the panel tests need the slicer-core wheel")
-pytest.importorskip("trame", reason="the panel tests need trame")
+pytest.importorskip("slicer", reason="the panel tests need the slicer-core wheel (pip install 'deepradiology[mrml]')")
+pytest.importorskip("trame", reason="the panel tests need trame (pip install 'deepradiology[web]')")
 
 pytestmark = pytest.mark.slow
 
@@ -25,8 +25,9 @@ def _an_nninteractive_folder(root):
 
     folder = root / "nnInteractive_v1.0"
     (folder / "fold_0").mkdir(parents=True)
-    for name in ("inference_session_class.json", "plans.json", "dataset.json"):
+    for name in ("inference_session_class.json", "dataset.json"):
         (folder / name).write_text(json.dumps({}))
+    (folder / "plans.json").write_text(json.dumps({"configurations": {"3d_fullres": {}}}))  # what import checks
     torch.save({"network_weights": {"w": torch.zeros(2)}}, folder / "fold_0" / "checkpoint_final.pth")
     return folder
 

@@ -49,9 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warnings(command: str) -> None:
+    """Show each warning as one line naming the command, as errors are: not Python's file:line and source text."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001 (warnings' signature)
+        print(f"deepradiology {command}: warning: {' '.join(str(message).split())}", file=file or sys.stderr)
+
+    warnings.showwarning = show
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _one_line_warnings(args.command)
     try:
         return int(args.func(args) or 0)
     except DeepRadiologyError as exc:

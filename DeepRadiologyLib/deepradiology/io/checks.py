@@ -39,8 +39,13 @@ def looks_like_ct(image: Image) -> tuple[bool, str]:
         values = values[:: values.size // 2_000_000]
     lo, hi = np.percentile(values, [1, 99])
     if lo > -200:
+        # raw scanner values (air near 0, tissue near 1000-1100) are a CT whose rescale intercept was
+        # dropped on export; saying so points at the fix, where "an MR volume?" would mislead
+        soft_tissue_at_1024 = float(np.mean(np.abs(values.astype(np.float64) - 1044.0) < 150.0))
+        guess = ("a CT stored without its rescale intercept, air at 0 instead of -1000?"
+                 if -50 <= lo <= 100 and soft_tissue_at_1024 >= 0.15 else "an MR volume?")
         return False, (f"its values ({lo:.0f} to {hi:.0f} for the 1st-99th percentiles) have no air near "
-                       "-1000 HU, so they are not CT Hounsfield units (an MR volume?)")
+                       f"-1000 HU, so they are not CT Hounsfield units ({guess})")
     if hi > 4000 or lo < -3100:
         return False, f"its values ({lo:.0f} to {hi:.0f}) are outside the Hounsfield range"
     return True, ""

@@ -10,6 +10,7 @@ import numpy as np
 from ..errors import InputError
 from ..image import Image
 from .checks import require_finite
+from .quiet import itk_reason, quiet_reader
 
 __all__ = ["read_dicom_series", "read_dicom_file"]
 
@@ -44,6 +45,7 @@ def _slice_positions(files: list[str]) -> np.ndarray:
     return np.asarray(origins) @ normal
 
 
+@quiet_reader
 def read_dicom_series(folder: str | Path) -> Image:
     """Read the one DICOM series in ``folder`` as a 3D image (LPS geometry, rescaled values).
 
@@ -81,7 +83,7 @@ def read_dicom_series(folder: str | Path) -> Image:
     try:
         img = reader.Execute()
     except RuntimeError as exc:
-        raise InputError(folder, f"the DICOM pixel data cannot be decoded: {str(exc).strip().splitlines()[-1]}") from None
+        raise InputError(folder, f"the DICOM pixel data cannot be decoded: {itk_reason(exc)}") from None
     meta = {}
     for tag, name in _KEPT_TAGS.items():
         if reader.HasMetaDataKey(0, tag):
@@ -90,6 +92,7 @@ def read_dicom_series(folder: str | Path) -> Image:
     return require_finite(replace(image, meta=meta))
 
 
+@quiet_reader
 def read_dicom_file(path: str | Path) -> Image:
     """Read one DICOM file (a single CT slice, a radiograph) with its kept tags in ``meta``.
 
@@ -114,6 +117,6 @@ def read_dicom_file(path: str | Path) -> Image:
     try:
         img = reader.Execute()
     except RuntimeError as exc:
-        raise InputError(path, f"the DICOM pixel data cannot be decoded: {str(exc).strip().splitlines()[-1]}") from None
+        raise InputError(path, f"the DICOM pixel data cannot be decoded: {itk_reason(exc)}") from None
     image = Image.from_sitk(img, modality=meta.get("modality", ""), source=str(path))
     return require_finite(replace(image, meta=meta))

@@ -10,12 +10,14 @@ import numpy as np
 from ..errors import InputError
 from ..image import Image
 from .dicom import read_dicom_file
+from .quiet import quiet_reader
 
 __all__ = ["read_radiograph", "RADIOGRAPH_SUFFIXES"]
 
 RADIOGRAPH_SUFFIXES = (".png", ".jpg", ".jpeg", ".dcm", ".dicom")
 
 
+@quiet_reader
 def read_radiograph(path: str | Path) -> Image:
     """Read a radiograph; returns a single-slice image of the stored grey values.
 

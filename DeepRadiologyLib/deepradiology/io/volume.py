@@ -10,10 +10,12 @@ from ..errors import InputError
 from ..image import Image
 from .checks import require_finite
 from .header import check_declared, read_declared
+from .quiet import itk_reason, quiet_reader
 
 __all__ = ["read_volume"]
 
 
+@quiet_reader
 def read_volume(path: str | Path, *, modality: str = "") -> Image:
     """Read a NIfTI (.nii, .nii.gz), NRRD (.nrrd) or MetaImage (.mha/.mhd) file.
 
@@ -34,9 +36,7 @@ def read_volume(path: str | Path, *, modality: str = "") -> Image:
     try:
         img = sitk.ReadImage(str(path))
     except RuntimeError as exc:
-        first = str(exc).strip().splitlines()
-        detail = next((line for line in first if "rror" in line or "annot" in line), first[-1] if first else "")
-        raise InputError(path, f"cannot be read as an image (truncated or not a volume file): {detail.strip()}") from None
+        raise InputError(path, f"cannot be read as an image (truncated or not a volume file): {itk_reason(exc)}") from None
     _require_complete(path, img, declared)
     _require_no_nan_in_nifti(path, img)
     return require_finite(Image.from_sitk(img, modality=modality, source=str(path)))

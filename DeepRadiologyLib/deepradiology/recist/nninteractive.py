@@ -57,7 +57,13 @@ def _session_class():
     try:
         from nnInteractive.inference.inference_session import nnInteractiveInferenceSession
     except ImportError as exc:
-        raise ModelError(f"{MISSING} ({type(exc).__name__}: {exc})") from None
+        missing = getattr(exc, "name", None) or ""
+        if missing.split(".")[0].lower() in ("nninteractive", ""):
+            raise ModelError(MISSING) from None
+        # the package is there but one of its own needs is not: say which, in words
+        raise ModelError(f"the nnInteractive package is installed but cannot be imported: it needs {missing}, which "
+                         "is missing (reinstall with `pip install nninteractive`); the default measurement needs no "
+                         "model") from None
     return nnInteractiveInferenceSession
 
 
@@ -112,8 +118,9 @@ def load_nninteractive(name: str | None = None, *, device: str | None = None) ->
         try:
             session.initialize_from_trained_model_folder(str(folder), use_fold=str(folds[0]).removeprefix("fold_"))
         except (RuntimeError, KeyError, ValueError) as exc:
-            raise ModelError(f"{folder}: nnInteractive could not load the model ({type(exc).__name__}: "
-                             f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
+            detail = str(exc).splitlines()[0] if str(exc) else "no detail"
+            raise ModelError(f"{folder}: nnInteractive could not load the model (its files do not fit each other "
+                             f"or this nnInteractive version: {detail})") from None
     return NnInteractiveModel(card=card, folder=folder, session=session, device=device)
 
 
@@ -200,7 +207,7 @@ def segment_with_nninteractive(image: Image, *, click=None, box=None, slice_inde
             else:
                 session.add_bbox_interaction(prompt, include_interaction=True)
     except (RuntimeError, ValueError, TypeError) as exc:
-        raise ModelError(f"nnInteractive failed on this image ({type(exc).__name__}: {exc})") from None
+        raise ModelError(f"nnInteractive failed on this image ({str(exc).splitlines()[0] if str(exc) else 'no detail'})") from None
     finally:
         np.random.set_state(state)
     mask = target.astype(bool).reshape(np.shape(image.array))

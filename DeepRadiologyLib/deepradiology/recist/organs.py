@@ -61,7 +61,7 @@ def load_organ_map(path, ct: Image) -> tuple[Image, dict[int, str]]:
         meta: dict = {}
         for n, f in enumerate(files, start=1):
             raw = read_image(f)
-            binary = raw.with_array((np.asarray(raw.array) > 0).astype(np.uint8))
+            binary = raw.with_array(_binary_mask(f, np.asarray(raw.array)).astype(np.uint8))
             mask = labels_on_grid(binary, ct, what=f"the organ mask {f.name}")
             values = np.asarray(mask.array)
             labels[(values > 0) & (labels == 0)] = n
@@ -71,15 +71,49 @@ def load_organ_map(path, ct: Image) -> tuple[Image, dict[int, str]]:
                 meta = dict(mask.meta)
                 meta["resampled_from"] = meta["resampled_from"].replace(
                     f"the organ mask {f.name} was", f"the organ masks of {path.name} were")
+        if not (labels > 0).any():
+            raise InputError(path, "every organ mask in it is empty (all voxels 0), so it names no organ")
         labels[uncovered & (labels == 0)] = OUTSIDE_MAP
         return ct.with_array(labels, modality="", meta=meta, source=str(path)), names
     raw = read_image(path)
-    arr = np.asarray(raw.array)
-    if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)) or np.any(arr < 0):
-        raise InputError(path, "is not a label map (values must be whole numbers, 0 or more)")
-    lab = labels_on_grid(raw.with_array(arr.astype(np.int32)), ct, what=f"the organ map {path.name}")
+    arr = _label_values(path, np.asarray(raw.array))
+    lab = labels_on_grid(raw.with_array(arr), ct, what=f"the organ map {path.name}")
     values = np.unique(lab.array)
     return lab, {int(v): f"label {int(v)}" for v in values if v > 0}
+
+
+#: More distinct values than any organ atlas has (TotalSegmentator: 117): such a file is an image, not labels.
+MAX_ORGAN_LABELS = 1000
+
+
+def _label_values(path: Path, arr: np.ndarray) -> np.ndarray:
+    """The label map's values as int32, refusing what is not a label map: fractions (a probability map),
+    negative values or thousands of distinct values (a CT), or no label at all (an empty map would call
+    every lesion "outside the organ map" with the confidence of a map)."""
+    if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+        raise InputError(path, "is not a label map (values must be whole numbers)")
+    if arr.size and float(arr.min()) < 0:
+        raise InputError(path, f"is not a label map: it holds negative values (down to {float(arr.min()):.0f}); "
+                               "organ labels are 0 (background) and positive whole numbers (is it a CT?)")
+    values = np.unique(arr)
+    if len(values) > MAX_ORGAN_LABELS + 1:
+        raise InputError(path, f"is not a label map: it holds {len(values)} distinct values, more than any organ "
+                               f"atlas ({MAX_ORGAN_LABELS}); is it an image rather than organ labels?")
+    if not np.any(values > 0):
+        raise InputError(path, "holds no organ label (every voxel is 0), so it names no organ")
+    return arr.astype(np.int32)
+
+
+def _binary_mask(path: Path, arr: np.ndarray) -> np.ndarray:
+    """One organ mask as booleans, refusing values other than 0 and one positive number: ``> 0`` on a
+    probability map (0.05 in the background) would make the whole volume that organ."""
+    values = np.unique(arr)
+    if not np.all(np.isfinite(values)) or len(values) > 2 or (values.size and float(values.min()) < 0) \
+            or (len(values) == 2 and float(values[0]) != 0):
+        shown = ", ".join(f"{float(v):g}" for v in values[:4]) + (", ..." if len(values) > 4 else "")
+        raise InputError(path, f"is not a binary organ mask (values {shown}; expected 0 and one positive value): "
+                               "threshold a probability map first")
+    return arr > 0
 
 
 def organ_context(mask_3d: np.ndarray, labels: np.ndarray, names: dict[int, str]) -> dict:

@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,6 +141,7 @@ class LesionDatabase:
     def __init__(self, path: str | Path, *, create: bool = True, readonly: bool = False,
                  timeout_s: float = 5.0) -> None:
         self.path = Path(path)
+        self._timeout_s = float(timeout_s)
         exists = self.path.exists()
         if not exists and (not create or readonly):
             raise DatabaseError(self.path, "no such lesion database (create one with `deepradiology retrieval "
@@ -177,20 +179,22 @@ class LesionDatabase:
     # -- opening, versions, migrations ------------------------------------------------------------
     def _check_and_migrate(self, *, created: bool) -> None:
         con = self._con
-        app_id = con.execute("PRAGMA application_id").fetchone()[0]
-        version = con.execute("PRAGMA user_version").fetchone()[0]
-        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        app_id, version, tables = self._state()
         if app_id == 0 and not tables:
             if self.readonly:
                 raise DatabaseError(self.path, "is an empty file, not a lesion database")
-            con.execute("PRAGMA journal_mode = WAL")
+            self._use_wal()
             with self.transaction():
-                for statement in _split(_SCHEMA_V1):
-                    con.execute(statement)
-                con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                con.execute("PRAGMA user_version = 1")
-            version = 1
-        elif app_id != APPLICATION_ID:
+                # look again under the write lock: another process opening the same new file at the same
+                # moment (two first imports, two servers) may have created the schema since the look above
+                app_id, version, tables = self._state()
+                if app_id == 0 and not tables:
+                    for statement in _split(_SCHEMA_V1):
+                        con.execute(statement)
+                    con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    con.execute("PRAGMA user_version = 1")
+                    app_id, version = APPLICATION_ID, 1
+        if app_id != APPLICATION_ID:
             raise DatabaseError(self.path, "is an SQLite file but not a DeepRadiology lesion database")
         if version > SCHEMA_VERSION:
             raise DatabaseError(self.path, f"was written by a newer DeepRadiology (schema version {version}; this "
@@ -203,15 +207,53 @@ class LesionDatabase:
                                                f"cannot be migrated to version {SCHEMA_VERSION}; copy it "
                                                "somewhere writable")
             if not created:
-                con.execute("PRAGMA journal_mode = WAL")
+                self._use_wal()
             while version < SCHEMA_VERSION:
                 with self.transaction():
-                    for statement in _split(MIGRATIONS[version]):
-                        con.execute(statement)
-                    con.execute(f"PRAGMA user_version = {version + 1}")
-                version += 1
+                    # under the write lock: another process may have run this step since we looked
+                    version = int(con.execute("PRAGMA user_version").fetchone()[0])
+                    if version < SCHEMA_VERSION:
+                        for statement in _split(MIGRATIONS[version]):
+                            con.execute(statement)
+                        con.execute(f"PRAGMA user_version = {version + 1}")
+                        version += 1
         elif not self.readonly:
-            con.execute("PRAGMA journal_mode = WAL")
+            self._use_wal()
+
+    def _use_wal(self) -> None:
+        """Switch the file to write-ahead logging, waiting for other connections as for any write.
+
+        SQLite answers "database is locked" at once, without its busy wait, when another process holds
+        the file while the journal mode changes (two first imports starting together), so wait here.
+        """
+        deadline = time.monotonic() + self._timeout_s
+        while True:
+            try:
+                self._con.execute("PRAGMA journal_mode = WAL").fetchall()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc).lower() and "busy" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+
+    def _state(self) -> tuple[int, int, set[str]]:
+        """(application_id, user_version, table names) as the file holds them now, read from one snapshot.
+
+        Three separate statements could straddle another process's commit of a new schema and see its
+        tables without its application id (a "not a lesion database" that is one).
+        """
+        con = self._con
+        own = not con.in_transaction
+        if own:
+            con.execute("BEGIN")
+        try:
+            app_id = int(con.execute("PRAGMA application_id").fetchone()[0])
+            version = int(con.execute("PRAGMA user_version").fetchone()[0])
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            if own:
+                con.execute("COMMIT")
+        return app_id, version, tables
 
     @property
     def schema_version(self) -> int:

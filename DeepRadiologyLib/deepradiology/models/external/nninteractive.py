@@ -37,9 +37,20 @@ def nninteractive_card(path: Path, *, licence: str | None = None):
         session = read_json(root / "inference_session_class.json", what="nnInteractive session file")
     except InputError as exc:
         raise ModelError(str(exc)) from None
+    described = {}
     for name in ("plans.json", "dataset.json"):
         if not (root / name).is_file():
             raise ModelError(f"{root}: no {name}; not a complete nnInteractive model folder")
+        try:
+            described[name] = read_json(root / name, what=f"nnInteractive {name}")
+        except InputError as exc:
+            raise ModelError(str(exc)) from None
+        if not isinstance(described[name], dict):
+            raise ModelError(f"{root / name}: not an nnU-Net {name} (a JSON object is expected, found "
+                             f"{type(described[name]).__name__ if described[name] is not None else 'null'})")
+    configurations = described["plans.json"].get("configurations")
+    if not isinstance(configurations, dict):
+        raise ModelError(f"{root / 'plans.json'}: no \"configurations\" in it, so it is not an nnU-Net plans file")
     folds = sorted(p.parent.name for p in root.glob(f"fold_*/{CHECKPOINT}"))
     if not folds:
         raise ModelError(f"{root}: no fold_*/{CHECKPOINT}; the download is incomplete")
@@ -47,6 +58,13 @@ def nninteractive_card(path: Path, *, licence: str | None = None):
         blob = safe_torch_load(root / fold / CHECKPOINT)
         if not isinstance(blob, dict) or not isinstance(blob.get("network_weights"), dict):
             raise ModelError(f"{root / fold / CHECKPOINT}: not an nnInteractive checkpoint (no network_weights)")
+        # the network is built from the plans' configuration the checkpoint was trained with: plans of
+        # another model would build another network, or none
+        wanted = blob.get("init_args", {}).get("configuration") if isinstance(blob.get("init_args"), dict) else None
+        if wanted is not None and wanted not in configurations:
+            raise ModelError(f"{root / 'plans.json'}: has no configuration {str(wanted)[:60]!r}, which "
+                             f"{fold}/{CHECKPOINT} was trained with (plans of another model?); it has "
+                             f"{', '.join(map(str, list(configurations)[:5])) or 'none'}")
     session_class = session.get("inference_class", session) if isinstance(session, dict) else session
     files = ["inference_session_class.json", "plans.json", "dataset.json"] + [f"{f}/{CHECKPOINT}" for f in folds]
     card = ModelCard(

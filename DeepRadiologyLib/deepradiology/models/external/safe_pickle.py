@@ -88,8 +88,11 @@ def safe_torch_load(path: str | Path):
         return torch.load(path, map_location="cpu", weights_only=False, pickle_module=_pickle_module())
     except FileNotFoundError:
         raise ModelError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ModelError(f"{path}: is a folder, not a checkpoint file") from None
     except Exception as exc:  # a damaged zip, a truncated pickle
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        # torch's first sentence says what is wrong; the rest is advice on how a file gets corrupted
+        first = (str(exc).strip().splitlines() or ["no detail"])[0].split(". ")[0].rstrip(".")
         raise ModelError(f"{path}: not a readable torch file (corrupt or truncated): {first}") from None
 
 
