@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         from deepradiology_web.session import SessionBroker
     except ImportError as exc:
         raise InputError("serve", f"the web app needs its extra packages ({exc.name} is missing): "
-                                  "pip install 'deepradiology[web]'") from exc
+                                  "pip install -e 'DeepRadiologyLib[web]'") from exc
 
     policy = AccessPolicy(host=args.host, token=args.token or os.environ.get(TOKEN_ENV) or None)
     if not 0 <= args.port <= 65535:
