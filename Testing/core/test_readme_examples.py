@@ -1,4 +1,4 @@
-"""Every `deepradiology ...` command the README and docs/benchmarks.md show is one the real parser accepts.
+"""Every `deepradiology ...` command the README and docs/ show is one the real parser accepts.
 
 A reader copies these lines. In the README's code blocks each line must parse as written (options in
 `[...]` are optional and parsed too); in running text (a command named inside backticks, sometimes with
@@ -86,7 +86,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 BENCHMARKS = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
 BLOCKS = block_commands(README)
 PROSE = [("README.md", n, c) for n, c in prose_commands(README)] + \
-        [("docs/benchmarks.md", n, c) for n, c in prose_commands(BENCHMARKS)]
+        [("docs/benchmarks.md", n, c) for n, c in prose_commands(BENCHMARKS)] + \
+        [(f"docs/adr/{p.name}", n, c) for p in sorted((ROOT / "docs" / "adr").glob("*.md"))
+         for n, c in prose_commands(p.read_text(encoding="utf-8"))]
 
 
 def test_the_readme_shows_the_commands_of_every_tool():
