@@ -62,3 +62,10 @@ def test_a_missing_core_module_is_a_bug_and_keeps_its_traceback(monkeypatch, tmp
     monkeypatch.setattr(dicom_cli, "run_export", export_with_a_typo)
     with pytest.raises(ImportError):
         main(["dicom", "export", "lesions.json", "--reference", str(tmp_path), "-o", str(tmp_path / "out")])
+
+
+def test_serve_refuses_a_missing_lesion_database_before_preparing_anything(tmp_path, capsys):
+    code = main(["serve", "--lesion-db", str(tmp_path / "nothere.sqlite"), "--port", "0"])
+    err = capsys.readouterr().err
+    assert code == 2 and "nothere.sqlite: no such lesion database file" in err
+    assert "preparing" not in err and len(err.strip().splitlines()) == 1

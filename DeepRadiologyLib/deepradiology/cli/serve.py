@@ -80,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
     if min(spacing) <= 0:
         raise InputError("--phantom-spacing", f"voxel sizes must be positive, got {args.phantom_spacing}")
 
+    if args.lesion_db and not os.path.isfile(args.lesion_db):  # before the minutes of preparing the patient
+        raise InputError(args.lesion_db, "no such lesion database file")
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     import signal
 
@@ -95,8 +98,6 @@ def run(args: argparse.Namespace) -> int:
             print("preparing the embedded synthetic patient ...", file=sys.stderr, flush=True)
             case = embedded_default_case(workdir, spacing=tuple(spacing), shared_data=args.shared_data)
         if args.lesion_db:
-            if not os.path.isfile(args.lesion_db):
-                raise InputError(args.lesion_db, "no such lesion database file")
             case.lesion_database = os.path.abspath(args.lesion_db)
         case.pacs_url = pacs_url
         case_file = case.save(os.path.join(workdir, "case.json"))
