@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     if min(spacing) <= 0:
         raise InputError("--phantom-spacing", f"voxel sizes must be positive, got {args.phantom_spacing}")
 
-    if args.lesion_db and not os.path.isfile(args.lesion_db):  # before the minutes of preparing the patient
+    if args.lesion_db and not os.path.isfile(args.lesion_db):  # before the patient is prepared (tens of seconds)
         raise InputError(args.lesion_db, "no such lesion database file")
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
