@@ -34,3 +34,38 @@ def test_a_bad_argument_is_named_in_one_line(tmp_path, capsys):
     assert main(["phantom", "-o", str(tmp_path), "--spacing", "1,0,1"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "--spacing" in err
+
+
+def test_a_missing_optional_package_names_its_extra_in_one_line(monkeypatch, tmp_path, capsys):
+    """`dicom export` without highdicom installed: one line naming the `dicom` extra, exit 2, no traceback."""
+    import deepradiology.cli.dicom as dicom_cli
+
+    def export_needing_highdicom(args):
+        import highdicom  # noqa: F401 - sys.modules["highdicom"] = None makes this the missing-package error
+
+    monkeypatch.setitem(sys.modules, "highdicom", None)
+    monkeypatch.setattr(dicom_cli, "run_export", export_needing_highdicom)
+    code = main(["dicom", "export", "lesions.json", "--reference", str(tmp_path), "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "highdicom" in err and "DeepRadiologyLib[dicom]" in err
+
+
+def test_a_missing_core_module_is_a_bug_and_keeps_its_traceback(monkeypatch, tmp_path):
+    import pytest
+
+    import deepradiology.cli.dicom as dicom_cli
+
+    def export_with_a_typo(args):
+        import deepradiology.no_such_module  # noqa: F401
+
+    monkeypatch.setattr(dicom_cli, "run_export", export_with_a_typo)
+    with pytest.raises(ImportError):
+        main(["dicom", "export", "lesions.json", "--reference", str(tmp_path), "-o", str(tmp_path / "out")])
+
+
+def test_serve_refuses_a_missing_lesion_database_before_preparing_anything(tmp_path, capsys):
+    code = main(["serve", "--lesion-db", str(tmp_path / "nothere.sqlite"), "--port", "0"])
+    err = capsys.readouterr().err
+    assert code == 2 and "nothere.sqlite: no such lesion database file" in err
+    assert "preparing" not in err and len(err.strip().splitlines()) == 1

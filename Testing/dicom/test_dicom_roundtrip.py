@@ -223,3 +223,25 @@ def test_masks_on_another_grid_are_refused(exported, phantom_dicom, tmp_path):
     with pytest.raises(InputError, match="not the reference series' grid"):
         export_lesions(lesions, masks[:-1], phantom_dicom / "S1_dicom", tmp_path / "x")
     assert not (tmp_path / "x").exists()
+
+
+def test_a_lesion_measured_on_one_studys_series_is_not_exported_against_another(phantom_dicom, tmp_path, capsys):
+    """The phantom's studies share one voxel grid, so only the study can tell S0's click from S1's images."""
+    truth = json.loads((phantom_dicom / "ground_truth.json").read_text())
+    lesion = truth["studies"][0]["lesions"][0]
+    centre = ",".join(f"{c:.2f}" for c in lesion["centre_lps"])
+    record, mask = tmp_path / "lesion.json", tmp_path / "mask.nii.gz"
+    assert main(["recist", "measure", str(phantom_dicom / "S0_dicom"), f"--point={centre}", "--frame", "lps",
+                 "-o", str(record), "--mask", str(mask)]) == 0
+    capsys.readouterr()
+    measured = json.loads(record.read_text())
+    measured = measured[0] if isinstance(measured, list) else measured
+    assert measured["study"], "the record names the study of the series it was measured on"
+    code = main(["dicom", "export", str(record), "--masks", str(mask), "--reference", str(phantom_dicom / "S1_dicom"),
+                 "-o", str(tmp_path / "wrong")])
+    err = capsys.readouterr().err
+    assert code == 2 and "study" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "wrong" / "seg.dcm").exists()
+    assert main(["dicom", "export", str(record), "--masks", str(mask), "--reference", str(phantom_dicom / "S0_dicom"),
+                 "-o", str(tmp_path / "right")]) == 0
+    assert (tmp_path / "right" / "seg.dcm").exists() and (tmp_path / "right" / "sr.dcm").exists()

@@ -122,3 +122,37 @@ def test_a_second_weighting_can_be_embedded_and_queried_beside_the_first(phantom
                  "--weights", "location=1,size=0,appearance=1", "-k", "2"]) == 0
     found = json.loads(capsys.readouterr().out)
     assert found["model"] == out["model"] and found["neighbours"][0]["distance"] < 1e-3
+
+
+def test_a_measured_lesion_file_without_a_patient_queries_other_patients_given_patient(
+        phantom_database, phantom_folder, tmp_path, capsys):
+    """`recist measure` writes no patient id: --patient supplies it (the error says to give it, so it must work)."""
+    from dataclasses import replace
+
+    from deepradiology.lesion import save_lesions
+
+    lesion, _, js = the_query(phantom_folder)
+    vol = phantom_folder / (js.stem + ".nii.gz")
+    measured = save_lesions([replace(lesion, patient="", normalized_location=None)], tmp_path / "measured.json")
+    query = ["retrieval", "query", str(phantom_database), "--lesion", str(measured), "-k", "3", "--other-patients"]
+    assert main(query + ["--volume", str(vol)]) == 2
+    assert "give --patient" in capsys.readouterr().err
+    assert main(query + ["--volume", str(vol), "--patient", lesion.patient]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["query"]["patient"] == lesion.patient
+    assert len(out["neighbours"]) == 3 and all(n["patient"] != lesion.patient for n in out["neighbours"])
+    # without its CT the record has no body location: one line asking for --volume, not a bare refusal
+    assert main(query + ["--patient", lesion.patient]) == 2
+    err = capsys.readouterr().err
+    assert "--volume" in err and len(err.strip().splitlines()) == 1
+
+
+def test_patient_does_not_overrule_the_patient_a_lesion_file_names(phantom_database, phantom_folder, tmp_path, capsys):
+    from deepradiology.lesion import save_lesions
+
+    lesion, _, js = the_query(phantom_folder)
+    assert lesion.patient
+    one = save_lesions([lesion], tmp_path / "q.json")
+    code = main(["retrieval", "query", str(phantom_database), "--lesion", str(one), "--volume",
+                 str(phantom_folder / (js.stem + ".nii.gz")), "--other-patients", "--patient", lesion.patient + "-other"])
+    assert code == 2 and "differs from the patient" in capsys.readouterr().err

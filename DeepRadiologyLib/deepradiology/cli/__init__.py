@@ -4,7 +4,8 @@ Each command module defines ``register(subparsers)``, which adds its parser and 
 function taking the parsed arguments and returning an exit code). Errors the user can act on
 (`DeepRadiologyError`) print one line and exit with code 2. So does an operating-system error about a
 named file (permission denied, disk full, not a folder), the one kind of failure that checking
-inputs and outputs up front cannot rule out; anything else is a bug and keeps its traceback.
+inputs and outputs up front cannot rule out, and a missing package of an optional extra (the line names
+the extra); anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -59,6 +60,21 @@ def _one_line_warnings(command: str) -> None:
     warnings.showwarning = show
 
 
+#: Top-level modules of the optional extras (DeepRadiologyLib/pyproject.toml) -> the extra that brings them.
+#: A command that needs one that is missing gets one line naming the extra, not an ImportError traceback.
+OPTIONAL_MODULES = {
+    "torch": "torch", "monai": "torch", "faiss": "retrieval", "nnunetv2": "nnunet", "nninteractive": "nninteractive",
+    "highdicom": "dicom", "dicomweb_client": "dicom", "slicer": "mrml", "vtk": "mrml", "vtkmodules": "mrml",
+    "MRMLCorePython": "mrml", "trame": "web", "trame_slicer": "web", "spacy": "reports-peer",
+}
+
+
+def _missing_extra(exc: ImportError) -> str | None:
+    """The extra whose package ``exc`` found missing, or None (then it is a bug and keeps its traceback)."""
+    name = (exc.name or "").split(".")[0]
+    return OPTIONAL_MODULES.get(name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -68,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     except DeepRadiologyError as exc:
         # one line, whatever the message holds (a library's reason may span lines)
         print(f"deepradiology {args.command}: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except ImportError as exc:
+        extra = _missing_extra(exc)
+        if extra is None:
+            raise
+        print(f"deepradiology {args.command}: error: this needs the optional package {exc.name.split('.')[0]}, "
+              f"which is not installed: pip install -e 'DeepRadiologyLib[{extra}]' (in the DeepRadiology checkout)",
+              file=sys.stderr)
         return 2
     except BrokenPipeError:
         # the reader of stdout went away (`... | head`): nothing is wrong with the input; stop quietly

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as exc:  # the core installed without its MRML extra
         from ..errors import DeepRadiologyError
 
-        raise DeepRadiologyError(f"the demo needs the MRML bridge: pip install 'deepradiology[mrml]' ({exc})") from None
+        raise DeepRadiologyError(f"the demo needs the MRML bridge: pip install -e 'DeepRadiologyLib[mrml]' ({exc})") from None
     with tempfile.TemporaryDirectory(prefix="deepradiology-demo-") as scratch:
         log = Path(scratch) / "vtk-messages.log"
         with _vtk_messages_to(log), TqdmProgress("demo", always=True) as bar:

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                     "and short axes, propagate the mask through the volume, and write the "
                                     "lesion record (JSON, axes in LPS mm).")
     m.add_argument("volume", metavar="VOLUME", help="CT volume in HU (NIfTI, NRRD, MetaImage or a DICOM folder)")
-    m.add_argument("--point", help="a point inside the lesion, X,Y,Z in --frame")
+    m.add_argument("--point", help="a point inside the lesion, X,Y,Z in --frame; write --point=-75,-10,34 when X "
+                                   "is negative")
     m.add_argument("--frame", choices=("ras", "lps", "ijk"), default="ras",
                    help="frame of --point/--box: RAS mm (Slicer's), LPS mm (ITK/DICOM) or voxel ijk (default ras)")
     m.add_argument("--box", help="two opposite corners of a box around the lesion on one slice, "

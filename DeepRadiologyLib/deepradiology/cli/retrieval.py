@@ -76,7 +76,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--ras", action="store_true", help="--point is in RAS (Slicer's frame) instead of LPS")
     q.add_argument("-k", type=int, default=10, help="number of neighbours (default 10)")
     q.add_argument("--other-patients", action="store_true", help="leave out lesions of the query's patient")
-    q.add_argument("--patient", help="the query's patient id (for --other-patients with --point)")
+    q.add_argument("--patient", help="the query's patient id, for --other-patients (a --point query, or a --lesion "
+                                     "file without one, such as `recist measure`'s)")
     q.add_argument("--type", nargs="+", default=[], help="keep only these lesion types (liver, lung, ...)")
     q.add_argument("--size-range", help="LOW,HIGH long diameter in mm")
     q.add_argument("--model", help="embedding model (default: the database's descriptor)")
@@ -211,7 +212,14 @@ def _query_lesion(args):
         lesions = load_lesions(args.lesion)
         if not lesions:
             raise InputError(args.lesion, "holds no lesion")
-        return lesions[0], image
+        lesion = lesions[0]
+        if args.patient:
+            # a record from `recist measure` has no patient; one that names another patient is not overruled
+            if lesion.patient and lesion.patient != args.patient:
+                raise InputError("--patient", f"{args.patient!r} differs from the patient {lesion.patient!r} "
+                                              f"named in {args.lesion}")
+            lesion.patient = args.patient
+        return lesion, image
     if image is None:
         raise InputError("--point", "a clicked point needs the --volume it was clicked on")
     from ..recist import measure_lesion
@@ -239,6 +247,10 @@ def run_query(args: argparse.Namespace) -> int:
             except ValueError:
                 raise InputError("--size-range", f"expected LOW,HIGH in mm, got {args.size_range!r}") from None
             size_range = (lo, hi)
+        if lesion.normalized_location is None and image is None:
+            # a `recist measure` record holds LPS points only; the body location comes from its CT
+            raise InputError(args.lesion, f"lesion {lesion.lesion_id} has no normalised body location: "
+                                          "give --volume, the CT it was measured on")
         if args.other_patients and not lesion.patient:
             raise InputError("--other-patients", "the query lesion has no patient id (give --patient)")
         filters = QueryFilters(other_patients_than=lesion.patient if args.other_patients else None,

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         from deepradiology_web.session import SessionBroker
     except ImportError as exc:
         raise InputError("serve", f"the web app needs its extra packages ({exc.name} is missing): "
-                                  "pip install 'deepradiology[web]'") from exc
+                                  "pip install -e 'DeepRadiologyLib[web]'") from exc
 
     policy = AccessPolicy(host=args.host, token=args.token or os.environ.get(TOKEN_ENV) or None)
     if not 0 <= args.port <= 65535:
@@ -84,6 +84,9 @@ def run(args: argparse.Namespace) -> int:
     spacing = parse_point(args.phantom_spacing)
     if min(spacing) <= 0:
         raise InputError("--phantom-spacing", f"voxel sizes must be positive, got {args.phantom_spacing}")
+
+    if args.lesion_db and not os.path.isfile(args.lesion_db):  # before the patient is prepared (tens of seconds)
+        raise InputError(args.lesion_db, "no such lesion database file")
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     import signal
@@ -103,8 +106,6 @@ def run(args: argparse.Namespace) -> int:
             print("preparing the embedded synthetic patient ...", file=sys.stderr, flush=True)
             case = embedded_default_case(workdir, spacing=tuple(spacing), shared_data=args.shared_data)
         if args.lesion_db:
-            if not os.path.isfile(args.lesion_db):
-                raise InputError(args.lesion_db, "no such lesion database file")
             case.lesion_database = os.path.abspath(args.lesion_db)
         case.pacs_url = pacs_url
         case_file = case.save(os.path.join(workdir, "case.json"))

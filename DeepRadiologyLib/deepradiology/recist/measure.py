@@ -75,7 +75,10 @@ def measurement_record(image: Image, lesion_slice: LesionSlice, volume=None, *, 
         extra["slice_range"] = list(volume.slice_range)
         extra["volume_ml_binary"] = round(float(volume.volume_ml_binary), 4)
     return Lesion(
-        lesion_id=lesion_id, patient=str(image.meta.get("patient_id", "")), study=str(image.meta.get("study_id", "")),
+        # a DICOM series carries its StudyInstanceUID (io.dicom keeps it as study_uid): the record names its study,
+        # so `dicom export` refuses a reference series of another study
+        lesion_id=lesion_id, patient=str(image.meta.get("patient_id", "")),
+        study=str(image.meta.get("study_id") or image.meta.get("study_uid", "")),
         slice_index=int(k), long_axis_lps=tuple(map(tuple, lps["long"])), short_axis_lps=tuple(map(tuple, lps["short"])),
         box_ijk=tuple(float(v) for v in lesion_slice.box_ij), long_axis_mm=round(float(axes.long_mm), 3),
         short_axis_mm=round(float(axes.short_mm), 3),
