@@ -92,6 +92,16 @@ def test_a_wrong_hash_is_refused_before_torch_opens_the_file(tmp_path, a_checkpo
     assert opened == "[]"
 
 
+def test_a_text_file_named_pt_says_it_is_not_a_checkpoint_and_names_the_error_kind(tmp_path):
+    # torch.load reads a few text bytes as a legacy pickle and raises KeyError(101): the line must not end
+    # in a bare ": 101", which names nothing.
+    text = tmp_path / "notes.pt"
+    text.write_text("hello world this is not torch")
+    result, _ = _info_with_spy([text, "--sha256", _sha256(text)], tmp_path)
+    assert_refused(result, "notes.pt", "not a readable DeepRadiology checkpoint")
+    assert not result.stderr.rstrip().split(":")[-1].strip().isdigit(), result.stderr
+
+
 def test_a_file_that_is_not_the_one_its_card_describes_is_refused(tmp_path, a_checkpoint):
     for name in ("cxr.pt", "cxr.pt.card.json"):
         shutil.copy(a_checkpoint.parent / name, tmp_path / name)

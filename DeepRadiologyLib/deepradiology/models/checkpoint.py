@@ -131,7 +131,11 @@ def read_checkpoint(path: str | Path, *, map_location: str = "cpu") -> tuple[dic
     except FileNotFoundError:
         raise ModelError(f"{path}: checkpoint file not found") from None
     except Exception as exc:  # torch raises many kinds for a damaged zip or a pickle it refuses
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        # a KeyError's text is the bare key (": 105"): name the kind of error when the text alone says nothing
+        text = str(exc).strip()
+        first = (text.splitlines() or [""])[0]
+        if isinstance(exc, (KeyError, IndexError)) or not first:
+            first = f"{type(exc).__name__} {first}".strip()
         raise ModelError(f"{path}: not a readable DeepRadiology checkpoint (corrupt, truncated or not made "
                          f"by DeepRadiology): {first}") from None
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:

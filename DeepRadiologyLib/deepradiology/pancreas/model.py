@@ -17,7 +17,7 @@ __all__ = ["PancreasModel", "load_pancreas_model", "resolve_device", "NO_MODEL_M
 
 NO_MODEL_MESSAGE = (
     "no pancreas segmentation model is installed, and none ships with DeepRadiology: train one with "
-    "`deepradiology pancreas train DATA --install` (DATA: an MSD Task07 or NIH Pancreas-CT folder) or "
+    "`deepradiology pancreas train DATA -o MODEL.pt --install` (DATA: an MSD Task07 or NIH Pancreas-CT folder) or "
     "import a checkpoint with `deepradiology models import FILE`, or pass one with --model PATH")
 
 
