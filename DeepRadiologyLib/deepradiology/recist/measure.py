@@ -440,6 +440,14 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
         if organ_labels is not None and not names:
             names = {int(v): f"label {int(v)}" for v in np.unique(organ_labels.array) if v > 0}
         extent += _extent_warnings(image, lesion_slice, volume, organ_labels, names, exclude)
+        if exclude is not None:
+            from .separate import long_axis_at_cut
+
+            k = lesion_slice.slice_index
+            ends = [p[:2] for p in lesion_slice.axes.endpoints_ijk(k)["long"]]
+            if long_axis_at_cut(exclude[k], ends, image.spacing):
+                extent.append(f"3D extent uncertain: on slice {k} the long axis ends where the lesion was cut from the "
+                              "adjacent structure: its length depends on where the two were separated")
     context = _organ_context(image, lesion_slice, volume, organ_labels, label_names, max_diameter_mm)
     report(progress, 1.0, "done")
     lesion = measurement_record(image, lesion_slice, volume, lesion_id=lesion_id, location=context["location"])

@@ -162,6 +162,18 @@ def split_at_neck(mask: np.ndarray, spacing, click_ijk) -> Separation:
         return result
     exclude_crop = np.isin(labels, list(cut))
     kept = labels == here
+    # The watershed line runs through the middle of the neck, so half of the bridge between the two bodies
+    # stays on the lesion as a bump; an in-plane opening as wide as the neck, only next to the cut, trims it
+    # (the lesion's own outline, curved on a far larger radius, is left as it is).
+    neck = max(others[o] for o in cut)
+    radius = max(1, int(round((neck + 0.5) / min(sx, sy))))
+    disk = np.zeros((1, 2 * radius + 1, 2 * radius + 1), dtype=bool)
+    yy, xx = np.mgrid[-radius:radius + 1, -radius:radius + 1]
+    disk[0] = yy ** 2 + xx ** 2 <= radius ** 2
+    near_cut = ndimage.distance_transform_edt(~exclude_crop, sampling=(sz, sy, sx)) <= 2.0 * neck + 1.0
+    trim = kept & ~ndimage.binary_opening(kept, structure=disk) & near_cut
+    exclude_crop |= trim
+    kept &= ~trim
     touch = ndimage.binary_dilation(kept, structure=ndimage.generate_binary_structure(3, 1)) & exclude_crop
     cut_k = sorted(set((np.nonzero(touch.any(axis=(1, 2)))[0] + offset[0]).tolist()))
     exclude = np.zeros(mask.shape, dtype=bool)
@@ -218,3 +230,21 @@ def _ranges(ks) -> str:
         if k is not None:
             start = prev = k
     return ", ".join(runs)
+
+
+def long_axis_at_cut(exclude_slice: np.ndarray, endpoints_ij, spacing, within_mm: float = 2.0) -> bool:
+    """Does an end of the long axis ((i, j) voxels, two points) lie within ``within_mm`` of the structure cut
+    off on that slice (bool [j, i])? Then the measured length depends on where the cut was made."""
+    from scipy import ndimage
+
+    exclude_slice = np.asarray(exclude_slice, dtype=bool)
+    if not exclude_slice.any():
+        return False
+    sx, sy = float(spacing[0]), float(spacing[1])
+    dist = ndimage.distance_transform_edt(~exclude_slice, sampling=(sy, sx))
+    for i, j in endpoints_ij:
+        jj = int(np.clip(round(float(j)), 0, dist.shape[0] - 1))
+        ii = int(np.clip(round(float(i)), 0, dist.shape[1] - 1))
+        if dist[jj, ii] <= within_mm:
+            return True
+    return False
