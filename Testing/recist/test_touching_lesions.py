@@ -108,15 +108,14 @@ def test_two_touching_lesions_in_the_real_liver_are_each_measured_as_themselves(
 
 
 @pytest.mark.slow
-def test_two_touching_lesions_in_the_phantom_liver_are_each_measured_as_themselves():
+def test_two_touching_lesions_in_the_phantom_liver_are_each_measured_as_themselves(phantom_study):
     """The synthetic phantom (0.8 x 0.8 x 2.5 mm, its own liver and organ map): the pair at the liver's
     deepest point away from the phantom's own lesions, measured with the organ map."""
     from scipy import ndimage
 
-    from deepradiology.phantom import generate_phantom
     from deepradiology.phantom.anatomy import ORGAN_LABELS
 
-    study = generate_phantom(0, n_studies=1, spacing=(0.8, 0.8, 2.5)).studies[0]
+    study = phantom_study
     sx, sy, sz = study.ct.spacing
     free = (np.asarray(study.organs.array) == ORGAN_LABELS["liver"]) & ~ndimage.binary_dilation(
         np.asarray(study.lesions_map.array) > 0, iterations=12)
@@ -128,3 +127,59 @@ def test_two_touching_lesions_in_the_phantom_liver_are_each_measured_as_themselv
     results, within = _check_pair(image, members, organs=(study.organs, names))
     _assert_two_masks(results, members)
     assert within >= 6, within
+
+
+@pytest.fixture(scope="module")
+def phantom_study():
+    from deepradiology.phantom import generate_phantom
+
+    return generate_phantom(0, n_studies=1, spacing=(0.8, 0.8, 2.5)).studies[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("with_map", [True, False], ids=["organ-map", "no-map"])
+def test_a_liver_lesion_as_dense_as_the_kidney_it_touches_stops_at_the_kidney(phantom_study, with_map):
+    """A 19 mm liver lesion at the phantom kidney's density, its edge 0-0.8 mm from the kidney: the mask
+    never takes in the kidney; every click is within the ellipsoid's truth or warned, and with the organ map
+    (the kidney's label) at least 3 of the 4 clicks are within it, the cut stated in a note."""
+    from scipy import ndimage
+
+    from deepradiology.phantom.anatomy import ORGAN_LABELS
+    from deepradiology.phantom.insert import ellipsoid_truth, insert_ellipsoid
+    from deepradiology.recist import measure_lesion
+
+    study = phantom_study
+    organs = np.asarray(study.organs.array)
+    sx, sy, sz = study.ct.spacing
+    kidney, liver = organs == ORGAN_LABELS["kidney_right"], organs == ORGAN_LABELS["liver"]
+    radius = 9.0
+    to_kidney = ndimage.distance_transform_edt(~kidney, sampling=(sz, sy, sx))
+    site = liver & (to_kidney > radius) & (to_kidney < radius + 0.8) & ~ndimage.binary_dilation(
+        np.asarray(study.lesions_map.array) > 0, iterations=15)
+    site[:6] = site[-6:] = False
+    kk, jj, ii = np.nonzero(site)
+    n = len(kk) // 2
+    centre, axes = (ii[n] + 0.2, jj[n] + 0.1, kk[n] + 0.2), (radius + 0.5, radius, radius)
+    contrast = float(np.median(study.ct.array[kidney]) - np.median(study.ct.array[liver]))
+    image = insert_ellipsoid(study.ct, centre, axes, contrast_hu=contrast, angle_deg=30.0)
+    truth = ellipsoid_truth(study.ct.spacing, centre, axes)
+    names = {v: name for name, v in ORGAN_LABELS.items()}
+    i, j, k = (int(round(v)) for v in centre)
+    within = 0
+    for click in [(i, j, k), (i, j, k + 2), (i, j, k - 2), (i + 4, j, k)]:
+        try:
+            m = measure_lesion(image, click=click, organs=(study.organs, names) if with_map else None)
+        except DeepRadiologyError:
+            continue
+        lesion = m.lesion
+        assert np.count_nonzero(m.volume.mask & kidney) <= 0.02 * np.count_nonzero(m.volume.mask), click
+        ok = (abs(lesion.long_axis_mm - truth["long_axis_mm"]) <= max(1.5, 0.07 * truth["long_axis_mm"])
+              and abs(lesion.volume_ml - truth["volume_ml"]) <= 0.15 * truth["volume_ml"])
+        assert ok or any(w.startswith(EXTENT) for w in lesion.extra["warnings"]), (click, lesion.long_axis_mm,
+                                                                                  lesion.volume_ml, truth)
+        within += ok
+        if with_map:
+            assert any("kidney_right" in note and "organ map" in note for note in lesion.extra["notes"]), \
+                lesion.extra["notes"]
+    if with_map:
+        assert within >= 3, within

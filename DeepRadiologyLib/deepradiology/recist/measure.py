@@ -244,12 +244,13 @@ def _longest_axis_slice(image: Image, lesion_slice: LesionSlice, volume, max_dia
 
 
 def _separate(image: Image, lesion_slice: LesionSlice, volume, seed_ijk, organ_labels, label_names, exclude,
-              notes: list[str], extent: list[str]):
+              notes: list[str], extent: list[str], necks: list | None = None):
     """Separate the lesion at ``seed_ijk`` (i, j, k) from an adjacent structure its mask merged with
     (`separate`: another organ of the map, a neck): re-outline and re-propagate without it.
 
     Returns (lesion_slice, volume, exclude); ``exclude`` (bool [k, j, i], the structures cut off so far) is
-    the same object when nothing new was cut. Adds a note per cut and a warning per neck too wide to cut.
+    the same object when nothing new was cut. Adds a note per cut and a warning per neck too wide to cut;
+    appends the structures cut at a neck (not at an organ's label) to ``necks``.
     """
     from .separate import organ_exclusion, split_at_neck
 
@@ -281,6 +282,8 @@ def _separate(image: Image, lesion_slice: LesionSlice, volume, seed_ijk, organ_l
                       "outlined apart from it")
         return lesion_slice, volume, exclude
     notes += cut_notes
+    if necks is not None and by_neck.exclude is not None:
+        necks.append(by_neck.exclude)
     return cut_slice, cut_volume, new
 
 
@@ -414,6 +417,7 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
         raise InputError(organ_labels.source or "organ labels",
                          f"is on another grid ({organ_labels.size}) than the CT ({image.size})")
     exclude = None
+    necks: list[np.ndarray] = []   # structures cut off at a neck, where the cut's place is the method's guess
     if propagate or (propagate is None and not image.is_2d):
         report(progress, 0.4, "propagating to neighbouring slices")
         volume = _propagate(image, lesion_slice) if volume is None else volume
@@ -422,13 +426,13 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
             # re-seeding steps below cannot wander into the neighbour; then once more on the final mask.
             seed = (*lesion_slice.seed_ij, lesion_slice.slice_index)
             lesion_slice, volume, exclude = _separate(image, lesion_slice, volume, seed, organ_labels, label_names,
-                                                      exclude, notes, extent)
+                                                      exclude, notes, extent, necks)
             lesion_slice, volume = _recentre_on_largest_slice(image, lesion_slice, volume, max_diameter_mm, exclude)
             if volume.n_slices < 3:
                 lesion_slice, volume = _reseed_from_neighbours(image, lesion_slice, volume, max_diameter_mm, exclude)
             before = exclude
             lesion_slice, volume, exclude = _separate(image, lesion_slice, volume, seed, organ_labels, label_names,
-                                                      exclude, notes, extent)
+                                                      exclude, notes, extent, necks)
             if exclude is not before:
                 lesion_slice, volume = _recentre_on_largest_slice(image, lesion_slice, volume, max_diameter_mm,
                                                                   exclude)
@@ -440,12 +444,13 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
         if organ_labels is not None and not names:
             names = {int(v): f"label {int(v)}" for v in np.unique(organ_labels.array) if v > 0}
         extent += _extent_warnings(image, lesion_slice, volume, organ_labels, names, exclude)
-        if exclude is not None:
+        if necks:
             from .separate import long_axis_at_cut
 
             k = lesion_slice.slice_index
             ends = [p[:2] for p in lesion_slice.axes.endpoints_ijk(k)["long"]]
-            if long_axis_at_cut(exclude[k], ends, image.spacing):
+            # A cut at an organ's label follows the map; one at a neck is where the method placed it.
+            if long_axis_at_cut(np.any([n[k] for n in necks], axis=0), ends, image.spacing):
                 extent.append(f"3D extent uncertain: on slice {k} the long axis ends where the lesion was cut from the "
                               "adjacent structure: its length depends on where the two were separated")
     context = _organ_context(image, lesion_slice, volume, organ_labels, label_names, max_diameter_mm)
