@@ -38,8 +38,8 @@ def _clicks(centre, semi_axes, angle_deg, spacing):
     t = np.radians(angle_deg)
     a, _, c = semi_axes
     end = int(np.floor(c / spacing[2] - 1.5))
-    return {"centre": (i, j, k),
-            "off_centre": (int(round(i + 0.4 * a * np.cos(t) / spacing[0])), int(round(j + 0.4 * a * np.sin(t) / spacing[1])), k),
+    along = (int(round(i + 0.4 * a * np.cos(t) / spacing[0])), int(round(j + 0.4 * a * np.sin(t) / spacing[1])))
+    return {"centre": (i, j, k), "off_centre": (*along, k),
             "near_upper_end": (i, j, k + end), "near_lower_end": (i, j, k - end)}
 
 

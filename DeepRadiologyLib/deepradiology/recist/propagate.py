@@ -183,7 +183,9 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
             area = int(np.count_nonzero(region))
             if area < 2:
                 # The lesion ends here; its pole still fills part of the voxels under the last mask.
-                under = ndimage.binary_dilation(prev) if exclude is None else ndimage.binary_dilation(prev) & ~exclude[k]
+                under = ndimage.binary_dilation(prev)
+                if exclude is not None:
+                    under &= ~exclude[k]
                 tip = soft_lesion_fraction(smooth, lesion_hu, lesion_hu, levels_hu=(low, high))[under]
                 soft_total += float(tip.clip(0.0, 0.499).sum())
                 break
