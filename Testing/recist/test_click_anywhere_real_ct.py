@@ -209,7 +209,7 @@ def test_the_real_ct_click_benchmark_reports_every_click_kind(shared_data):
     kinds = result["methods"]["click_anywhere"]
     assert {k: v["clicks"] for k, v in kinds.items()} == {
         "key_centre": 1, "off_centre": 2, "near_end": 2, "coarse_5mm": 1, "touching_organ": 3, "touching_vessel": 3,
-        "touching_lesion": 8}
+        "touching_organ_map": 3, "touching_lesion": 8}
     for v in kinds.values():
         assert 0.0 <= v["within_tolerance_share"] <= 1.0 and v["seconds_per_click"] > 0
         assert v["silently_wrong"] <= v["clicks"] - v["refused"]

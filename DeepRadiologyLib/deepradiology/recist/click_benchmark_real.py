@@ -12,6 +12,8 @@ Click kinds:
 - ``touching_organ``: a liver lesion touching the right kidney, as dense as the kidney (no edge between);
   ``touching_vessel``: a hyperdense liver lesion abutting a contrast-filled tube of the same density
   running 50 mm along z. The truth is still the ellipsoid: a result off it must carry a warning.
+- ``touching_organ_map``: the same clicks as ``touching_organ``, measured with the organ map (the CT's
+  liver, kidney and spleen masks), so the mask can stop at the kidney's label (the peer ignores the map).
 - ``touching_lesion``: two liver lesions of similar density (contrasts within 10 %) side by side, 0.3 mm
   apart (in contact once blurred: no edge between them); each lesion of a pair is clicked at its centre, 40 %
   off centre along its long axis and 1.5 slices inside each end, against its own ellipsoid's truth.
@@ -97,24 +99,25 @@ def _clicks(centre, semi_axes, angle_deg, spacing=FINE):
     yield "near_end", (i, j, k - end)
 
 
-def _new(image, click):
+def _new(image, click, organs=None):
     from .measure import measure_lesion
 
-    lesion = measure_lesion(image, click=click).lesion
+    lesion = measure_lesion(image, click=click, organs=organs).lesion
     return lesion.long_axis_mm, lesion.volume_ml, [w for w in lesion.extra["warnings"]
                                                    if not w.startswith("location unknown")]
 
 
-def _old(image, click):
+def _old(image, click, organs=None):
+    """The clicked-slice peer; it has no use for an organ map."""
     from .click_benchmark import _old_method
 
     return _old_method(image, click)
 
 
-def _score(rows, fn, image, click, truth):
+def _score(rows, fn, image, click, truth, organs=None):
     t0 = time.perf_counter()
     try:
-        long_mm, volume_ml, warnings = fn(image, click)
+        long_mm, volume_ml, warnings = fn(image, click, organs)
     except DeepRadiologyError:
         rows.append({"refused": True, "s": time.perf_counter() - t0})
         return
@@ -230,13 +233,17 @@ def real_ct_click_benchmark(shared_data, *, seed: int = 0, n_liver: int = 6, n_k
 
     t_start = time.perf_counter()
     fine, organs = _load(Path(shared_data))
+    labels = np.zeros(fine.array.shape, dtype=np.int32)
+    for n, name in enumerate(ORGANS, start=1):
+        labels[organs[name] & (labels == 0)] = n
+    organ_map = (fine.with_array(labels), {n: name for n, name in enumerate(ORGANS, start=1)})
     rng = np.random.default_rng(seed)
     methods = {"click_anywhere": _new, "clicked_slice": _old}
     rows = {m: {} for m in methods}
 
-    def add(kind, image, click, truth):
+    def add(kind, image, click, truth, organs=None):
         for name, fn in methods.items():
-            _score(rows[name].setdefault(kind, []), fn, image, click, truth)
+            _score(rows[name].setdefault(kind, []), fn, image, click, truth, organs)
 
     lesions = _lesions(organs, rng, {"liver": n_liver, "kidney_right": n_kidney // 2 + n_kidney % 2,
                                      "kidney_left": n_kidney // 2})
@@ -256,6 +263,8 @@ def real_ct_click_benchmark(shared_data, *, seed: int = 0, n_liver: int = 6, n_k
             i, j, k = (int(round(v)) for v in centre)
             for click in [(i, j, k), (i, j, k + 2), (i, j, k - 2)]:
                 add(kind, image, click, truth)
+                if kind == "touching_organ":
+                    add("touching_organ_map", image, click, truth, organ_map)
     for _ in range(n_pairs):
         pair = touching_pair(fine, organs["liver"], rng)
         if pair is None:

@@ -443,7 +443,11 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
         names = label_names
         if organ_labels is not None and not names:
             names = {int(v): f"label {int(v)}" for v in np.unique(organ_labels.array) if v > 0}
-        extent += _extent_warnings(image, lesion_slice, volume, organ_labels, names, exclude)
+        # Contact with a structure cut off at a neck is accounted for; contact with an organ cut off at its
+        # label is not: the label is a voxel or two off the organ's edge, and a mask ending against tissue
+        # of its own density there may still hold some of it.
+        cut_at_necks = np.any(necks, axis=0) if necks else None
+        extent += _extent_warnings(image, lesion_slice, volume, organ_labels, names, cut_at_necks)
         if necks:
             from .separate import long_axis_at_cut
 
