@@ -51,6 +51,8 @@ volume is 2/3 of its largest cross-section times its depth), V the volume and A_
 
 The rule warns rather than cuts the mask: where an edge is missing the image cannot tell which side is
 lesion, so a cut would be one more confident guess. The radiologist sees the warning with the numbers.
+(The one cut made, by `separate` before this rule runs, is at a clear neck or an organ map's label, and
+is stated in a note.)
 
 Arrays are [k, j, i]; spacings (i, j, k) in mm; areas in mm^2; volumes in mL.
 """

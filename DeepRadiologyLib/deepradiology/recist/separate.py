@@ -19,7 +19,12 @@ enhanced vessel, the kidney): there is no edge. Two general facts still tell the
    lies in, that organ's voxels are excluded and the mask stops at its label.
 
 The result is an exclusion mask (voxels that are known to belong to the other structure) that
-`propagate_3d` and the slice outline then respect, and a note saying where the cut was made.
+`propagate_3d` and the slice outline then respect, and a note saying where the cut was made. The watershed
+line runs mid-neck, so the half of the bridge left on the lesion is trimmed by an in-plane opening as wide
+as the neck, next to the cut only. A neck cut's place is still the method's guess: a long axis ending
+within 2 mm of it is warned (`long_axis_at_cut`), and contact with the cut-off structure no longer counts
+as missing edge in `extent`; contact with an organ cut off at its label still does (the label may be a
+voxel or two off the organ's edge).
 
 Arrays are [k, j, i]; spacings (i, j, k) in mm; the click (i, j, k) voxels.
 """
