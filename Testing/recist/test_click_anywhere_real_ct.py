@@ -202,13 +202,14 @@ def test_five_mm_slices_flag_a_shallow_lesion_but_not_a_deep_one(real_case):
 @pytest.mark.slow
 def test_the_real_ct_click_benchmark_reports_every_click_kind(shared_data):
     """One lesion of each kind: 5 clicks on the isolated one (centre, 2 off centre, 2 near the ends), 1 on its
-    5 mm slabs, 3 on each touching one; each kind reports its share, errors, warnings and seconds."""
+    5 mm slabs, 3 on each touching one, 4 on each lesion of a touching pair; each kind reports its share, errors, warnings and seconds."""
     from deepradiology.recist.click_benchmark_real import real_ct_click_benchmark
 
-    result = real_ct_click_benchmark(shared_data, n_liver=1, n_kidney=0, n_touching=1, n_vessel=1)
+    result = real_ct_click_benchmark(shared_data, n_liver=1, n_kidney=0, n_touching=1, n_vessel=1, n_pairs=1)
     kinds = result["methods"]["click_anywhere"]
     assert {k: v["clicks"] for k, v in kinds.items()} == {
-        "key_centre": 1, "off_centre": 2, "near_end": 2, "coarse_5mm": 1, "touching_organ": 3, "touching_vessel": 3}
+        "key_centre": 1, "off_centre": 2, "near_end": 2, "coarse_5mm": 1, "touching_organ": 3, "touching_vessel": 3,
+        "touching_organ_map": 3, "touching_lesion": 8}
     for v in kinds.values():
         assert 0.0 <= v["within_tolerance_share"] <= 1.0 and v["seconds_per_click"] > 0
         assert v["silently_wrong"] <= v["clicks"] - v["refused"]

@@ -12,6 +12,11 @@ Click kinds:
 - ``touching_organ``: a liver lesion touching the right kidney, as dense as the kidney (no edge between);
   ``touching_vessel``: a hyperdense liver lesion abutting a contrast-filled tube of the same density
   running 50 mm along z. The truth is still the ellipsoid: a result off it must carry a warning.
+- ``touching_organ_map``: the same clicks as ``touching_organ``, measured with the organ map (the CT's
+  liver, kidney and spleen masks), so the mask can stop at the kidney's label (the peer ignores the map).
+- ``touching_lesion``: two liver lesions of similar density (contrasts within 10 %) side by side, 0.3 mm
+  apart (in contact once blurred: no edge between them); each lesion of a pair is clicked at its centre, 40 %
+  off centre along its long axis and 1.5 slices inside each end, against its own ellipsoid's truth.
 - ``coarse_5mm``: the isolated cases re-sliced as 5 mm slabs (centre clicks).
 
 Tolerance: 15 % volume and max(1.5 mm, 7 %) long axis (issue 11). "silently wrong": outside tolerance with
@@ -94,24 +99,25 @@ def _clicks(centre, semi_axes, angle_deg, spacing=FINE):
     yield "near_end", (i, j, k - end)
 
 
-def _new(image, click):
+def _new(image, click, organs=None):
     from .measure import measure_lesion
 
-    lesion = measure_lesion(image, click=click).lesion
+    lesion = measure_lesion(image, click=click, organs=organs).lesion
     return lesion.long_axis_mm, lesion.volume_ml, [w for w in lesion.extra["warnings"]
                                                    if not w.startswith("location unknown")]
 
 
-def _old(image, click):
+def _old(image, click, organs=None):
+    """The clicked-slice peer; it has no use for an organ map."""
     from .click_benchmark import _old_method
 
     return _old_method(image, click)
 
 
-def _score(rows, fn, image, click, truth):
+def _score(rows, fn, image, click, truth, organs=None):
     t0 = time.perf_counter()
     try:
-        long_mm, volume_ml, warnings = fn(image, click)
+        long_mm, volume_ml, warnings = fn(image, click, organs)
     except DeepRadiologyError:
         rows.append({"refused": True, "s": time.perf_counter() - t0})
         return
@@ -182,21 +188,62 @@ def _vessel_cases(fine, organs, rng, count):
         yield insert_ellipsoid(tube, centre, axes, contrast_hu=contrast, angle_deg=0.0), centre, axes
 
 
+def touching_pair(fine, liver, rng, gap_mm: float = 0.3):
+    """Two ellipsoid lesions of similar density side by side in the liver, ``gap_mm`` apart: each with its
+    in-plane axis a perpendicular to the line joining them, so they face each other with their b vertices
+    (ellipsoids with aligned axes meeting at vertices cannot overlap). Returns (image, [(centre, axes,
+    angle)] for the two) or None when the liver holds no site."""
+    from ..phantom.insert import insert_ellipsoid
+
+    a1 = float(rng.uniform(8.0, 13.0))
+    b1, c1 = a1 * float(rng.uniform(0.7, 1.0)), float(rng.uniform(6.0, 10.0))
+    a2 = float(rng.uniform(7.0, 12.0))
+    b2, c2 = a2 * float(rng.uniform(0.7, 1.0)), float(rng.uniform(6.0, 10.0))
+    t = float(rng.uniform(0, 2 * np.pi))
+    d = b1 + b2 + gap_mm
+    depth = _depth(liver)
+    reach = d / 2.0 + max(a1, a2) + 2.0
+    kk, jj, ii = np.nonzero(depth >= reach)
+    if not kk.size:
+        return None
+    n = int(rng.integers(kk.size))
+    mid = (ii[n] + rng.uniform(-0.5, 0.5), jj[n] + rng.uniform(-0.5, 0.5), kk[n] + rng.uniform(-0.5, 0.5))
+    u = (np.cos(t) / FINE[0], np.sin(t) / FINE[1])
+    first = (mid[0] - d / 2 * u[0], mid[1] - d / 2 * u[1], mid[2])
+    second = (mid[0] + d / 2 * u[0], mid[1] + d / 2 * u[1], mid[2] + float(rng.uniform(-0.5, 0.5)))
+    angle = float(np.degrees(t)) + 90.0          # a across the joining line
+    contrast = float(rng.choice([-1, 1]) * rng.uniform(30.0, 60.0))
+    image = insert_ellipsoid(fine, first, (a1, b1, c1), contrast_hu=contrast, angle_deg=angle)
+    image = insert_ellipsoid(image, second, (a2, b2, c2), contrast_hu=contrast * float(rng.uniform(0.9, 1.1)),
+                             angle_deg=angle)
+    return image, [(first, (a1, b1, c1), angle), (second, (a2, b2, c2), angle)]
+
+
+def pair_clicks(centre, semi_axes, angle_deg, spacing=FINE):
+    """Centre, 40 % off centre along the long axis, and 1.5 slices inside each end (i, j, k voxels)."""
+    clicks = [click for _, click in _clicks(centre, semi_axes, angle_deg, spacing)]
+    return [clicks[0], clicks[1], clicks[3], clicks[4]]
+
+
 def real_ct_click_benchmark(shared_data, *, seed: int = 0, n_liver: int = 6, n_kidney: int = 2,
-                            n_touching: int = 3, n_vessel: int = 3) -> dict:
+                            n_touching: int = 3, n_vessel: int = 3, n_pairs: int = 3) -> dict:
     """Per click kind and method: clicks, refused, within-tolerance share, median errors, warnings,
     silently wrong, seconds per click (JSON-ready dict)."""
     from ..phantom.insert import ellipsoid_truth, insert_ellipsoid, resample_ct
 
     t_start = time.perf_counter()
     fine, organs = _load(Path(shared_data))
+    labels = np.zeros(fine.array.shape, dtype=np.int32)
+    for n, name in enumerate(ORGANS, start=1):
+        labels[organs[name] & (labels == 0)] = n
+    organ_map = (fine.with_array(labels), {n: name for n, name in enumerate(ORGANS, start=1)})
     rng = np.random.default_rng(seed)
     methods = {"click_anywhere": _new, "clicked_slice": _old}
     rows = {m: {} for m in methods}
 
-    def add(kind, image, click, truth):
+    def add(kind, image, click, truth, organs=None):
         for name, fn in methods.items():
-            _score(rows[name].setdefault(kind, []), fn, image, click, truth)
+            _score(rows[name].setdefault(kind, []), fn, image, click, truth, organs)
 
     lesions = _lesions(organs, rng, {"liver": n_liver, "kidney_right": n_kidney // 2 + n_kidney % 2,
                                      "kidney_left": n_kidney // 2})
@@ -216,13 +263,24 @@ def real_ct_click_benchmark(shared_data, *, seed: int = 0, n_liver: int = 6, n_k
             i, j, k = (int(round(v)) for v in centre)
             for click in [(i, j, k), (i, j, k + 2), (i, j, k - 2)]:
                 add(kind, image, click, truth)
+                if kind == "touching_organ":
+                    add("touching_organ_map", image, click, truth, organ_map)
+    for _ in range(n_pairs):
+        pair = touching_pair(fine, organs["liver"], rng)
+        if pair is None:
+            break
+        image, members = pair
+        for centre, axes, angle in members:
+            truth = ellipsoid_truth(FINE, centre, axes)
+            for click in pair_clicks(centre, axes, angle):
+                add("touching_lesion", image, click, truth)
     import os
     import platform
 
     return {"benchmark": "recist_click_anywhere_real_ct", "ct": "TotalSegmentator example_ct, resampled to 1x1x2 mm",
             "machine": f"{platform.machine()}, {os.cpu_count()} CPU(s), Python {platform.python_version()}",
             "seed": seed, "lesions": {"isolated": len(lesions), "touching_organ": n_touching,
-                                      "touching_vessel": n_vessel},
+                                      "touching_vessel": n_vessel, "touching_lesion_pairs": n_pairs},
             "tolerance": "15 % volume and max(1.5 mm, 7 %) long axis vs the ellipsoid's analytic truth",
             "methods": {m: {k: _summary(v) for k, v in kinds.items()} for m, kinds in rows.items()},
             "total_s": round(time.perf_counter() - t_start, 1)}

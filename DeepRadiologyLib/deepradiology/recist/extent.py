@@ -51,6 +51,8 @@ volume is 2/3 of its largest cross-section times its depth), V the volume and A_
 
 The rule warns rather than cuts the mask: where an edge is missing the image cannot tell which side is
 lesion, so a cut would be one more confident guess. The radiologist sees the warning with the numbers.
+(The one cut made, by `separate` before this rule runs, is at a clear neck or an organ map's label, and
+is stated in a note.)
 
 Arrays are [k, j, i]; spacings (i, j, k) in mm; areas in mm^2; volumes in mL.
 """
@@ -74,10 +76,11 @@ PREFIX = "3D extent uncertain: "
 
 
 def border_contact_share(image_array: np.ndarray, mask: np.ndarray, levels_hu, spacing,
-                         smoothing_mm: float = 0.8) -> float:
+                         smoothing_mm: float = 0.8, exclude: np.ndarray | None = None) -> float:
     """Share (0-1) of the in-plane ring 1.5-4.5 mm outside ``mask`` whose smoothed value lies within
     ``levels_hu`` (low, high HU), pooled over the mask's slices; isolated in-band pixels are removed
-    by a 3 x 3 opening."""
+    by a 3 x 3 opening. Ring pixels in ``exclude`` (bool [k, j, i], a structure the lesion was separated
+    from at a neck or an organ boundary, `separate`) are not counted: that contact is accounted for."""
     from scipy import ndimage
 
     sx, sy = float(spacing[0]), float(spacing[1])
@@ -100,6 +103,8 @@ def border_contact_share(image_array: np.ndarray, mask: np.ndarray, levels_hu, s
         smooth = ndimage.gaussian_filter(np.asarray(image_array[k, ja:jb, ia:ib], dtype=np.float32), sigma=sigma,
                                          mode="nearest")
         band = ndimage.binary_opening((smooth >= low) & (smooth <= high), structure=np.ones((3, 3), bool))
+        if exclude is not None:
+            ring &= ~exclude[k, ja:jb, ia:ib]
         in_band += int(np.count_nonzero(ring & band))
         ring_n += int(np.count_nonzero(ring))
     return in_band / max(ring_n, 1)
@@ -239,12 +244,13 @@ def _organ_spill(mask: np.ndarray, labels: np.ndarray, names: dict[int, str]) ->
 def extent_warnings(image, volume, levels_hu, *, organ_labels: np.ndarray | None = None,
                     label_names: dict[int, str] | None = None, key_slice: int | None = None,
                     key_long_mm: float | None = None, key_area_mm2: float | None = None,
-                    key_mask: np.ndarray | None = None) -> list[str]:
+                    key_mask: np.ndarray | None = None, exclude: np.ndarray | None = None) -> list[str]:
     """The warnings (each starting "3D extent uncertain:") that the rule in this module's docstring
     raises for ``volume`` (a `LesionVolume`) on ``image`` (HU), the lesion segmented within
     ``levels_hu`` (low, high HU); ``organ_labels`` [k, j, i] on the same grid with {label: name};
     ``key_slice``, ``key_long_mm``, ``key_area_mm2``, ``key_mask``: the measured slice, its long axis, area
-    and mask [j, i]."""
+    and mask [j, i]; ``exclude``: bool [k, j, i], structures the lesion was separated from (`separate`), whose
+    contact is not counted as missing edge."""
     warnings: list[str] = []
     sx, sy, sz = (float(v) for v in image.spacing)
     mask = volume.mask
@@ -269,7 +275,7 @@ def extent_warnings(image, volume, levels_hu, *, organ_labels: np.ndarray | None
                             "holds two structures")
     # Contact with tissue of similar density
     if levels_hu is not None:
-        share = border_contact_share(image.array, mask, levels_hu, (sx, sy))
+        share = border_contact_share(image.array, mask, levels_hu, (sx, sy), exclude=exclude)
         if share > CONTACT_SHARE:
             warnings.append(f"{PREFIX}the lesion runs into adjacent tissue of similar density ({100 * share:.0f} % of "
                             "its border shows no edge): its volume may include that tissue or miss part of the lesion")

@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..image import Image
 from ..lesion import LESION_TYPES, Lesion
 from ..progress import ProgressCallback, report
-from .segment2d import MAX_DIAMETER_MM, LesionSlice, segment_lesion_2d
+from .segment2d import MAX_DIAMETER_MM, LesionSlice, NoLesionError, segment_lesion_2d
 
 __all__ = ["RecistMeasurement", "measure_lesion", "lesion_location", "measurement_record"]
 
@@ -103,14 +103,14 @@ def _wants_nninteractive(model: str | None) -> bool:
     return not _model_installed() and find_nninteractive() is not None
 
 
-def _propagate(image: Image, lesion_slice: LesionSlice, progress: ProgressCallback | None = None):
+def _propagate(image: Image, lesion_slice: LesionSlice, progress: ProgressCallback | None = None, exclude=None):
     from .propagate import propagate_3d
 
     known = bool(np.isfinite(lesion_slice.lesion_hu))
     return propagate_3d(image, lesion_slice.mask, slice_index=lesion_slice.slice_index,
                         lesion_hu=lesion_slice.lesion_hu if known else None,
                         surround_hu=lesion_slice.surround_hu if known else None, levels_hu=lesion_slice.levels_hu,
-                        progress=progress)
+                        progress=progress, exclude=exclude)
 
 
 def _again(progress: ProgressCallback | None) -> ProgressCallback | None:
@@ -118,8 +118,49 @@ def _again(progress: ProgressCallback | None) -> ProgressCallback | None:
     return None if progress is None else (lambda f, m="": report(progress, 0.8, f"measuring again: {m}"))
 
 
-def _recentre_on_largest_slice(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float,
-                               progress: ProgressCallback | None = None):
+def _constrain(image: Image, lesion_slice: LesionSlice, exclude) -> LesionSlice:
+    """The slice outline without the pixels of ``exclude`` (bool [k, j, i], an adjacent structure the lesion
+    was separated from): the part holding the seed (else the largest part), its soft mask cut to 0 in the
+    excluded pixels, and its RECIST axes measured again."""
+    from dataclasses import replace
+
+    from scipy import ndimage
+
+    from .axes import recist_axes
+
+    if exclude is None:
+        return lesion_slice
+    out = np.asarray(exclude[lesion_slice.slice_index], dtype=bool)
+    if not (lesion_slice.mask & out).any():
+        return lesion_slice
+    labels, n = ndimage.label(lesion_slice.mask & ~out)
+    if n == 0:
+        raise NoLesionError("click", "the outline lies wholly in the adjacent structure it was separated from")
+    i, j = (int(round(v)) for v in lesion_slice.seed_ij)
+    here = labels[j, i] if 0 <= j < labels.shape[0] and 0 <= i < labels.shape[1] else 0
+    if here == 0:
+        here = 1 + int(np.argmax(ndimage.sum_labels(np.ones_like(labels), labels, np.arange(1, n + 1))))
+    region = ndimage.binary_fill_holes(labels == here) & ~out
+    if np.count_nonzero(region) < 3:
+        raise NoLesionError("click", "too little of the outline is left once the adjacent structure is removed")
+    soft = np.where(ndimage.binary_dilation(region) & ~out, lesion_slice.soft, 0.0).astype(np.float32)
+    soft[region] = np.maximum(soft[region], 0.5)
+    jj, ii = np.nonzero(region)
+    ja, jb = max(0, jj.min() - 3), min(region.shape[0], jj.max() + 4)
+    ia, ib = max(0, ii.min() - 3), min(region.shape[1], ii.max() + 4)
+    seed = (i - ia, j - ja) if region[j, i] else None
+    axes = recist_axes(soft[ja:jb, ia:ib], lesion_slice.spacing, seed_ij=seed).shifted(ia, ja)
+    return replace(lesion_slice, mask=region, soft=soft, axes=axes)
+
+
+def _segment(image: Image, click, max_diameter_mm: float, exclude=None) -> LesionSlice:
+    """`segment_lesion_2d` at a click (i, j, k) found by the 3D steps, kept out of ``exclude``."""
+    moved = segment_lesion_2d(image, click=click, max_diameter_mm=max_diameter_mm, check_ct=False)
+    return _constrain(image, moved, exclude)
+
+
+def _recentre_on_largest_slice(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float, *,
+                               progress: ProgressCallback | None = None, exclude=None):
     """Click anywhere: re-segment on the 3D mask's largest slice (at its most interior pixel) and
     propagate again from there, so the axes and volume do not depend on the slice clicked.
 
@@ -137,17 +178,16 @@ def _recentre_on_largest_slice(image: Image, lesion_slice: LesionSlice, volume, 
         inner = ndimage.distance_transform_edt(volume.mask[k_best])
         j, i = np.unravel_index(int(np.argmax(inner)), inner.shape)
         try:
-            moved = segment_lesion_2d(image, click=(int(i), int(j), int(k_best)), max_diameter_mm=max_diameter_mm,
-                                      check_ct=False)
-            moved_volume = _propagate(image, moved, _again(progress))
+            moved = _segment(image, (int(i), int(j), int(k_best)), max_diameter_mm, exclude)
+            moved_volume = _propagate(image, moved, _again(progress), exclude)
         except InputError:
             break
         lesion_slice, volume = moved, moved_volume
-    return _longest_axis_slice(image, lesion_slice, volume, max_diameter_mm), volume
+    return _longest_axis_slice(image, lesion_slice, volume, max_diameter_mm, exclude), volume
 
 
-def _reseed_from_neighbours(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float,
-                            progress: ProgressCallback | None = None):
+def _reseed_from_neighbours(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float, *,
+                            progress: ProgressCallback | None = None, exclude=None):
     """A click on a lesion's partial-volume end slice sees only its thin pole; propagation then stops at
     once (the next slice looks like a leak, being much larger). Re-seed at the same pixel on the slices
     next to it and keep the largest 3D lesion that still holds most of the clicked slice's mask."""
@@ -162,9 +202,10 @@ def _reseed_from_neighbours(image: Image, lesion_slice: LesionSlice, volume, max
         if not 0 <= k < image.array.shape[0]:
             continue
         try:
-            moved = segment_lesion_2d(image, click=(i, j, k), max_diameter_mm=max_diameter_mm, check_ct=False)
-            moved_volume = _propagate(image, moved, _again(progress))
-            moved, moved_volume = _recentre_on_largest_slice(image, moved, moved_volume, max_diameter_mm, progress)
+            moved = _segment(image, (i, j, k), max_diameter_mm, exclude)
+            moved_volume = _propagate(image, moved, _again(progress), exclude)
+            moved, moved_volume = _recentre_on_largest_slice(image, moved, moved_volume, max_diameter_mm,
+                                                             progress=progress, exclude=exclude)
         except InputError:
             continue
         holds = np.count_nonzero(moved_volume.mask[k0] & clicked) >= 0.5 * np.count_nonzero(clicked)
@@ -176,7 +217,8 @@ def _reseed_from_neighbours(image: Image, lesion_slice: LesionSlice, volume, max
     return best
 
 
-def _longest_axis_slice(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float) -> LesionSlice:
+def _longest_axis_slice(image: Image, lesion_slice: LesionSlice, volume, max_diameter_mm: float,
+                        exclude=None) -> LesionSlice:
     """RECIST's key slice is where the long axis is largest, which for an elongated lesion need not be the
     slice of largest area: compare the 3D mask's long axis (mm) on the slices near the largest one and
     re-segment on a slice whose long axis is clearly longer (> 3 % and > one pixel). The volume is kept."""
@@ -205,14 +247,58 @@ def _longest_axis_slice(image: Image, lesion_slice: LesionSlice, volume, max_dia
     inner = ndimage.distance_transform_edt(volume.mask[k_long])
     j, i = np.unravel_index(int(np.argmax(inner)), inner.shape)
     try:
-        moved = segment_lesion_2d(image, click=(int(i), int(j), int(k_long)), max_diameter_mm=max_diameter_mm,
-                                  check_ct=False)
+        moved = _segment(image, (int(i), int(j), int(k_long)), max_diameter_mm, exclude)
     except InputError:
         return lesion_slice
     return moved if moved.axes.long_mm > lesion_slice.axes.long_mm else lesion_slice
 
 
-def _extent_warnings(image: Image, lesion_slice: LesionSlice, volume, organ_labels=None, label_names=None) -> list[str]:
+def _separate(image: Image, lesion_slice: LesionSlice, volume, seed_ijk, organ_labels, label_names, exclude,
+              notes: list[str], extent: list[str], necks: list | None = None):
+    """Separate the lesion at ``seed_ijk`` (i, j, k) from an adjacent structure its mask merged with
+    (`separate`: another organ of the map, a neck): re-outline and re-propagate without it.
+
+    Returns (lesion_slice, volume, exclude); ``exclude`` (bool [k, j, i], the structures cut off so far) is
+    the same object when nothing new was cut. Adds a note per cut and a warning per neck too wide to cut;
+    appends the structures cut at a neck (not at an organ's label) to ``necks``.
+    """
+    from .separate import organ_exclusion, split_at_neck
+
+    found, cut_notes = [], []
+    if organ_labels is not None:
+        names = label_names or {int(v): f"label {int(v)}" for v in np.unique(organ_labels.array) if v > 0}
+        by_organ = organ_exclusion(volume.mask, np.asarray(organ_labels.array), names, seed_ijk)
+        if by_organ.exclude is not None:
+            found.append(by_organ.exclude)
+            cut_notes += by_organ.notes
+    mask = volume.mask
+    for ex in found + ([] if exclude is None else [exclude]):
+        mask = mask & ~ex
+    by_neck = split_at_neck(mask, image.spacing, seed_ijk)
+    if by_neck.exclude is not None:
+        found.append(by_neck.exclude)
+        cut_notes += by_neck.notes
+    extent += [w for w in by_neck.uncertain if w not in extent]
+    if not found:
+        return lesion_slice, volume, exclude
+    new = np.zeros(image.array.shape, dtype=bool) if exclude is None else exclude.copy()
+    for ex in found:
+        new |= ex
+    try:
+        cut_slice = _constrain(image, lesion_slice, new)
+        cut_volume = _propagate(image, cut_slice, exclude=new)
+    except InputError:
+        extent.append("3D extent uncertain: the mask merges with an adjacent structure, and the lesion could not be "
+                      "outlined apart from it")
+        return lesion_slice, volume, exclude
+    notes += cut_notes
+    if necks is not None and by_neck.exclude is not None:
+        necks.append(by_neck.exclude)
+    return cut_slice, cut_volume, new
+
+
+def _extent_warnings(image: Image, lesion_slice: LesionSlice, volume, organ_labels=None, label_names=None,
+                     exclude=None) -> list[str]:
     """Why the 3D extent may be uncertain: the rule of `extent.extent_warnings` (contact with tissue of
     similar density, area jumps, a second organ, coarse slices), and the volume's end."""
     from .extent import extent_warnings
@@ -224,7 +310,7 @@ def _extent_warnings(image: Image, lesion_slice: LesionSlice, volume, organ_labe
         levels = (volume.lesion_hu - half, volume.lesion_hu + half)
     warnings = extent_warnings(image, volume, levels, organ_labels=labels, label_names=label_names,
                                key_slice=lesion_slice.slice_index, key_long_mm=lesion_slice.axes.long_mm,
-                               key_area_mm2=lesion_slice.axes.area_mm2, key_mask=lesion_slice.mask)
+                               key_area_mm2=lesion_slice.axes.area_mm2, key_mask=lesion_slice.mask, exclude=exclude)
     nk = image.array.shape[0]
     if volume.slice_range[0] == 0 or volume.slice_range[1] == nk - 1:
         warnings.append("the 3D mask reaches the end of the volume: the lesion may continue beyond it")
@@ -343,18 +429,6 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
     clicked_k = lesion_slice.slice_index if model_facts is None else model_facts.pop("prompt_slice")
     notes: list[str] = []          # facts the user should see (which slice was measured)
     extent: list[str] = []         # warnings: the 3D extent is uncertain
-    if propagate or (propagate is None and not image.is_2d):
-        report(progress, 0.4, "propagating to neighbouring slices")
-        if volume is None:   # every propagated slice reports (and so reaches Cancel), in 0.4-0.7 of the bar
-            volume = _propagate(image, lesion_slice, None if progress is None else
-                                (lambda f, m="": report(progress, 0.4 + 0.3 * f, m)))
-        if not use_model:
-            lesion_slice, volume = _recentre_on_largest_slice(image, lesion_slice, volume, max_diameter_mm, progress)
-            if volume.n_slices < 3:
-                lesion_slice, volume = _reseed_from_neighbours(image, lesion_slice, volume, max_diameter_mm, progress)
-        if lesion_slice.slice_index != clicked_k:
-            notes.append(f"measured on slice {lesion_slice.slice_index}, where the lesion is largest, not on the "
-                         f"clicked slice {clicked_k}")
     if organs is not None and organ_labels is None:
         from .organs import load_organ_map
 
@@ -364,11 +438,51 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
                          f"is on another grid ({organ_labels.size}) than the CT ({image.size})")
     if organ_labels is not None and organ_labels.meta.get("resampled_from"):
         notes.append(organ_labels.meta["resampled_from"])       # say the map was not on the CT's own grid
+    exclude = None
+    necks: list[np.ndarray] = []   # structures cut off at a neck, where the cut's place is the method's guess
+    if propagate or (propagate is None and not image.is_2d):
+        report(progress, 0.4, "propagating to neighbouring slices")
+        if volume is None:   # every propagated slice reports (and so reaches Cancel), in 0.4-0.7 of the bar
+            volume = _propagate(image, lesion_slice, None if progress is None else
+                                (lambda f, m="": report(progress, 0.4 + 0.3 * f, m)))
+        if not use_model:
+            # Touching structures first (from the clicked slice's mask, which holds the click), so that the
+            # re-seeding steps below cannot wander into the neighbour; then once more on the final mask.
+            seed = (*lesion_slice.seed_ij, lesion_slice.slice_index)
+            lesion_slice, volume, exclude = _separate(image, lesion_slice, volume, seed, organ_labels, label_names,
+                                                      exclude, notes, extent, necks)
+            lesion_slice, volume = _recentre_on_largest_slice(image, lesion_slice, volume, max_diameter_mm,
+                                                               progress=progress, exclude=exclude)
+            if volume.n_slices < 3:
+                lesion_slice, volume = _reseed_from_neighbours(image, lesion_slice, volume, max_diameter_mm,
+                                                                progress=progress, exclude=exclude)
+            before = exclude
+            lesion_slice, volume, exclude = _separate(image, lesion_slice, volume, seed, organ_labels, label_names,
+                                                      exclude, notes, extent, necks)
+            if exclude is not before:
+                lesion_slice, volume = _recentre_on_largest_slice(image, lesion_slice, volume, max_diameter_mm,
+                                                                  progress=progress, exclude=exclude)
+        if lesion_slice.slice_index != clicked_k:
+            notes.append(f"measured on slice {lesion_slice.slice_index}, where the lesion is largest, not on the "
+                         f"clicked slice {clicked_k}")
     if volume is not None:
         names = label_names
         if organ_labels is not None and not names:
             names = {int(v): f"label {int(v)}" for v in np.unique(organ_labels.array) if v > 0}
-        extent = _extent_warnings(image, lesion_slice, volume, organ_labels, names)
+        # Contact with a structure cut off at a neck is accounted for; contact with an organ cut off at its
+        # label is not: the label is a voxel or two off the organ's edge, and a mask ending against tissue
+        # of its own density there may still hold some of it.
+        cut_at_necks = np.any(necks, axis=0) if necks else None
+        extent += _extent_warnings(image, lesion_slice, volume, organ_labels, names, cut_at_necks)
+        if necks:
+            from .separate import long_axis_at_cut
+
+            k = lesion_slice.slice_index
+            ends = [p[:2] for p in lesion_slice.axes.endpoints_ijk(k)["long"]]
+            # A cut at an organ's label follows the map; one at a neck is where the method placed it.
+            if long_axis_at_cut(np.any([n[k] for n in necks], axis=0), ends, image.spacing):
+                extent.append(f"3D extent uncertain: on slice {k} the long axis ends where the lesion was cut from the "
+                              "adjacent structure: its length depends on where the two were separated")
     context = _organ_context(image, lesion_slice, volume, organ_labels, label_names, max_diameter_mm)
     report(progress, 1.0, "done")
     lesion = measurement_record(image, lesion_slice, volume, lesion_id=lesion_id, location=context["location"])

@@ -64,12 +64,16 @@ def _estimate_values(smooth: np.ndarray, mask: np.ndarray) -> tuple[float, float
     return lesion, float(np.median(smooth[ring]))
 
 
-def _slice_soft(smooth: np.ndarray, region: np.ndarray, lesion_hu: float, levels: tuple[float, float]) -> np.ndarray:
-    """Partial-volume fractions for the voxels of ``region`` and a one-pixel band around it; its core is 1."""
+def _slice_soft(smooth: np.ndarray, region: np.ndarray, lesion_hu: float, levels: tuple[float, float],
+                excluded: np.ndarray | None = None) -> np.ndarray:
+    """Partial-volume fractions for the voxels of ``region`` and a one-pixel band around it (not counting
+    ``excluded`` pixels, another structure's); its core is 1."""
     from scipy import ndimage
 
     frac = soft_lesion_fraction(smooth, lesion_hu, lesion_hu, levels_hu=levels)
     near = ndimage.binary_dilation(region)
+    if excluded is not None:
+        near &= ~excluded
     out = np.where(near, frac, 0.0)
     out[ndimage.binary_erosion(region)] = 1.0
     return out
@@ -78,7 +82,8 @@ def _slice_soft(smooth: np.ndarray, region: np.ndarray, lesion_hu: float, levels
 def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float | None = None,
                  surround_hu: float | None = None, levels_hu: tuple[float, float] | None = None,
                  smoothing_mm: float = 0.8,
-                 max_extent_mm: float = MAX_DIAMETER_MM, progress: ProgressCallback | None = None) -> LesionVolume:
+                 max_extent_mm: float = MAX_DIAMETER_MM, exclude: np.ndarray | None = None,
+                 progress: ProgressCallback | None = None) -> LesionVolume:
     """Propagate a lesion's mask on slice ``slice_index`` through the volume.
 
     Args:
@@ -91,6 +96,8 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
             symmetric about the lesion's value, half-way to ``surround_hu``, when not given.
         smoothing_mm: Gaussian smoothing in-plane before thresholding (mm).
         max_extent_mm: propagation goes at most this far above and below the key slice.
+        exclude: bool [k, j, i] voxels the mask may not enter: an adjacent structure it was separated
+            from (`separate`); they count neither as lesion nor as its surroundings.
         progress: callback(fraction, message).
 
     Returns:
@@ -125,7 +132,14 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
     def smooth_slice(k: int) -> np.ndarray:
         return ndimage.gaussian_filter(volume.array[k, ja:jb, ia:ib].astype(np.float32), sigma=sigma, mode="nearest")
 
-    key = mask_2d[ja:jb, ia:ib]
+    if exclude is not None:
+        exclude = np.asarray(exclude, dtype=bool).reshape(volume.array.shape)[:, ja:jb, ia:ib]
+        if not exclude.any():
+            exclude = None
+    excluded = (lambda k: None) if exclude is None else (lambda k: exclude[k])  # noqa: E731
+    key = mask_2d[ja:jb, ia:ib] if exclude is None else mask_2d[ja:jb, ia:ib] & ~exclude[slice_index]
+    if not key.any():
+        raise InputError("mask", "lies wholly in the excluded structure: nothing to propagate")
     key_smooth = smooth_slice(slice_index)
     if lesion_hu is None or surround_hu is None:
         est_lesion, est_surround = _estimate_values(key_smooth, key)
@@ -142,7 +156,7 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
 
     crop_mask = np.zeros((nk, jb - ja, ib - ia), dtype=bool)
     crop_mask[slice_index] = key
-    soft_total = float(_slice_soft(key_smooth, key, lesion_hu, (low, high)).sum())
+    soft_total = float(_slice_soft(key_smooth, key, lesion_hu, (low, high), excluded(slice_index)).sum())
     warnings: list[str] = []
     for n_dir, step in enumerate((1, -1)):
         prev = key
@@ -157,6 +171,8 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
             smooth = smooth_slice(k)
             allowed = ndimage.binary_dilation(prev, iterations=grow)
             inside = (smooth >= low) & (smooth <= high) & allowed
+            if exclude is not None:
+                inside &= ~exclude[k]
             if np.count_nonzero(inside) > 60:
                 inside = ndimage.binary_opening(inside)
             labels, n_comp = ndimage.label(inside)
@@ -167,13 +183,17 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
             area = int(np.count_nonzero(region))
             if area < 2:
                 # The lesion ends here; its pole still fills part of the voxels under the last mask.
-                tip = soft_lesion_fraction(smooth, lesion_hu, lesion_hu, levels_hu=(low, high))[
-                    ndimage.binary_dilation(prev)]
+                under = ndimage.binary_dilation(prev)
+                if exclude is not None:
+                    under &= ~exclude[k]
+                tip = soft_lesion_fraction(smooth, lesion_hu, lesion_hu, levels_hu=(low, high))[under]
                 soft_total += float(tip.clip(0.0, 0.499).sum())
                 break
             edge = region & ~ndimage.binary_erosion(region)
             on_limit = edge & ~ndimage.binary_erosion(allowed)
             ring = ndimage.binary_dilation(region, iterations=3) & ~ndimage.binary_dilation(region)
+            if exclude is not None and (ring & ~exclude[k]).any():
+                ring &= ~exclude[k]
             ring_value = float(np.median(smooth[ring]))
             if np.count_nonzero(on_limit) > 0.5 * np.count_nonzero(edge) and area > 1.3 * np.count_nonzero(prev):
                 warnings.append(f"3D extent uncertain: propagation stopped at slice {k}: the lesion merges into neighbouring tissue")
@@ -182,7 +202,7 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
                 warnings.append(f"3D extent uncertain: propagation stopped at slice {k}: the lesion's boundary fades")
                 break
             crop_mask[k] = region
-            soft_total += float(_slice_soft(smooth, region, lesion_hu, (low, high)).sum())
+            soft_total += float(_slice_soft(smooth, region, lesion_hu, (low, high), excluded(k)).sum())
             prev = region
         else:
             # The lesion had not ended after max_extent_mm: its true extent is beyond what was searched.
