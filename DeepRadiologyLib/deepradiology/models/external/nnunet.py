@@ -21,7 +21,7 @@ from ...errors import InputError, ModelError
 from ...io.jsonfile import read_json
 from ..card import ModelCard
 
-__all__ = ["FORMAT", "is_nnunet_folder", "resolve_result_folder", "nnunet_card", "NnUNetPancreasModel",
+__all__ = ["FORMAT", "is_nnunet_folder", "resolve_result_folder", "nnunet_files", "nnunet_card", "NnUNetPancreasModel",
            "to_ras", "from_ras", "PANCREAS_NAMES", "require_network_importable"]
 
 FORMAT = "nnunetv2"
@@ -84,6 +84,20 @@ def _check_checkpoint(path: Path, configuration: str) -> dict:
             "mirroring_axes": list(blob.get("inference_allowed_mirroring_axes") or [])}
 
 
+def nnunet_files(path: Path) -> tuple[Path, list[str]]:
+    """(result folder, the model's files relative to it): what an import copies and its manifest hashes.
+
+    Found from names alone (no file is opened), so that a manifest can be checked before any checkpoint is
+    read. Training by-products (logs, progress plots, validation outputs, checkpoint_best) are not model files.
+    """
+    root = resolve_result_folder(path)
+    folds = sorted(p.parent.name for p in root.glob(f"fold_*/{CHECKPOINT}"))
+    files = ["dataset.json", "plans.json"] + [f"{f}/{CHECKPOINT}" for f in folds]
+    if (root / "dataset_fingerprint.json").is_file():
+        files.append("dataset_fingerprint.json")
+    return root, files
+
+
 def nnunet_card(path: Path, *, licence: str | None = None) -> tuple[Path, list[str], ModelCard]:
     """(result folder, the files to install relative to it, the card) for an nnU-Net v2 folder.
 
@@ -129,9 +143,7 @@ def nnunet_card(path: Path, *, licence: str | None = None) -> tuple[Path, list[s
     else:
         raise ModelError(f"{root}: its plans read images with {reader!r}, which DeepRadiology cannot reproduce")
     spacing_kji = [float(s) for s in cfg.get("spacing", [])]
-    files = ["dataset.json", "plans.json"] + [f"{f}/{CHECKPOINT}" for f in folds]
-    if (root / "dataset_fingerprint.json").is_file():
-        files.append("dataset_fingerprint.json")
+    files = nnunet_files(root)[1]
     dataset_name = str(plans.get("dataset_name") or root.parent.name or "nnunet")
     card = ModelCard(
         name=_safe_name(f"{'totalseg' if totalseg else 'nnunet'}-{dataset_name}-{config}"),
