@@ -1,8 +1,10 @@
 """The interop suite: DeepRadiology against the reference packages (nnunetv2, torchxrayvision, nnInteractive).
 
-These packages need torchvision, which does not import beside the main venv's torch 2.13.0, so the suite
-runs in .venv-interop (``bash Testing/install-interop.sh``; ``Testing/models/test_interop_suite.py`` runs it
-from the main suite). Collected anywhere else, each test is skipped with the import error as its reason.
+torchxrayvision and nnInteractive need torchvision, which does not import beside the main venv's torch 2.13.0,
+so the whole suite runs in .venv-interop (``bash Testing/install-interop.sh``; ``Testing/models/
+test_interop_suite.py`` runs it from the main suite). nnunetv2 also imports in the main venv (installed there
+without timm/torchvision, requirements/peer-nodeps.txt), so its tests run in both: the pinned torch's run is
+the one the CLI and the web app use. Where a package does not import, its tests skip with the import error.
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ def reference(name: str):
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         why = ("is not installed in this venv" if isinstance(exc, ModuleNotFoundError) and name in str(exc)
                else f"does not import beside torch {torch.__version__}")
-        pytest.skip(f"{name} {why} ({type(exc).__name__}: {first}); it needs torchvision, which does not import "
-                    "beside the main venv's torch 2.13.0: this suite runs in .venv-interop (bash "
-                    "Testing/install-interop.sh; Testing/models/test_interop_suite.py runs it)")
+        pytest.skip(f"{name} {why} ({type(exc).__name__}: {first}); torchxrayvision and nnInteractive need "
+                    "torchvision, which does not import beside the main venv's torch 2.13.0 (nnunetv2 is installed "
+                    "there without it): this suite runs in .venv-interop (bash Testing/install-interop.sh; "
+                    "Testing/models/test_interop_suite.py runs it)")
 
 
 @pytest.fixture(scope="session")
