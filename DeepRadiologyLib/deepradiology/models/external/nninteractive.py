@@ -29,10 +29,12 @@ def is_nninteractive_folder(path: Path) -> bool:
 
 
 def nninteractive_files(path: Path) -> tuple[Path, list[str]]:
-    """(folder, the model's files relative to it), from names alone (no file is opened)."""
+    """(folder, the model's files relative to it), from names alone (no file is opened); a missing one is left
+    out here and refused by `nninteractive_card` with its name."""
     root = Path(path)
     folds = sorted(p.parent.name for p in root.glob(f"fold_*/{CHECKPOINT}"))
-    return root, ["inference_session_class.json", "plans.json", "dataset.json"] + [f"{f}/{CHECKPOINT}" for f in folds]
+    names = ["inference_session_class.json", "plans.json", "dataset.json"] + [f"{f}/{CHECKPOINT}" for f in folds]
+    return root, [n for n in names if (root / n).is_file()]
 
 
 def nninteractive_card(path: Path, *, licence: str | None = None):
