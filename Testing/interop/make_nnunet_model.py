@@ -1,4 +1,4 @@
-"""Make an nnU-Net v2 result folder with random weights, entirely by nnunetv2's own code (run in .venv-interop).
+"""Make an nnU-Net v2 result folder with random weights, entirely by nnunetv2's own code (main venv or interop venv).
 
     python Testing/interop/make_nnunet_model.py OUT [--real-size | --quick] [--seed N] [--labels background,pancreas]
 
@@ -9,9 +9,10 @@ for large CTs: 1.5 mm isotropic, patch 128^3, six stages of 32-320 features (the
 1.5 mm models). ``--quick`` replaces it by a plan small enough to segment a whole CT in seconds on two CPU
 cores, for the CLI and web tests: 3 x 3 x 5 mm voxels, one patch of 80 x 112 x 128 (z, y, x) covering an
 abdomen at that spacing, four stages of 8-64 features, and no test-time mirroring (as TotalSegmentator's
-nnUNetTrainerNoMirroring models). The last layer's pancreas bias is set so that about half the voxels of a random input are
-pancreas, so masks are neither empty nor full. Prints the result folder. A script (not a test module) because
-nnunetv2's planning starts worker processes, which must be able to import their parent's main module.
+nnUNetTrainerNoMirroring models). The last layer's pancreas bias is set so that about half the voxels of a
+random input are pancreas, so masks are neither empty nor full. Prints the result folder. A script (not a test
+module) because nnunetv2's planning starts worker processes, which must be able to import their parent's main
+module.
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ def main(argv=None) -> int:
                   "logging": {}, "_best_ema": None, "current_epoch": 1000,
                   "init_args": {"plans": plans, "configuration": "3d_fullres", "fold": 0, "dataset_json": dataset_json,
                                 "device": torch.device("cpu")},
-                  "trainer_name": "nnUNetTrainer", "inference_allowed_mirroring_axes": None if args.quick else (0, 1, 2)}
+                  "trainer_name": "nnUNetTrainer",
+                  "inference_allowed_mirroring_axes": None if args.quick else (0, 1, 2)}
     torch.save(checkpoint, result / "fold_0" / "checkpoint_final.pth")
     print(result)
     return 0
