@@ -1,5 +1,6 @@
 # DeepRadiology: two commands set everything up on a fresh machine.
-#   make test   creates .venv, installs the pinned packages (and Chromium for browser tests), builds .venv-interop
+#   make test   creates .venv, installs the pinned packages (nnunetv2 among them, without timm/torchvision: see
+#               requirements/peer-nodeps.txt) and Chromium for browser tests, builds .venv-interop
 #               (nnunetv2/torchxrayvision/nnInteractive beside torch 2.14.1, for Testing/interop), runs pytest
 #   make demo   runs every tool on the embedded default patient (outputs and a .mrb scene in demo-output/),
 #               then serves the web app (deepradiology serve) on it and prints its URL

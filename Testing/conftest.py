@@ -115,3 +115,45 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "gpu" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def a_quick_nnunet_folder(tmp_path_factory) -> Path:
+    """A random-weight nnU-Net v2 result folder made by nnunetv2's own planning and trainer code
+    (Testing/interop/make_nnunet_model.py --quick: 3 x 3 x 5 mm, one 80 x 112 x 128 patch), small enough for a
+    whole CT in seconds. Skips, saying why, where nnunetv2 does not import (it is pinned in
+    requirements/peer-nodeps.txt for the main venv)."""
+    import subprocess
+    import sys
+
+    try:
+        import nnunetv2.inference.predict_from_raw_data  # noqa: F401
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        pytest.skip(f"nnunetv2 does not import here ({type(exc).__name__}: {first}); `make venv` installs it from "
+                    "requirements/peer-nodeps.txt")
+    out = tmp_path_factory.mktemp("nnunet-quick")
+    done = subprocess.run([sys.executable, str(REPO / "Testing" / "interop" / "make_nnunet_model.py"), str(out),
+                           "--quick"], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+def nnunet_reference_prediction(folder: Path, ct_file: Path, out: Path):
+    """nnU-Net's own file-to-file prediction of ``ct_file`` (its predictor, SimpleITK reader and export):
+    (label map, probabilities per label), arrays (k, j, i) on the file's grid."""
+    import numpy as np
+    import SimpleITK as sitk
+    import torch
+    from nnunetv2.inference.predict_from_raw_data import nnUNetPredictor
+
+    src, dst = out / "in", out / "out"
+    src.mkdir(parents=True)
+    dst.mkdir()
+    (src / "case_0000.nii.gz").write_bytes(ct_file.read_bytes())
+    predictor = nnUNetPredictor(tile_step_size=0.5, use_gaussian=True, use_mirroring=True,
+                                perform_everything_on_device=False, device=torch.device("cpu"), allow_tqdm=False)
+    predictor.initialize_from_trained_model_folder(str(folder), use_folds=(0,))
+    predictor.predict_from_files_sequential([[str(src / "case_0000.nii.gz")]], str(dst), save_probabilities=True)
+    seg = sitk.GetArrayFromImage(sitk.ReadImage(str(dst / "case.nii.gz")))
+    return seg, np.load(dst / "case.npz")["probabilities"]

@@ -76,12 +76,20 @@ class DeepRadiologyApp:
         state.panel_keys = [p.key for p in self.panels]
         state.missing_logic = [name.rsplit(".", 1)[-1] for name in self.missing_logic]
         state.panel_tab = self.panels[0].key if self.panels else None
+        state.change("panel_tab")(self._panel_shown)
         state.centre_lps = ""
         state.centre_error = ""
         self._build_ui()
         if self.studies.current is not None:
             self.viewer.read_as_radiograph(self.studies.current.info.kind == "radiograph")
             self.viewer.show_volume(self.studies.current.node)
+
+    def _panel_shown(self, panel_tab, **_) -> None:
+        """A panel's choices that depend on installed models (imported or removed while the app runs) are read
+        again when its tab is opened (`on_show`)."""
+        for panel in self.panels:
+            if panel.key == panel_tab and hasattr(panel, "on_show"):
+                panel.on_show()
 
     def _show_study(self, study) -> None:
         """A radiograph is read in one large 2D view; a volume in the slice views and the 3D view."""

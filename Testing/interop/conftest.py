@@ -1,8 +1,11 @@
 """The interop suite: DeepRadiology against the reference packages (nnunetv2, torchxrayvision, nnInteractive).
 
-These packages need torchvision, which does not import beside the main venv's torch 2.13.0, so the suite
-runs in .venv-interop (``bash Testing/install-interop.sh``; ``Testing/models/test_interop_suite.py`` runs it
-from the main suite). Collected anywhere else, each test is skipped with the import error as its reason.
+torchxrayvision and nnInteractive need torchvision, which does not import beside the main venv's torch 2.13.0,
+so the whole suite runs in .venv-interop (``bash Testing/install-interop.sh``; ``Testing/models/
+test_interop_suite.py`` runs it from the main suite). nnunetv2 also imports in the main venv (installed there
+without timm/torchvision, requirements/peer-nodeps.txt); there the pinned torch's nnU-Net path, the one the
+CLI and the web app use, is checked against nnunetv2 by Testing/pancreas/test_nnunet_cli.py, so this suite
+is skipped in the main venv rather than run twice. Where a package does not import, its tests skip with the import error.
 """
 
 from __future__ import annotations
@@ -17,9 +20,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def pytest_collection_modifyitems(config, items):
+    # In the main venv the suite is run by Testing/models/test_interop_suite.py in .venv-interop, and the
+    # main venv's own nnU-Net path by Testing/pancreas/test_nnunet_cli.py: running the nnunetv2 cases here
+    # too would only repeat them (about 8 minutes on 2 cores).
+    in_main_venv = Path(sys.prefix).resolve() == (REPO / ".venv").resolve()
     for item in items:
         if Path(str(item.fspath)).parent == Path(__file__).parent:
             item.add_marker(pytest.mark.interop)
+            if in_main_venv:
+                item.add_marker(pytest.mark.skip(reason=(
+                    "the interop suite runs in .venv-interop (Testing/models/test_interop_suite.py); the main "
+                    "venv's nnU-Net path is checked against nnunetv2 by Testing/pancreas/test_nnunet_cli.py")))
 
 
 def reference(name: str):
@@ -31,8 +42,9 @@ def reference(name: str):
 
         why = ("is not installed in this venv" if isinstance(exc, ModuleNotFoundError) and name in str(exc)
                else f"does not import beside torch {torch.__version__}")
-        pytest.skip(f"{name} {why}; it needs torchvision, which does not import beside the main venv's torch: "
-                    "this suite runs in .venv-interop (bash Testing/install-interop.sh; "
+        pytest.skip(f"{name} {why}; torchxrayvision and nnInteractive need torchvision, which does not import "
+                    "beside the main venv's torch 2.13.0 (nnunetv2 is installed there without it): this suite runs "
+                    "in .venv-interop (bash Testing/install-interop.sh; "
                     "Testing/models/test_interop_suite.py runs it)")
 
 

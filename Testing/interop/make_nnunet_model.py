@@ -1,14 +1,18 @@
-"""Make an nnU-Net v2 result folder with random weights, entirely by nnunetv2's own code (run in .venv-interop).
+"""Make an nnU-Net v2 result folder with random weights, entirely by nnunetv2's own code (main venv or interop venv).
 
-    python Testing/interop/make_nnunet_model.py OUT [--real-size] [--seed N] [--labels background,pancreas]
+    python Testing/interop/make_nnunet_model.py OUT [--real-size | --quick] [--seed N] [--labels background,pancreas]
 
 nnunetv2 fingerprints and plans a tiny synthetic CT data set (two 24 x 48 x 40 volumes at 0.8 x 0.8 x 2.5 mm),
 its trainer class builds the network the plans describe, and the checkpoint is saved with the keys
 nnUNetTrainer.save_checkpoint writes. ``--real-size`` replaces the 3d_fullres plan by the size nnU-Net plans
 for large CTs: 1.5 mm isotropic, patch 128^3, six stages of 32-320 features (the scale of TotalSegmentator's
-1.5 mm models). The last layer's pancreas bias is set so that about half the voxels of a random input are
-pancreas, so masks are neither empty nor full. Prints the result folder. A script (not a test module) because
-nnunetv2's planning starts worker processes, which must be able to import their parent's main module.
+1.5 mm models). ``--quick`` replaces it by a plan small enough to segment a whole CT in seconds on two CPU
+cores, for the CLI and web tests: 3 x 3 x 5 mm voxels, one patch of 80 x 112 x 128 (z, y, x) covering an
+abdomen at that spacing, four stages of 8-64 features, and no test-time mirroring (as TotalSegmentator's
+nnUNetTrainerNoMirroring models). The last layer's pancreas bias is set so that about half the voxels of a
+random input are pancreas, so masks are neither empty nor full. Prints the result folder. A script (not a test
+module) because nnunetv2's planning starts worker processes, which must be able to import their parent's main
+module.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from pathlib import Path
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
-    ap.add_argument("--real-size", action="store_true")
+    size = ap.add_mutually_exclusive_group()
+    size.add_argument("--real-size", action="store_true")
+    size.add_argument("--quick", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--labels", default="background,pancreas")
     args = ap.parse_args(argv)
@@ -66,6 +72,12 @@ def main(argv=None) -> int:
         cfg["architecture"]["arch_kwargs"].update(
             n_stages=6, features_per_stage=[32, 64, 128, 256, 320, 320], kernel_sizes=[[3, 3, 3]] * 6,
             strides=[[1, 1, 1]] + [[2, 2, 2]] * 5, n_conv_per_stage=[2] * 6, n_conv_per_stage_decoder=[2] * 5)
+    if args.quick:
+        cfg = plans["configurations"]["3d_fullres"]
+        cfg["spacing"], cfg["patch_size"] = [5.0, 3.0, 3.0], [80, 112, 128]        # (z, y, x), as nnU-Net writes
+        cfg["architecture"]["arch_kwargs"].update(
+            n_stages=4, features_per_stage=[8, 16, 32, 64], kernel_sizes=[[3, 3, 3]] * 4,
+            strides=[[1, 1, 1]] + [[2, 2, 2]] * 3, n_conv_per_stage=[2] * 4, n_conv_per_stage_decoder=[2] * 3)
     dataset_json = json.loads((pre / "dataset.json").read_text())
     result = out / "nnUNet_results" / "Dataset991_PancreasTest" / "nnUNetTrainer__nnUNetPlans__3d_fullres"
     (result / "fold_0").mkdir(parents=True, exist_ok=True)
@@ -91,7 +103,8 @@ def main(argv=None) -> int:
                   "logging": {}, "_best_ema": None, "current_epoch": 1000,
                   "init_args": {"plans": plans, "configuration": "3d_fullres", "fold": 0, "dataset_json": dataset_json,
                                 "device": torch.device("cpu")},
-                  "trainer_name": "nnUNetTrainer", "inference_allowed_mirroring_axes": (0, 1, 2)}
+                  "trainer_name": "nnUNetTrainer",
+                  "inference_allowed_mirroring_axes": None if args.quick else (0, 1, 2)}
     torch.save(checkpoint, result / "fold_0" / "checkpoint_final.pth")
     print(result)
     return 0

@@ -1,6 +1,7 @@
 """Runs Testing/interop in .venv-interop, where nnunetv2, torchxrayvision and nnInteractive import.
 
-They need torchvision, which does not import beside the main venv's torch 2.13.0; `make test` builds
+torchxrayvision and nnInteractive need torchvision, which does not import beside the main venv's torch 2.13.0
+(nnunetv2 is installed in the main venv without it; there its path is checked by Testing/pancreas/test_nnunet_cli.py); `make test` builds
 .venv-interop first (bash Testing/install-interop.sh, pins in requirements/interop.txt).
 """
 

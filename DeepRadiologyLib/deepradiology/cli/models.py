@@ -39,8 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     info = verbs.add_parser("info", help="print a model's card as JSON (installed, catalogue, or a file)")
     info.add_argument("name", help="installed model name, catalogue name, or a checkpoint file")
     info.add_argument("--sha256", metavar="HEX",
-                      help="the checkpoint file's published sha256: needed to open a file that has no card "
-                           "beside it (no file is opened by torch before its hash is checked)")
+                      help="the published sha256: of a checkpoint file (needed to open a file that has no card "
+                           "beside it; no file is opened by torch before its hash is checked), or of a model "
+                           "folder, its manifest hash (sha256 over its files' sorted relative paths, sizes and "
+                           "sha256s; the sha256 `models info FOLDER` and `models import` print), checked before "
+                           "any checkpoint in it is opened")
     info.set_defaults(func=run_info)
 
     get = verbs.add_parser("download", help="download a catalogue model's official weights where published")
@@ -57,8 +60,9 @@ Formats (detected from PATH, or given with --format):
                    DatasetNNN_* / TotalSegmentator task folder holding one Trainer__Plans__configuration folder.
                    Task pancreas-segmentation: its dataset.json must have a label named "pancreas" (else it is
                    refused as a model for another task); one CT channel. Every checkpoint is opened without
-                   running code to refuse truncated ones. Running it needs the nnunetv2 package
-                   (requirements/interop.txt). Licence: TotalSegmentator's is filled in; otherwise pass --licence.
+                   running code to refuse truncated ones. Runs with the nnunetv2 package (in the main venv,
+                   requirements/peer-nodeps.txt): deepradiology pancreas segment CT --model NAME, and the
+                   web app's pancreas panel. Licence: TotalSegmentator's is filled in; otherwise pass --licence.
   torchxrayvision  a torchxrayvision DenseNet-121 weights file as published (e.g.
                    nih-densenet121-d121-tw-lr001-rot45-tr15-sc15-seed0-best.pt); task cxr-classification,
                    its outputs mapped to DeepRadiology's 14 ChestX-ray14 findings; 224 px input. Runs without
@@ -69,7 +73,9 @@ Formats (detected from PATH, or given with --format):
                    --model NAME (a GPU is strongly advised).
 
 Every file's size and sha256 go into the model card with the task, labels (and their mapping to ours),
-input spacing/size and licence; they are checked again before each load. See `deepradiology models info NAME`.
+input spacing/size and licence; they are checked again before each load. A folder's card sha256 is its manifest
+hash: sha256 over its files' sorted relative paths, sizes and sha256s; --sha256 takes that for a folder, and a
+file changed, removed or added later is refused by name. See `deepradiology models info NAME`.
 """
 
 
@@ -163,9 +169,11 @@ def run_info(args: argparse.Namespace) -> int:
     installed = {m.name: m for m in installed_models()}
     path = Path(args.name)
     if args.name in installed:
-        card = read_card(card_path(installed[args.name].path))   # verified when it was imported
+        card = _installed_info(installed[args.name].path, args.sha256)
+    elif path.is_dir() and card_path(path).is_file():
+        card = _installed_info(path, args.sha256)                # an installed folder given by its path
     elif path.is_dir() and (fmt := detect_format(path)) is not None:
-        card = _external_info(path, fmt)
+        card = _external_info(path, fmt, args.sha256)
     elif path.is_file():
         card = _file_info(path, args.sha256)
     elif (slot := catalogue_slot(args.name)) is not None:
@@ -177,12 +185,43 @@ def run_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _external_info(path, fmt):
-    from ..models.external import external_card, hash_files, manifest_sha256
+def _installed_info(path, sha256: str | None):
+    """The card of an installed model, its files checked against it first (a folder: every file and its
+    manifest hash, `verify_tree`; a checkpoint: its size and sha256), and against ``--sha256`` where given."""
+    from pathlib import Path
 
+    from ..errors import ModelError
+    from ..models import card_path, read_card
+    from ..models.checkpoint import verify_file
+    from ..models.external import verify_tree
+
+    path = Path(path)
+    card = read_card(card_path(path))
+    if sha256 and sha256.strip().lower() != (card.sha256 or "").lower():
+        raise ModelError(f"{path}: --sha256 {sha256.strip().lower()} is not the sha256 its card records "
+                         f"({card.sha256 or 'none'})")
+    if path.is_dir():
+        verify_tree(path, card)
+    else:
+        verify_file(path, sha256=card.sha256, size_bytes=card.extra.get("size_bytes"))
+    return card
+
+
+def _external_info(path, fmt, sha256: str | None = None):
+    """The card of a model in a published format. A folder's files are hashed first and, with ``--sha256``,
+    its manifest hash is checked before any checkpoint is opened; the card printed carries that hash."""
+    from ..models.external import FOLDER_FORMATS, check_manifest, external_card, external_files, hash_files
+    from ..models.external import manifest_sha256
+
+    early = None
+    if fmt in FOLDER_FORMATS:
+        root, files = external_files(path, fmt)
+        early = hash_files(root, files)
+        if sha256:
+            check_manifest(root, early, sha256)
     root, files, card = external_card(path, fmt)
-    hashed = hash_files(root, files)
-    card.sha256 = manifest_sha256(hashed) if len(files) > 1 else hashed[files[0]]["sha256"]
+    hashed = early if early is not None and sorted(early) == sorted(files) else hash_files(root, files)
+    card.sha256 = manifest_sha256(hashed) if fmt in FOLDER_FORMATS else hashed[files[0]]["sha256"]
     card.extra["files"] = hashed
     return card
 

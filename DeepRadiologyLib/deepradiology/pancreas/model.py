@@ -89,12 +89,14 @@ def _external(name_or_path, device):
     """An installed nnU-Net v2 model by name, or an nnU-Net folder given directly (verified first)."""
     from pathlib import Path
 
-    from ..models.external import detect_format, installed_external, verified_external
+    from ..models.external import detect_format, installed_external, verified_external, verified_folder
     from ..models.external.nnunet import NnUNetPancreasModel, nnunet_card
 
     text = str(name_or_path)
     if "/" not in text and installed_external(text):
         folder, card = verified_external(text, task=TASK)
+    elif Path(text).is_dir() and (installed := verified_folder(text)) is not None:
+        folder, card = installed                    # an installed folder by its path: checked against its card
     elif Path(text).is_dir():
         if detect_format(text) != "nnunetv2":
             raise ModelError(f"{text}: not an nnU-Net v2 pancreas model folder")

@@ -23,17 +23,32 @@ class PancreasPanel:
     def __init__(self, workspace: Workspace) -> None:
         self._ws = workspace
         self._logic = PancreasSegmentLogic(workspace.scene)
-        models = PancreasSegmentLogic.available_models()
-        # Asking for devices imports torch (seconds); without a model there is nothing to run anyway.
-        devices = PancreasSegmentLogic.available_devices() if models else ["cpu"]
         state = workspace.state
-        state.update({"pancreas_models": models, "pancreas_model": models[0] if models else None,
-                      "pancreas_devices": devices, "pancreas_device": devices[-1], "pancreas_howto": NO_MODEL_MESSAGE,
-                      "pancreas_result": "", "pancreas_reasons": [], "pancreas_overlay": True,
-                      "pancreas_model_info": PancreasSegmentLogic.model_summary(models[0]) if models else ""})
+        state.update({"pancreas_models": [], "pancreas_model": None, "pancreas_devices": ["cpu"],
+                      "pancreas_device": "cpu", "pancreas_howto": NO_MODEL_MESSAGE, "pancreas_result": "",
+                      "pancreas_reasons": [], "pancreas_overlay": True, "pancreas_model_info": ""})
+        self._devices_asked = False
+        self.refresh_models()
         state.change("pancreas_overlay")(self._on_overlay)
         state.change("pancreas_model")(self._on_model)
         self._probability_node = None
+
+    def refresh_models(self, *_args) -> None:
+        """Read the installed pancreas models again (a model imported or removed while the app runs), keeping
+        the choice where it is still installed; called when the panel is shown and when its list opens."""
+        models = PancreasSegmentLogic.available_models()
+        state = self._ws.state
+        keep = state.pancreas_model if state.pancreas_model in models else (models[0] if models else None)
+        update = {"pancreas_models": models, "pancreas_model": keep,
+                  "pancreas_model_info": PancreasSegmentLogic.model_summary(keep) if keep else ""}
+        if models and not self._devices_asked:
+            # Asking for devices imports torch (seconds); without a model there is nothing to run anyway.
+            devices = PancreasSegmentLogic.available_devices()
+            update.update({"pancreas_devices": devices, "pancreas_device": devices[-1]})
+            self._devices_asked = True
+        state.update(update)
+
+    on_show = refresh_models
 
     def segment(self) -> None:
         study = self._ws.studies.current
@@ -50,10 +65,16 @@ class PancreasPanel:
     def _show(self, outcome) -> None:
         self._probability_node = self._ws.scene.GetNodeByID(outcome.probability_node_id)
         with self._ws.state as state:
+            licence = outcome.summary.get("licence") or "not stated"
             state.pancreas_result = (f"Pancreas volume {outcome.volume_ml:.1f} mL; confidence {outcome.confidence} "
-                                     f"(mean probability {outcome.mean_probability:.2f}, model {outcome.model})")
+                                     f"(mean probability {outcome.mean_probability:.2f}, model {outcome.model}, "
+                                     f"licence: {licence})")
             state.pancreas_reasons = list(outcome.reasons)
         self._on_overlay(self._ws.state.pancreas_overlay)
+
+    def _on_menu(self, opened) -> None:
+        if opened:
+            self.refresh_models()
 
     def _on_model(self, pancreas_model, **_):
         """Show the chosen model's training data and licence before it is run."""
@@ -74,7 +95,7 @@ class PancreasPanel:
                       classes="my-2", id="pancreas-howto", title="No pancreas model installed")
             with html.Div(v_if="pancreas_models.length"):
                 v3.VSelect(v_model=("pancreas_model",), items=("pancreas_models",), label="Model", density="compact",
-                           hide_details=True, classes="my-1")
+                           hide_details=True, classes="my-1", update_menu=(self._on_menu, "[$event]"))
                 html.Div("{{ pancreas_model_info }}", classes="text-caption", id="pancreas-model-info")
                 v3.VSelect(v_model=("pancreas_device",), items=("pancreas_devices",), label="Device",
                            density="compact", hide_details=True, classes="my-1")

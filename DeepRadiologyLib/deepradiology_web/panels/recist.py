@@ -58,8 +58,11 @@ class RECISTPanel:
         if workspace.studies.current is not None:
             self.show_organ_map_of(workspace.studies.current)
 
-    def refresh_methods(self) -> None:
-        """Offer adaptive and every installed nnInteractive model (`recist_method_choices`), keeping the choice."""
+    def refresh_methods(self, *_args) -> None:
+        """Offer adaptive and every installed nnInteractive model (`recist_method_choices`), keeping the choice.
+
+        Called at start, when the panel is shown and when the method list opens, so that a model imported or
+        removed (`deepradiology models import`) while the app runs is offered or withdrawn without a reload."""
         from deepradiology.recist.nninteractive import recist_method_choices
 
         self._methods = recist_method_choices()
@@ -67,6 +70,12 @@ class RECISTPanel:
         labels = [c["label"] for c in self._methods]
         keep = state["recist_method"] if "recist_method" in state and state["recist_method"] in labels else labels[0]
         state.update({"recist_methods": labels, "recist_method": keep})
+
+    on_show = refresh_methods
+
+    def _on_method_menu(self, opened) -> None:
+        if opened:
+            self.refresh_methods()
 
     def _method_options(self) -> dict:
         """measure()'s method and model for the chosen entry."""
@@ -305,7 +314,8 @@ class RECISTPanel:
                          density="compact", hide_details=True)
             # Shown only when a model is installed: adaptive, or an imported nnInteractive model.
             v3.VSelect(v_model=("recist_method",), items=("recist_methods",), label="Method", density="compact",
-                       hide_details=True, id="recist-method", v_show="recist_methods.length > 1")
+                       hide_details=True, id="recist-method", v_show="recist_methods.length > 1",
+                       update_menu=(self._on_method_menu, "[$event]"))
             with html.Div(classes="d-flex my-2"):
                 v3.VBtn("Measure a lesion", click=self.ask_for_click, color="primary", size="small",
                         id="recist-measure", disabled=("job_running",))

@@ -22,12 +22,14 @@ from pathlib import Path
 from ...errors import ModelError
 from ..cache import card_path
 from ..card import ModelCard, read_card, require_task
-from .store import EXT_SUFFIX, external_path, hash_files, manifest_sha256, place_tree, verify_tree
+from .store import EXT_SUFFIX, check_manifest, external_path, hash_files, manifest_sha256, place_tree, verify_tree
 
-__all__ = ["FORMATS", "detect_format", "external_card", "import_external", "installed_external",
-           "verified_external", "EXT_SUFFIX"]
+__all__ = ["FORMATS", "detect_format", "external_files", "external_card", "import_external", "installed_external",
+           "verified_external", "verified_folder", "EXT_SUFFIX"]
 
 FORMATS = ("nnunetv2", "torchxrayvision", "nninteractive")
+#: Formats that are folders of several files, identified by one manifest hash (`manifest_sha256`).
+FOLDER_FORMATS = ("nnunetv2", "nninteractive")
 
 
 def detect_format(path: str | Path) -> str | None:
@@ -46,6 +48,31 @@ def detect_format(path: str | Path) -> str | None:
     if path.is_file() and is_xrv_file(path):
         return "torchxrayvision"
     return None
+
+
+def external_files(path: str | Path, fmt: str) -> tuple[Path, list[str]]:
+    """(root folder, the model's files relative to it) of a folder format, found without opening any file."""
+    if fmt == "nnunetv2":
+        from .nnunet import nnunet_files
+
+        return nnunet_files(Path(path))
+    if fmt == "nninteractive":
+        from .nninteractive import nninteractive_files
+
+        return nninteractive_files(Path(path))
+    raise ModelError(f"{path}: {fmt!r} is not a folder format; the folder formats are nnunetv2 and nninteractive")
+
+
+def verified_folder(path: str | Path) -> tuple[Path, ModelCard] | None:
+    """(folder, card) of an installed external model's folder given by its path (its card beside it), every
+    file checked against the card (`verify_tree`); None for a folder without a card beside it."""
+    folder = Path(path)
+    sidecar = card_path(folder)
+    if not (folder.is_dir() and sidecar.is_file()):
+        return None
+    card = read_card(sidecar)
+    verify_tree(folder, card)
+    return folder, card
 
 
 def external_card(path: str | Path, fmt: str, *, licence: str | None = None, weights: str | None = None):
@@ -85,12 +112,24 @@ def import_external(path: str | Path, *, fmt: str | None = None, name: str | Non
     if fmt is None:
         raise ModelError(f"{path}: not a model format DeepRadiology knows (a DeepRadiology checkpoint, an nnU-Net "
                          "v2 result folder, a torchxrayvision weights file or an nnInteractive folder)")
+    # The expected hash is checked before any checkpoint is opened (reading a card opens them, code-free).
+    early = None
+    if fmt in FOLDER_FORMATS:
+        early_root, early_files = external_files(path, fmt)
+        early = hash_files(early_root, early_files)
+        if sha256:
+            check_manifest(early_root, early, sha256)
+    elif sha256:
+        from ..checkpoint import file_sha256
+
+        got = file_sha256(path)
+        if got != sha256.strip().lower():
+            raise ModelError(f"{path}: sha256 {got} does not match the expected {sha256.strip().lower()}; nothing "
+                             "was installed")
     root, files, card = external_card(path, fmt, licence=licence, weights=weights)
-    hashed = hash_files(root, files)
-    if sha256:
-        got = hashed[files[0]]["sha256"] if len(files) == 1 else manifest_sha256(hashed)
-        if got != sha256.lower():
-            raise ModelError(f"{path}: sha256 {got} does not match the expected {sha256.lower()}; nothing was installed")
+    hashed = early if early is not None and sorted(early) == sorted(files) else hash_files(root, files)
+    if sha256 and fmt in FOLDER_FORMATS:
+        check_manifest(root, hashed, sha256)
     return place_tree(root, hashed, card, name=name or card.name, force=force)
 
 

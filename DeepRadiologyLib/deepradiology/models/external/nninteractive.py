@@ -15,7 +15,7 @@ from ...errors import InputError, ModelError
 from ...io.jsonfile import read_json
 from ..card import ModelCard
 
-__all__ = ["FORMAT", "is_nninteractive_folder", "nninteractive_card", "LICENCE"]
+__all__ = ["FORMAT", "is_nninteractive_folder", "nninteractive_files", "nninteractive_card", "LICENCE"]
 
 FORMAT = "nninteractive"
 TASK = "interactive-segmentation"
@@ -26,6 +26,15 @@ CHECKPOINT = "checkpoint_final.pth"
 
 def is_nninteractive_folder(path: Path) -> bool:
     return (Path(path) / "inference_session_class.json").is_file()
+
+
+def nninteractive_files(path: Path) -> tuple[Path, list[str]]:
+    """(folder, the model's files relative to it), from names alone (no file is opened); a missing one is left
+    out here and refused by `nninteractive_card` with its name."""
+    root = Path(path)
+    folds = sorted(p.parent.name for p in root.glob(f"fold_*/{CHECKPOINT}"))
+    names = ["inference_session_class.json", "plans.json", "dataset.json"] + [f"{f}/{CHECKPOINT}" for f in folds]
+    return root, [n for n in names if (root / n).is_file()]
 
 
 def nninteractive_card(path: Path, *, licence: str | None = None):
@@ -66,7 +75,7 @@ def nninteractive_card(path: Path, *, licence: str | None = None):
                              f"{fold}/{CHECKPOINT} was trained with (plans of another model?); it has "
                              f"{', '.join(map(str, list(configurations)[:5])) or 'none'}")
     session_class = session.get("inference_class", session) if isinstance(session, dict) else session
-    files = ["inference_session_class.json", "plans.json", "dataset.json"] + [f"{f}/{CHECKPOINT}" for f in folds]
+    files = nninteractive_files(root)[1]
     card = ModelCard(
         name=f"nninteractive-{root.name}".replace(" ", "-")[:100], task=TASK, version=root.name,
         architecture="nninteractive", input_spec={"prompts": ["point", "box", "scribble", "lasso"], "channels": 1},

@@ -21,8 +21,8 @@ from ...errors import InputError, ModelError
 from ...io.jsonfile import read_json
 from ..card import ModelCard
 
-__all__ = ["FORMAT", "is_nnunet_folder", "resolve_result_folder", "nnunet_card", "NnUNetPancreasModel",
-           "to_ras", "from_ras", "PANCREAS_NAMES"]
+__all__ = ["FORMAT", "is_nnunet_folder", "resolve_result_folder", "nnunet_files", "nnunet_card", "NnUNetPancreasModel",
+           "to_ras", "from_ras", "PANCREAS_NAMES", "require_network_importable"]
 
 FORMAT = "nnunetv2"
 TASK = "pancreas-segmentation"
@@ -84,6 +84,20 @@ def _check_checkpoint(path: Path, configuration: str) -> dict:
             "mirroring_axes": list(blob.get("inference_allowed_mirroring_axes") or [])}
 
 
+def nnunet_files(path: Path) -> tuple[Path, list[str]]:
+    """(result folder, the model's files relative to it): what an import copies and its manifest hashes.
+
+    Found from names alone (no file is opened), so that a manifest can be checked before any checkpoint is
+    read. Training by-products (logs, progress plots, validation outputs, checkpoint_best) are not model files.
+    """
+    root = resolve_result_folder(path)
+    folds = sorted(p.parent.name for p in root.glob(f"fold_*/{CHECKPOINT}"))
+    files = ["dataset.json", "plans.json"] + [f"{f}/{CHECKPOINT}" for f in folds]
+    if (root / "dataset_fingerprint.json").is_file():
+        files.append("dataset_fingerprint.json")
+    return root, files
+
+
 def nnunet_card(path: Path, *, licence: str | None = None) -> tuple[Path, list[str], ModelCard]:
     """(result folder, the files to install relative to it, the card) for an nnU-Net v2 folder.
 
@@ -129,9 +143,7 @@ def nnunet_card(path: Path, *, licence: str | None = None) -> tuple[Path, list[s
     else:
         raise ModelError(f"{root}: its plans read images with {reader!r}, which DeepRadiology cannot reproduce")
     spacing_kji = [float(s) for s in cfg.get("spacing", [])]
-    files = ["dataset.json", "plans.json"] + [f"{f}/{CHECKPOINT}" for f in folds]
-    if (root / "dataset_fingerprint.json").is_file():
-        files.append("dataset_fingerprint.json")
+    files = nnunet_files(root)[1]
     dataset_name = str(plans.get("dataset_name") or root.parent.name or "nnunet")
     card = ModelCard(
         name=_safe_name(f"{'totalseg' if totalseg else 'nnunet'}-{dataset_name}-{config}"),
@@ -149,7 +161,8 @@ def nnunet_card(path: Path, *, licence: str | None = None) -> tuple[Path, list[s
         extra={"format": FORMAT, "configuration": config, "folds": folds, "trainer": facts[0]["trainer"],
                "label_map": {"pancreas": {"their_name": pancreas[0], "value": value}},
                "dataset_labels": {str(k): v for k, v in labels.items()}, "totalsegmentator": totalseg,
-               "needs": "nnunetv2==2.8.1 (pip install nnunetv2; see requirements/interop.txt)"})
+               "needs": "nnunetv2==2.8.1 (in the main venv from requirements/peer-nodeps.txt; elsewhere pip "
+                        "install nnunetv2)"})
     return root, files, card
 
 
@@ -227,8 +240,9 @@ class NnUNetPancreasModel:
                 from nnunetv2.inference.predict_from_raw_data import nnUNetPredictor
             except ImportError as exc:
                 raise ModelError(f"model {self.name!r} is an nnU-Net v2 model and needs the nnunetv2 package, which "
-                                 f"does not import here ({exc}); install requirements/interop.txt "
-                                 "(bash Testing/install-interop.sh) and run DeepRadiology from that venv") from None
+                                 f"does not import here ({exc}); `make venv` installs it (requirements/"
+                                 "peer-nodeps.txt), elsewhere: pip install nnunetv2") from None
+            require_network_importable(self.card)
             from ...pancreas.model import resolve_device
 
             device = resolve_device(self.device_name)
@@ -256,6 +270,31 @@ class NnUNetPancreasModel:
         if seg.shape != image.array.shape:
             raise ModelError(f"model {self.name!r}: nnU-Net returned shape {seg.shape} for a CT of {image.array.shape}")
         return seg, prob
+
+
+def require_network_importable(card: ModelCard) -> None:
+    """Refuse, in one line, a model whose network class does not import here, before nnunetv2 tries.
+
+    The main venv installs dynamic_network_architectures without timm (requirements/peer-nodeps.txt): its
+    U-Nets import, its Primus/EVA transformers need timm -> torchvision, which does not import beside the
+    pinned torch. nnunetv2 would otherwise print a warning and fail later with a traceback.
+    """
+    import importlib
+
+    class_path = card.architecture.split(":", 1)[-1]
+    module, _, class_name = class_path.rpartition(".")
+    if not module:
+        return   # a bare class name: nnunetv2 searches dynamic_network_architectures for it itself
+    try:
+        found = getattr(importlib.import_module(module), class_name, None)
+    except Exception as exc:   # ImportError, or torchvision's RuntimeError about operators of another torch
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ModelError(f"model {card.name!r} uses the network {class_path}, whose module does not import here "
+                         f"({type(exc).__name__}: {first}); transformer networks (Primus) need timm and torchvision: "
+                         "run it from .venv-interop (bash Testing/install-interop.sh)") from None
+    if found is None:
+        raise ModelError(f"model {card.name!r} uses the network {class_path}, which this dynamic_network_architectures "
+                         "does not have; it needs another version of the package")
 
 
 def require_nnunet_input(image, card: ModelCard) -> None:

@@ -1,8 +1,11 @@
 """External models in the cache: a folder ``<name>.ext/`` of the published files as they came, and its card
 ``<name>.ext.card.json`` listing every file with its size and sha256.
 
-The card's ``sha256`` is the hash of that file list (names, sizes, hashes, in name order), so one value
-identifies the whole folder; `verify_tree` re-hashes every file before the folder is handed to a loader.
+The card's ``sha256`` is the folder's manifest hash: the sha256 of its file list (relative paths in sorted order,
+each with its size and sha256), so one value identifies the whole folder. It is recorded at import and
+`verify_tree` checks it before the folder is handed to a loader (and `deepradiology models info`): every file
+re-hashed, a changed, missing or added file refused in one line naming it. `check_manifest` checks a folder that
+has no card (not yet imported) against a published manifest hash before any of its files is opened.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from ..cache import card_path, models_dir, refuse_to_replace
 from ..card import ModelCard, require_model_name, require_task, write_card
 from ..checkpoint import file_sha256
 
-__all__ = ["EXT_SUFFIX", "external_path", "hash_files", "manifest_sha256", "verify_tree", "place_tree"]
+__all__ = ["EXT_SUFFIX", "external_path", "hash_files", "manifest_sha256", "verify_tree", "check_manifest",
+           "place_tree"]
 
 EXT_SUFFIX = ".ext"
 
@@ -58,6 +62,20 @@ def verify_tree(root: Path, card: ModelCard) -> None:
         if file_sha256(path) != want["sha256"]:
             raise ModelError(f"{path}: sha256 does not match its card; the file is corrupt or was replaced; "
                              "it was not loaded")
+    # A file added after import (a fold, a plans variant) could change what a loader picks up.
+    for path in sorted(p for p in Path(root).rglob("*") if not p.is_dir()):
+        if path.relative_to(root).as_posix() not in files:
+            raise ModelError(f"{path}: not in the card of the installed model {card.name!r} (added after it was "
+                             "imported); remove it or re-import the model")
+
+
+def check_manifest(root: Path, files: dict, sha256: str) -> None:
+    """Refuse a folder whose manifest hash (`manifest_sha256` of ``files``, hashed by `hash_files`) is not the
+    expected ``sha256``; the message lists the files it covers, since which one differs cannot be told."""
+    got = manifest_sha256(files)
+    if got != sha256.strip().lower():
+        raise ModelError(f"{root}: manifest sha256 {got} (over {', '.join(sorted(files))}) does not match the "
+                         f"expected {sha256.strip().lower()}; a file was changed, removed or added")
 
 
 def place_tree(source_root: Path, files: dict, card: ModelCard, *, name: str, force: bool) -> ModelCard:
