@@ -128,10 +128,8 @@ def a_quick_nnunet_folder(tmp_path_factory) -> Path:
 
     try:
         import nnunetv2.inference.predict_from_raw_data  # noqa: F401
-    except Exception as exc:
-        first = (str(exc).strip().splitlines() or [""])[0]
-        pytest.skip(f"nnunetv2 does not import here ({type(exc).__name__}: {first}); `make venv` installs it from "
-                    "requirements/peer-nodeps.txt")
+    except Exception:
+        pytest.skip("nnunetv2 does not import in this venv; `make venv` installs it from requirements/peer-nodeps.txt")
     out = tmp_path_factory.mktemp("nnunet-quick")
     done = subprocess.run([sys.executable, str(REPO / "Testing" / "interop" / "make_nnunet_model.py"), str(out),
                            "--quick"], capture_output=True, text=True, timeout=900)

@@ -90,7 +90,7 @@ def test_sliding_window_inference_reports_every_window_and_stops_at_the_cancelle
 
 # -- CXR folder: one report per film, and no worklist ------------------------------------------------------
 def test_folder_triage_cancelled_at_the_second_film_writes_no_worklist_and_no_overlay(tmp_path, cancel_at_call):
-    pytest.importorskip("torch")
+    pytest.importorskip("torch", reason="the pancreas network needs torch: pip install -e 'DeepRadiologyLib[torch]'")
     from PIL import Image as PILImage
 
     from deepradiology.cxr.model import load_cxr_model

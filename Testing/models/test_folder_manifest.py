@@ -16,7 +16,7 @@ from deepradiology.models.external import import_external, verified_external
 from ..conftest import shared_file
 from .conftest import write_nnunet_folder
 
-pytest.importorskip("torch")
+pytest.importorskip("torch", reason="loading a model needs torch: pip install -e 'DeepRadiologyLib[torch]'")
 
 
 def _manifest_by_hand(folder, names) -> str:
@@ -103,8 +103,9 @@ def test_an_nninteractive_folder_has_a_manifest_too(tmp_path, a_model_cache, cap
 
     folder = tmp_path / "nnInteractive_v1.0"
     (folder / "fold_0").mkdir(parents=True)
-    for name in ("inference_session_class.json", "plans.json", "dataset.json"):
+    for name in ("inference_session_class.json", "dataset.json"):
         (folder / name).write_text(json.dumps({}))
+    (folder / "plans.json").write_text(json.dumps({"configurations": {"3d_fullres": {}}}))  # what import checks
     torch.save({"network_weights": {"w": torch.zeros(2)}}, folder / "fold_0" / "checkpoint_final.pth")
     card = import_external(folder, name="nni-manifest")
     assert card.sha256 == _manifest_by_hand(folder, ["inference_session_class.json", "plans.json", "dataset.json",

@@ -203,7 +203,7 @@ def unknown_signals(module_dir: Path, slicer_tag: str) -> list[str]:
 # -- tests --------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def mirrors():
-    pytest.importorskip("PySide6.QtCore", reason="PySide6 is needed for Qt's meta-objects")
+    pytest.importorskip("PySide6.QtCore", reason="PySide6 is needed for Qt's meta-objects (pip install PySide6_Essentials, pinned in requirements/lock.txt)")
     for git_dir, what in ((SLICER_GIT, "DEEPRADIOLOGY_SLICER_GIT"), (CTK_GIT, "DEEPRADIOLOGY_CTK_GIT")):
         if not (git_dir / "HEAD").exists():
             pytest.skip(f"no git mirror at {git_dir} (set ${what})")

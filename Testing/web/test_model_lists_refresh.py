@@ -12,17 +12,18 @@ import pytest
 from .conftest import TEST_PHANTOM_SPACING
 from .inprocess import make_workspace
 
-pytest.importorskip("slicer", reason="the panel tests need the slicer-core wheel")
-pytest.importorskip("trame", reason="the panel tests need trame")
-torch = pytest.importorskip("torch")
+pytest.importorskip("slicer", reason="the panel tests need the slicer-core wheel (pip install 'deepradiology[mrml]')")
+pytest.importorskip("trame", reason="the panel tests need trame (pip install 'deepradiology[web]')")
+torch = pytest.importorskip("torch", reason="importing a model needs torch (pip install -e 'DeepRadiologyLib[torch]')")
 
 
 def _an_nninteractive_folder(root):
     """A folder in nnInteractive's published layout (its files' contents do not matter until it is run)."""
     folder = root / "nnInteractive_v1.0"
     (folder / "fold_0").mkdir(parents=True)
-    for name in ("inference_session_class.json", "plans.json", "dataset.json"):
+    for name in ("inference_session_class.json", "dataset.json"):
         (folder / name).write_text(json.dumps({}))
+    (folder / "plans.json").write_text(json.dumps({"configurations": {"3d_fullres": {}}}))  # what import checks
     torch.save({"network_weights": {"w": torch.zeros(2)}}, folder / "fold_0" / "checkpoint_final.pth")
     return folder
 

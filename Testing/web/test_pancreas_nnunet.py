@@ -11,8 +11,8 @@ import pytest
 from .conftest import TEST_PHANTOM_SPACING
 from .inprocess import make_workspace
 
-pytest.importorskip("slicer", reason="the panel tests need the slicer-core wheel")
-pytest.importorskip("trame", reason="the panel tests need trame")
+pytest.importorskip("slicer", reason="the panel tests need the slicer-core wheel (pip install 'deepradiology[mrml]')")
+pytest.importorskip("trame", reason="the panel tests need trame (pip install 'deepradiology[web]')")
 
 pytestmark = pytest.mark.slow
 

@@ -80,8 +80,8 @@ def test_a_coarse_organ_map_is_resampled_at_start_and_said_so_on_the_console(coa
 
 @pytest.mark.slow
 def test_in_a_tab_the_resampled_map_refuses_the_left_kidney_and_the_panel_says_it_was_resampled(coarse_masks):
-    pytest.importorskip("slicer", reason="the panel tests need the slicer-core wheel")
-    pytest.importorskip("trame", reason="the panel tests need trame")
+    pytest.importorskip("slicer", reason="the panel tests need the slicer-core wheel (pip install 'deepradiology[mrml]')")
+    pytest.importorskip("trame", reason="the panel tests need trame (pip install 'deepradiology[web]')")
     from scipy import ndimage
 
     from deepradiology.io import read_volume
