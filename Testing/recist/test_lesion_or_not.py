@@ -94,3 +94,19 @@ def test_phantom_lesion_location_from_its_organ_map_or_unknown_without():
         assert bare.location == "unknown" and bare.extra["location_source"] == "none"
         assert any("location unknown" in w for w in bare.extra["warnings"])
         assert json.dumps(bare.to_dict())             # the record stays JSON
+
+
+@pytest.mark.parametrize("organ", ["kidney_left"])   # the liver's and spleen's centres stop earlier: no edge
+def test_a_click_deep_in_an_organ_is_refused_as_that_organ_not_cut_from_it(real_ct, organ):
+    """With the map, a click inside a normal organ is refused naming the organ. The separation of touching
+    structures must not first cut the organ off at its own label and measure what is left around the click."""
+    from scipy import ndimage
+
+    from deepradiology.io import read_volume
+    from deepradiology.recist import NotALesionError, load_organ_map, measure_lesion
+
+    mask = read_volume(shared_file(f"{ORGANS}/{organ}.nii.gz")).array > 0
+    deep = np.argwhere(ndimage.binary_erosion(mask, iterations=3))
+    k, j, i = deep[len(deep) // 2]
+    with pytest.raises(NotALesionError, match=organ):
+        measure_lesion(real_ct, click=(int(i), int(j), int(k)), organs=load_organ_map(shared_file(ORGANS), real_ct))

@@ -317,6 +317,26 @@ def _extent_warnings(image: Image, lesion_slice: LesionSlice, volume, organ_labe
     return warnings
 
 
+def _refuse_a_click_on_an_organ(volume, seed_ijk, organ_labels, label_names) -> None:
+    """Before any separation: a click inside an organ of the map whose first 3D region is most of that organ
+    is a click on the organ, refused (NotALesionError). Separation would otherwise cut the organ off at its
+    own label and keep what is left around the click (fat, a neighbour) as a "lesion". A region that is
+    most of an organ the click is not in is left to the separation, which cuts that organ away."""
+    from .organs import NotALesionError, organ_context
+
+    if organ_labels is None or volume is None:
+        return
+    labels = np.asarray(organ_labels.array).reshape(volume.mask.shape)
+    names = label_names or {int(v): f"label {int(v)}" for v in np.unique(labels) if v > 0}
+    i, j, k = (int(round(float(v))) for v in seed_ijk)
+    if not (0 <= k < labels.shape[0] and 0 <= j < labels.shape[1] and 0 <= i < labels.shape[2]):
+        return
+    clicked = names.get(int(labels[k, j, i])) if labels[k, j, i] > 0 else None
+    refusal = organ_context(volume.mask, labels, names)["refusal"]
+    if refusal is not None and clicked == refusal["organ"]:
+        raise NotALesionError("click", refusal["reason"], refusal)
+
+
 def _organ_context(image: Image, lesion_slice: LesionSlice, volume, organ_labels, label_names,
                    max_diameter_mm: float) -> dict:
     """Location, its source and warnings; raises NotALesionError when the region is no lesion."""
@@ -449,6 +469,7 @@ def measure_lesion(image: Image, *, click=None, box=None, slice_index: int | Non
             # Touching structures first (from the clicked slice's mask, which holds the click), so that the
             # re-seeding steps below cannot wander into the neighbour; then once more on the final mask.
             seed = (*lesion_slice.seed_ij, lesion_slice.slice_index)
+            _refuse_a_click_on_an_organ(volume, seed, organ_labels, label_names)
             lesion_slice, volume, exclude = _separate(image, lesion_slice, volume, seed, organ_labels, label_names,
                                                       exclude, notes, extent, necks)
             lesion_slice, volume = _recentre_on_largest_slice(image, lesion_slice, volume, max_diameter_mm,
