@@ -155,3 +155,24 @@ def test_skipped_instance_numbers_with_even_positions_read_right_with_a_warning(
         image = read_image(files[0].parent)
     assert image.size == (512, 512, 20) and image.origin == pytest.approx((-249.51171875, -437.51171875, -804.5))
     assert any("InstanceNumbers skip" in str(w.message) for w in caught), [str(w.message) for w in caught]
+
+
+def test_a_broken_series_fetched_from_a_pacs_is_refused_and_its_copy_removed(tmp_path, monkeypatch):
+    from deepradiology.dicom import pacs
+    from deepradiology_web.pacs_link import PacsLink
+
+    files = _copy(tmp_path)
+    delete_a_middle_slice(files)
+    broken = files[0].parent
+
+    def fetch_series(url, study_uid, series_uid, folder, timeout_s):  # what WADO-RS would store
+        shutil.copytree(broken, folder)
+        return sorted(Path(folder).iterdir())
+
+    monkeypatch.setattr(pacs, "list_series", lambda url, study_uid, timeout_s: [
+        {"modality": "CT", "series_uid": "1.2.3", "instances": 19}])
+    monkeypatch.setattr(pacs, "fetch_series", fetch_series)
+    link = PacsLink(scene=None, studies=None, lesions=None)
+    with pytest.raises(InputError, match="a slice is missing"):
+        link.fetch("http://localhost:8042/dicom-web", {"study_uid": "1.2", "study_id": "S1"})
+    assert not any(link._folder.iterdir())  # no half-read copy of the patient's images stays behind
