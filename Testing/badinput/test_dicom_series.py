@@ -71,6 +71,11 @@ def truncate_the_last_file(files):
     files[0].write_bytes(data[: len(data) // 2])
 
 
+def truncate_a_middle_file(files):
+    data = files[10].read_bytes()  # named as the damaged file, not as the gap its absence leaves
+    files[10].write_bytes(data[: len(data) - 4000])
+
+
 def rotate_a_slice(files):
     c, s = np.cos(np.radians(15)), np.sin(np.radians(15))
     _edit(files[10], ImageOrientationPatient=[c, s, 0.0, -s, c, 0.0])
@@ -95,6 +100,7 @@ BROKEN = [
     (move_a_slice_sideways, "sideways"),
     (duplicate_a_slice, "duplicated slice"),
     (truncate_the_last_file, "truncated"),
+    (truncate_a_middle_file, "truncated"),
     (rotate_a_slice, "another orientation"),
     (shrink_a_slice, "256 x 256 pixels"),
     (change_a_slice_s_pixel_spacing, "PixelSpacing"),

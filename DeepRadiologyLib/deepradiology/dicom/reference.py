@@ -73,8 +73,8 @@ def read_reference(folder: str | Path) -> ReferenceSeries:
         raise InputError(folder, f"{len(series)} series in one folder; give one series")
     # the same completeness and geometry checks as the volume reader's, so that SEG frames and SR
     # coordinates land on the slices the volume shows (a truncated slice file is refused, not skipped)
-    geometry = check_series_geometry(folder, datasets, paths)
     refuse_unread_dicom_files(folder, paths, series_name(datasets[0], len(paths)))
+    geometry = check_series_geometry(folder, datasets, paths)
     for sentence in geometry.warnings:
         warnings.warn(f"{folder}: {sentence}", ReaderWarning, stacklevel=2)
     by_path = dict(zip(paths, datasets))

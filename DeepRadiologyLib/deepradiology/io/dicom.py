@@ -58,8 +58,9 @@ def read_dicom_series(folder: str | Path) -> Image:
         raise InputError(folder, f"holds {len(series_ids)} DICOM series; put one series per folder: {counts}")
     files = list(sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(folder), series_ids[0]))
     headers = read_slice_headers(folder, files)
-    geometry = check_series_geometry(folder, headers, files)
+    # a file left out first: a truncated slice in the middle would otherwise be reported as the gap it leaves
     refuse_unread_dicom_files(folder, files, series_name(headers[0], len(files)))
+    geometry = check_series_geometry(folder, headers, files)
     files = [str(f) for f in geometry.files]
     reader = sitk.ImageSeriesReader()
     reader.SetFileNames(files)
