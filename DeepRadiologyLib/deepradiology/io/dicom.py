@@ -60,8 +60,10 @@ def read_dicom_series(folder: str | Path) -> Image:
     headers = read_slice_headers(folder, files)
     # a file left out first: a truncated slice in the middle would otherwise be reported as the gap it leaves
     refuse_unread_dicom_files(folder, files, series_name(headers[0], len(files)))
-    geometry = check_series_geometry(folder, headers, files)
-    files = [str(f) for f in geometry.files]
+    # one file (a multi-frame image, a single slice) holds its geometry itself: nothing to stack
+    geometry = check_series_geometry(folder, headers, files) if len(files) >= 2 else None
+    if geometry is not None:
+        files = [str(f) for f in geometry.files]
     reader = sitk.ImageSeriesReader()
     reader.SetFileNames(files)
     reader.MetaDataDictionaryArrayUpdateOn()
@@ -75,9 +77,10 @@ def read_dicom_series(folder: str | Path) -> Image:
         if reader.HasMetaDataKey(0, tag):
             meta[name] = reader.GetMetaData(0, tag).strip()
     image = Image.from_sitk(img, modality=meta.get("modality", ""), source=str(folder))
-    _require_header_geometry(folder, image, geometry, series_name(headers[0], len(files)))
-    for sentence in geometry.warnings:
-        warnings.warn(f"{folder}: {sentence}", ReaderWarning, stacklevel=3)
+    if geometry is not None:
+        _require_header_geometry(folder, image, geometry, series_name(headers[0], len(files)))
+        for sentence in geometry.warnings:
+            warnings.warn(f"{folder}: {sentence}", ReaderWarning, stacklevel=3)
     return require_finite(replace(image, meta=meta))
 
 
@@ -85,7 +88,7 @@ def _require_header_geometry(folder: Path, image: Image, geometry: SeriesGeometr
     """The volume the reader built must be the one the headers describe (slice count, z spacing, origin,
     axes): a reader that skipped a file or took another spacing would give wrong mm and mL."""
     n = len(geometry.files)
-    if image.array.shape[0] != n:
+    if image.array.ndim != 3 or image.array.shape[0] != n:
         raise InputError(folder, f"{name}: the DICOM reader stacked {image.array.shape[0]} slices of the {n} "
                                  "files, so the volume would be incomplete")
     if n >= 2 and (abs(float(image.spacing[2]) - geometry.spacing[2]) > max(0.01, 0.01 * geometry.spacing[2])
