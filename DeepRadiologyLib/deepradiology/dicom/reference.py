@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
+from ..io.quiet import ReaderWarning
+from ..io.series_geometry import check_series_geometry, refuse_unread_dicom_files, series_name
 
 __all__ = ["ReferenceSeries", "read_reference"]
 
@@ -40,31 +43,40 @@ class ReferenceSeries:
 
 
 def read_reference(folder: str | Path) -> ReferenceSeries:
-    """Read the one series in ``folder`` (pixel data not decoded until needed)."""
+    """Read the one series in ``folder`` (pixel data not decoded until needed).
+
+    Raises:
+        InputError: no images, several series, or slices that do not form one complete volume
+            (`deepradiology.io.series_geometry.check_series_geometry`, `refuse_unread_dicom_files`).
+    """
     import pydicom
 
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(folder, "no such folder (expected a DICOM series)")
-    datasets = []
+    datasets, paths = [], []
     for f in sorted(folder.iterdir()):
         if f.is_file():
             try:
-                ds = pydicom.dcmread(f)
+                with warnings.catch_warnings():  # a damaged file is refused below in one line, not warned of
+                    warnings.simplefilter("ignore")
+                    ds = pydicom.dcmread(f)
             except Exception:  # noqa: BLE001 - non-DICOM files in a series folder are skipped
                 continue
-            if "ImagePositionPatient" in ds:
+            if "ImagePositionPatient" in ds and "PixelData" in ds:
                 datasets.append(ds)
+                paths.append(f)
     if not datasets:
         raise InputError(folder, "no DICOM images with a position in this folder")
     series = {ds.SeriesInstanceUID for ds in datasets}
     if len(series) > 1:
         raise InputError(folder, f"{len(series)} series in one folder; give one series")
-    iop = np.asarray(datasets[0].ImageOrientationPatient, dtype=float)
-    normal = np.cross(iop[:3], iop[3:])
-    datasets.sort(key=lambda ds: float(np.dot(np.asarray(ds.ImagePositionPatient, dtype=float), normal)))
-    pos = np.array([np.asarray(ds.ImagePositionPatient, dtype=float) for ds in datasets])
-    sk = float(np.median(np.diff(pos @ normal))) if len(datasets) > 1 else float(datasets[0].SliceThickness)
-    row_sp, col_sp = (float(v) for v in datasets[0].PixelSpacing)
-    direction = np.column_stack([iop[:3], iop[3:], normal])
-    return ReferenceSeries(folder, datasets, pos[0], direction, (col_sp, row_sp, sk))
+    # the same completeness and geometry checks as the volume reader's, so that SEG frames and SR
+    # coordinates land on the slices the volume shows (a truncated slice file is refused, not skipped)
+    refuse_unread_dicom_files(folder, paths, series_name(datasets[0], len(paths)))
+    geometry = check_series_geometry(folder, datasets, paths)
+    for sentence in geometry.warnings:
+        warnings.warn(f"{folder}: {sentence}", ReaderWarning, stacklevel=2)
+    by_path = dict(zip(paths, datasets))
+    return ReferenceSeries(folder, [by_path[f] for f in geometry.files], geometry.origin, geometry.direction,
+                           geometry.spacing)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,7 +11,9 @@ import numpy as np
 from ..errors import InputError
 from ..image import Image
 from .checks import require_finite
-from .quiet import itk_reason, quiet_reader
+from .quiet import ReaderWarning, itk_reason, quiet_reader
+from .series_geometry import (SeriesGeometry, check_series_geometry, read_slice_headers, refuse_unread_dicom_files,
+                              series_name)
 
 __all__ = ["read_dicom_series", "read_dicom_file"]
 
@@ -29,29 +32,17 @@ _KEPT_TAGS = {
 }
 
 
-def _slice_positions(files: list[str]) -> np.ndarray:
-    """Each file's position along the slice normal, in mm (LPS)."""
-    import SimpleITK as sitk
-
-    origins, normal = [], None
-    for f in files:
-        r = sitk.ImageFileReader()
-        r.SetFileName(f)
-        r.ReadImageInformation()
-        origins.append(r.GetOrigin())
-        if normal is None:
-            d = np.asarray(r.GetDirection(), dtype=float).reshape(3, 3)
-            normal = d[:, 2]
-    return np.asarray(origins) @ normal
-
-
 @quiet_reader
 def read_dicom_series(folder: str | Path) -> Image:
     """Read the one DICOM series in ``folder`` as a 3D image (LPS geometry, rescaled values).
 
     Raises:
-        InputError: no DICOM files, several series (names them), a missing slice (a gap larger than
-            1.5 times the usual slice distance), unreadable pixel data, or NaN voxels.
+        InputError: no DICOM files, several series (names them), slices that do not form one complete
+            volume (`series_geometry.check_series_geometry`: a missing, duplicated or displaced slice,
+            mixed orientations, sizes or pixel spacings; a DICOM file the reader leaves out, as a
+            truncated one), unreadable pixel data, or NaN voxels.
+    Warns (`ReaderWarning`): what leaves the volume right but is worth knowing (a SliceThickness
+        unlike the spacing between slice positions, InstanceNumbers that skip values).
     """
     import SimpleITK as sitk
 
@@ -66,16 +57,13 @@ def read_dicom_series(folder: str | Path) -> Image:
                            for sid in series_ids)
         raise InputError(folder, f"holds {len(series_ids)} DICOM series; put one series per folder: {counts}")
     files = list(sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(folder), series_ids[0]))
-    if len(files) >= 3:
-        positions = np.sort(_slice_positions(files))
-        gaps = np.diff(positions)
-        usual = float(np.median(gaps))
-        if usual <= 0:
-            raise InputError(folder, "several files share one slice position (duplicate slices)")
-        worst = int(np.argmax(gaps))
-        if gaps[worst] > 1.5 * usual:
-            raise InputError(folder, f"a slice is missing: a gap of {gaps[worst]:.2f} mm between slice positions "
-                             f"{positions[worst]:.2f} and {positions[worst + 1]:.2f} mm where slices are {usual:.2f} mm apart")
+    headers = read_slice_headers(folder, files)
+    # a file left out first: a truncated slice in the middle would otherwise be reported as the gap it leaves
+    refuse_unread_dicom_files(folder, files, series_name(headers[0], len(files)))
+    # one file (a multi-frame image, a single slice) holds its geometry itself: nothing to stack
+    geometry = check_series_geometry(folder, headers, files) if len(files) >= 2 else None
+    if geometry is not None:
+        files = [str(f) for f in geometry.files]
     reader = sitk.ImageSeriesReader()
     reader.SetFileNames(files)
     reader.MetaDataDictionaryArrayUpdateOn()
@@ -89,7 +77,27 @@ def read_dicom_series(folder: str | Path) -> Image:
         if reader.HasMetaDataKey(0, tag):
             meta[name] = reader.GetMetaData(0, tag).strip()
     image = Image.from_sitk(img, modality=meta.get("modality", ""), source=str(folder))
+    if geometry is not None:
+        _require_header_geometry(folder, image, geometry, series_name(headers[0], len(files)))
+        for sentence in geometry.warnings:
+            warnings.warn(f"{folder}: {sentence}", ReaderWarning, stacklevel=3)
     return require_finite(replace(image, meta=meta))
+
+
+def _require_header_geometry(folder: Path, image: Image, geometry: SeriesGeometry, name: str) -> None:
+    """The volume the reader built must be the one the headers describe (slice count, z spacing, origin,
+    axes): a reader that skipped a file or took another spacing would give wrong mm and mL."""
+    n = len(geometry.files)
+    if image.array.ndim != 3 or image.array.shape[0] != n:
+        raise InputError(folder, f"{name}: the DICOM reader stacked {image.array.shape[0]} slices of the {n} "
+                                 "files, so the volume would be incomplete")
+    if n >= 2 and (abs(float(image.spacing[2]) - geometry.spacing[2]) > max(0.01, 0.01 * geometry.spacing[2])
+                   or np.max(np.abs(np.asarray(image.origin, float) - geometry.origin)) > 0.01
+                   or not np.allclose(np.asarray(image.direction, float), geometry.direction, atol=1e-3)):
+        raise InputError(folder, f"{name}: the DICOM reader placed the slices {float(image.spacing[2]):.2f} mm "
+                                 f"apart from {tuple(round(float(v), 2) for v in image.origin)} where the headers "
+                                 f"say {geometry.spacing[2]:.2f} mm from "
+                                 f"{tuple(round(float(v), 2) for v in geometry.origin)} (LPS mm)")
 
 
 @quiet_reader
