@@ -6,8 +6,8 @@ reader skips would give a volume one slice short or with wrong z geometry, hence
 no reader says so. Here the headers decide: ImagePositionPatient (LPS mm) projected on the slice normal
 (the cross product of ImageOrientationPatient's row and column cosines), Rows/Columns, PixelSpacing,
 InstanceNumber. What would make the volume wrong is refused in one sentence naming the series; what
-leaves it right but is worth knowing (a SliceThickness unlike the spacing, skipped InstanceNumbers)
-becomes a warning sentence.
+leaves it right but is worth knowing (slices thinner than their spacing, a SpacingBetweenSlices unlike it,
+skipped InstanceNumbers) becomes a warning sentence.
 
 Slices are numbered 1..N in the order they are stacked: by position along the normal, lowest first,
 as ITK stacks them (slice n is voxel index k = n - 1).
@@ -95,8 +95,9 @@ def check_series_geometry(folder: str | Path, headers: list, files: list[str | P
     Refused: a slice without position or orientation, slices of different orientation, size (Rows x
     Columns) or PixelSpacing, slices sheared in-plane (gantry tilt), two slices at one position, a gap
     over `MISSING_FACTOR` times the usual spacing (a slice missing), gaps differing from the usual one
-    by more than `UNEVEN_SHARE` of it (and `UNEVEN_MM`). Warned: SliceThickness or SpacingBetweenSlices
-    unlike the spacing between positions, InstanceNumbers that skip values although positions are even.
+    by more than `UNEVEN_SHARE` of it (and `UNEVEN_MM`). Warned: a SliceThickness below the spacing between
+    positions (unimaged gaps; a thicker one is an overlapping reconstruction, not warned), a
+    SpacingBetweenSlices unlike it, InstanceNumbers that skip values although positions are even.
     """
     folder = Path(folder)
     files = [Path(f) for f in files]
@@ -172,14 +173,23 @@ def check_series_geometry(folder: str | Path, headers: list, files: list[str | P
 
 
 def _spacing_tags(ds, step: float) -> list[str]:
+    """Warnings where the spacing tags disagree with the slice positions (whose spacing is the one used).
+
+    A SliceThickness larger than the spacing is an overlapping reconstruction (3 mm slices every 2 mm), a
+    routine CT choice: no warning. A thinner one leaves gaps between the slices that were never imaged,
+    which a small lesion can fall into: warned. SpacingBetweenSlices must equal the spacing."""
     out = []
-    for keyword, label in (("SliceThickness", "SliceThickness"), ("SpacingBetweenSlices", "SpacingBetweenSlices")):
+    tolerance = max(UNEVEN_SHARE * step, UNEVEN_MM)
+    for keyword in ("SliceThickness", "SpacingBetweenSlices"):
         try:
-            value = float(ds.get(keyword))
+            value = abs(float(ds.get(keyword)))
         except (TypeError, ValueError):
             continue
-        if abs(abs(value) - step) > max(UNEVEN_SHARE * step, UNEVEN_MM):
-            out.append(f"its slices are {step:.2f} mm apart but its {label} is {value:.2f} mm; the "
+        if keyword == "SliceThickness" and step - value > tolerance:
+            out.append(f"its slices are {value:.2f} mm thick but {step:.2f} mm apart: {step - value:.2f} mm between "
+                       "slices is not imaged, where a small lesion can be missed or cut short")
+        elif keyword == "SpacingBetweenSlices" and abs(value - step) > tolerance:
+            out.append(f"its slices are {step:.2f} mm apart but its SpacingBetweenSlices is {value:.2f} mm; the "
                        f"{step:.2f} mm between slice positions is used for mm and mL")
     return out
 
