@@ -184,3 +184,45 @@ def test_recist_measure_with_a_bad_table_exits_2_naming_file_and_line(phantom, t
                       "--organs", folder / "S0_organs.nii.gz", "--organ-names", names, "-o", out])
     assert_refused(result, "names.txt line 2", "named twice")
     assert not out.exists()
+
+
+def _upload(folder: Path, files):
+    from deepradiology_web.organ_maps import organ_map_from_files
+
+    return organ_map_from_files(files, read_volume(folder / "S0_ct.nii.gz"), max_mb=50)
+
+
+def test_a_colour_table_uploaded_with_the_map_names_it_in_the_browser(phantom, tmp_path):
+    folder, _ = phantom
+    content = (folder / "S0_organs.nii.gz").read_bytes()
+    table = b"0 Background 0 0 0 0\n1 liver 200 100 100 255\n3 kidney_left 1 2 3 255\n"
+    organ_map = _upload(folder, [("my map.nii.gz", content), ("my names.txt", table)])
+    assert organ_map.names[1] == "liver" and organ_map.names[3] == "kidney_left" and organ_map.names[2] == "label 2"
+    alone = _upload(folder, [("my map.nii.gz", content)])
+    assert alone.names[1] == "label 1" and "organ names unknown" in alone.describe()
+    as_json = _upload(folder, [("names.json", b'{"1": "liver"}'), ("my map.nii.gz", content)])
+    assert as_json.names[1] == "liver"
+
+
+def test_a_bad_uploaded_table_names_the_user_s_file_and_line(phantom):
+    folder, _ = phantom
+    content = (folder / "S0_organs.nii.gz").read_bytes()
+    with pytest.raises(InputError) as info:
+        _upload(folder, [("my map.nii.gz", content), ("names.txt", b"1 liver 1 2 3 255\n42 heart 1 2 3 255\n")])
+    message = str(info.value)
+    assert message.startswith("names.txt line 2: value 42 is not in the organ map"), message
+    assert "deepradiology-organs-" not in message
+
+
+def test_serve_organ_names_names_the_map_of_the_ct_given_on_the_command_line(phantom, tmp_path):
+    from deepradiology_web.default_data import case_from_inputs
+
+    folder, _ = phantom
+    bare = tmp_path / "map.nii.gz"
+    shutil.copy(folder / "S0_organs.nii.gz", bare)
+    (tmp_path / "names.json").write_text('{"1": "liver", "4": "kidney_right"}')
+    case = case_from_inputs([folder / "S0_ct.nii.gz"], organs=bare, organ_names=str(tmp_path / "names.json"))
+    names = case.images[0].organ_label_names()
+    assert names[1] == "liver" and names[4] == "kidney_right" and names[2] == "label 2"
+    case = case_from_inputs([folder / "S0_ct.nii.gz"], organs=bare)
+    assert "organ names unknown" in case.description
