@@ -197,7 +197,8 @@ def organ_names_for(map_path, map_values, names=None) -> tuple[dict[int, str], s
     warning = None
     if unnamed:
         shown = ", ".join(str(v) for v in unnamed[:12]) + (", ..." if len(unnamed) > 12 else "")
-        warning = f"organ names unknown for values {shown} of the organ map {map_path.name} ({source}): they read 'label N'"
+        warning = (f"organ names unknown for values {shown} of the organ map {map_path.name} ({source}): "
+                   "they read 'label N'")
     return result, source, warning
 
 
