@@ -226,3 +226,43 @@ def test_serve_organ_names_names_the_map_of_the_ct_given_on_the_command_line(pha
     assert names[1] == "liver" and names[4] == "kidney_right" and names[2] == "label 2"
     case = case_from_inputs([folder / "S0_ct.nii.gz"], organs=bare)
     assert "organ names unknown" in case.description
+
+
+def test_recist_measure_names_a_totalsegmentator_multilabel_map_with_the_atlas(phantom, tmp_path):
+    """The phantom's organs relabelled as TotalSegmentator v2 'total' numbers them (liver 5, spleen 1)."""
+    import SimpleITK as sitk
+
+    folder, truth = phantom
+    organs = sitk.ReadImage(str(folder / "S0_organs.nii.gz"))
+    values = sitk.GetArrayFromImage(organs)
+    relabelled = np.zeros_like(values)
+    relabelled[values == 1], relabelled[values == 2], relabelled[values == 3] = 5, 1, 3
+    ml = sitk.GetImageFromArray(relabelled)
+    ml.CopyInformation(organs)
+    sitk.WriteImage(ml, str(tmp_path / "total_ml.nii.gz"))
+    point = ",".join(f"{v:.2f}" for v in _lesion_in(truth, "liver")["centre_ijk"])
+    out = tmp_path / "lesion.json"
+    result = run_cli(["recist", "measure", folder / "S0_ct.nii.gz", "--frame", "ijk", "--point", point,
+                      "--organs", tmp_path / "total_ml.nii.gz", "--organ-names", "totalsegmentator", "-o", out])
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = json.loads(out.read_text())
+    assert record["location"] == "liver" and "totalsegmentator" in record["extra"]["organ_names_source"]
+
+
+@pytest.mark.parametrize("extra,phrase", [
+    (["--organ-names", "totalsegmentator"], "give the map with --organs too"),
+    (["--organs", "MASKS", "--organ-names", "totalsegmentator"], "folder of organ masks"),
+    (["--organs", "MAP", "--organ-names", "no-such-atlas"], "does not exist"),
+], ids=["names without a map", "names for a folder of masks", "neither a file nor an atlas"])
+def test_recist_measure_refuses_organ_names_it_cannot_use(phantom, tmp_path, extra, phrase):
+    folder, truth = phantom
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    shutil.copy(folder / "S0_organs.nii.gz", masks / "liver.nii.gz")
+    extra = [str(masks) if a == "MASKS" else str(folder / "S0_organs.nii.gz") if a == "MAP" else a for a in extra]
+    point = ",".join(f"{v:.2f}" for v in _lesion_in(truth, "liver")["centre_ijk"])
+    out = tmp_path / "lesion.json"
+    result = run_cli(["recist", "measure", folder / "S0_ct.nii.gz", "--frame", "ijk", "--point", point, *extra,
+                      "-o", out])
+    assert_refused(result, "--organ-names" if "no-such" not in extra[-1] else "no-such-atlas", phrase)
+    assert not out.exists()
