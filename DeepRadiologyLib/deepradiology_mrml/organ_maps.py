@@ -115,6 +115,13 @@ def organ_map_source(node) -> str:
     display = node.GetDisplayNode()
     colours = display.GetColorNode() if display is not None else None
     table = f", names from colour table '{colours.GetName()}'" if colours is not None else ", no colour table"
+    first = (colours.GetColorName(1) or "").strip() if colours is not None and colours.GetNumberOfColors() > 1 else ""
+    if first in _NO_NAMES or first == "1":     # numbers only: `_colour_names` looks beside the file
+        from deepradiology.io.organ_names import sidecar_names_file
+
+        storage = node.GetStorageNode() if hasattr(node, "GetStorageNode") else None
+        sidecar = sidecar_names_file(storage.GetFileName()) if storage is not None and storage.GetFileName() else None
+        table = f", names from {sidecar.name} beside its file" if sidecar is not None else ", organ names unknown"
     return f"label map '{name}'{table}"
 
 
