@@ -72,7 +72,14 @@ def organ_map_from_node(node, volume_node):
 
 
 def _colour_names(node, values: list[int]) -> dict[int, str]:
-    """{value: name} from the label map's colour table; "label N" where it names no colour N."""
+    """{value: name} from the label map's colour table; "label N" where it names no colour N.
+
+    A name that is only the value's number is no organ name: Slicer 5.8 gives a loaded label map its
+    default "GenericColors" table (vtkSlicerColorLogic::GetDefaultLabelMapColorNodeID), whose colour 1 is
+    named "1". Where the table names no value so, the colour table or JSON beside the node's file
+    (``S0_organs.txt`` beside ``S0_organs.nii.gz``, as the phantom writes it; `deepradiology.io.organ_names`)
+    names them instead.
+    """
     display = node.GetDisplayNode()
     colours = display.GetColorNode() if display is not None else None
     names = {}
@@ -80,8 +87,22 @@ def _colour_names(node, values: list[int]) -> dict[int, str]:
         name = ""
         if colours is not None and value < colours.GetNumberOfColors():
             name = (colours.GetColorName(value) or "").strip()
-        names[value] = name if name not in _NO_NAMES else f"label {value}"
+        names[value] = name if name not in _NO_NAMES and name != str(value) else f"label {value}"
+    if all(names[v] == f"label {v}" for v in values):
+        sidecar = _names_beside_file(node, values)
+        if sidecar:
+            names = {v: sidecar.get(v, f"label {v}") for v in values}
     return names
+
+
+def _names_beside_file(node, values: list[int]) -> dict[int, str] | None:
+    """{value: name} from a colour table or JSON beside the file the node was loaded from; None without."""
+    from deepradiology.io.organ_names import read_names_file, sidecar_names_file
+
+    storage = node.GetStorageNode() if hasattr(node, "GetStorageNode") else None
+    path = storage.GetFileName() if storage is not None else None
+    sidecar = sidecar_names_file(path) if path else None
+    return read_names_file(sidecar, set(values)) if sidecar is not None else None
 
 
 def organ_map_source(node) -> str:
@@ -94,6 +115,13 @@ def organ_map_source(node) -> str:
     display = node.GetDisplayNode()
     colours = display.GetColorNode() if display is not None else None
     table = f", names from colour table '{colours.GetName()}'" if colours is not None else ", no colour table"
+    first = (colours.GetColorName(1) or "").strip() if colours is not None and colours.GetNumberOfColors() > 1 else ""
+    if first in _NO_NAMES or first == "1":     # numbers only: `_colour_names` looks beside the file
+        from deepradiology.io.organ_names import sidecar_names_file
+
+        storage = node.GetStorageNode() if hasattr(node, "GetStorageNode") else None
+        sidecar = sidecar_names_file(storage.GetFileName()) if storage is not None and storage.GetFileName() else None
+        table = f", names from {sidecar.name} beside its file" if sidecar is not None else ", organ names unknown"
     return f"label map '{name}'{table}"
 
 

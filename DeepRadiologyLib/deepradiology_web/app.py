@@ -26,7 +26,7 @@ from .picking import PointPicker
 from .readout import CursorReadout
 from .security import worker_secret_middleware
 from .studies import StudyList
-from .uploads import ACCEPTED_SUFFIXES, ORGAN_MAP_SUFFIXES, UploadManager
+from .uploads import ACCEPTED_SUFFIXES, ORGAN_MAP_SUFFIXES, ORGAN_NAMES_SUFFIXES, UploadManager
 from .viewer import ViewerManager
 
 __all__ = ["DeepRadiologyApp", "main", "SECRET_ENV"]
@@ -159,8 +159,9 @@ class DeepRadiologyApp:
                                   prepend_icon="mdi-folder-open", error_messages=("upload_error",),
                                   id="open-file", classes="my-1")
                     v3.VFileInput(v_model=("organ_upload_file",), multiple=True,
-                                  label="Organ map for this CT (label map, or organ masks; same grid)",
-                                  accept=",".join(ORGAN_MAP_SUFFIXES), density="compact", hide_details="auto",
+                                  label="Organ map for this CT (label map + its colour table, or organ masks)",
+                                  accept=",".join(ORGAN_MAP_SUFFIXES + ORGAN_NAMES_SUFFIXES), density="compact",
+                                  hide_details="auto",
                                   prepend_icon="mdi-map-legend", error_messages=("organ_upload_error",),
                                   messages=("organ_upload_message",), id="open-organ-map", classes="my-1")
                     self._build_panels(html, v3)

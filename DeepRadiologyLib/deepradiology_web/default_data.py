@@ -203,7 +203,8 @@ def _follow_up_lesion_database(path: Path, phantom, marked: list, images: list[C
     return path
 
 
-def case_from_inputs(inputs: list[str | Path], *, organs: str | Path | None = None) -> Case:
+def case_from_inputs(inputs: list[str | Path], *, organs: str | Path | None = None,
+                     organ_names: str | None = None) -> Case:
     """Describe the user's images (NIfTI/NRRD files, DICOM folders or files, PNG/JPEG radiographs).
 
     Each input is read once here so that a bad one stops the server at start with a clear message,
@@ -236,24 +237,28 @@ def case_from_inputs(inputs: list[str | Path], *, organs: str | Path | None = No
             volumes.append((images[-1], image))
     description = f"{len(images)} image(s) given on the command line"
     if organs is not None:
-        description += "; " + _attach_organ_map(Path(organs), volumes)
+        description += "; " + _attach_organ_map(Path(organs), volumes, organ_names)
     return Case(images, description=description)
 
 
-def _attach_organ_map(path: Path, volumes: list) -> str:
+def _attach_organ_map(path: Path, volumes: list, organ_names: str | None = None) -> str:
     """Check ``path`` as the organ map of the single volume in ``volumes`` and name it in its `CaseImage`;
-    returns a line saying what was attached (and that it was resampled, from which spacing)."""
+    returns a line saying what was attached (and that it was resampled, from which spacing).
+
+    ``organ_names`` (``serve --organ-names``): a colour table, JSON or atlas naming a label-map file's
+    values (`deepradiology.io.organ_names`); without it a table beside the map names them."""
     from deepradiology.recist import load_organ_map
 
     if len(volumes) != 1:
         raise InputError("--organs", f"names the organ map of one CT, but {len(volumes)} volumes were given "
                                      "(give exactly one CT volume as INPUT with it)")
     info, image = volumes[0]
-    labels, names = load_organ_map(path, image)
+    labels, names = load_organ_map(path, image, organ_names)
     info.organs = str(path.resolve())
     info.organ_source = f"organ map {path.name} (--organs)"
     if not path.is_dir():
-        info.organ_names = {}           # a label-map file's values are named "label N" in each tab
+        # --organ-names resolved here, once; else each tab finds the table beside the map (or "label N")
+        info.organ_names = dict(names) if organ_names else {}
     present = sorted({names[int(v)] for v in np.unique(labels.array) if int(v) in names})
     line = f"organ map {path.name} with {len(present)} organ(s) for {Path(info.path).name}"
     if labels.meta.get("resampled_from"):
@@ -263,4 +268,6 @@ def _attach_organ_map(path: Path, volumes: list) -> str:
             resampled += f", covering {100 * labels.meta['coverage']:.0f} % of it"
         line += ", " + resampled
         info.organ_source += ", " + resampled        # the RECIST panel's organ map line says so too
+    if labels.meta.get("organ_names_warning"):
+        line += "; " + labels.meta["organ_names_warning"]
     return line

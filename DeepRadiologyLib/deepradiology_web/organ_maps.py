@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 __all__ = ["OrganMap", "load_organ_map_of", "organ_map_from_files"]
 
 _MASK_SUFFIXES = (".nii.gz", ".nii", ".nrrd", ".mha", ".mhd")
+_NAMES_SUFFIXES = (".txt", ".ctbl", ".json")     # organ names chosen with a label-map file
 
 
 @dataclass
@@ -29,6 +30,7 @@ class OrganMap:
     labels: object
     names: dict[int, str] = field(default_factory=dict)
     source: str = ""
+    names_given: bool = False     # ``names`` came with the study (the phantom's labels), not from the map
 
     def describe(self) -> str:
         """One line for the panel: where the map is from and the organs it holds."""
@@ -38,7 +40,9 @@ class OrganMap:
         organs = sorted({name for value, name in self.names.items() if value in present})
         shown = ", ".join(organs[:8]) + (f" and {len(organs) - 8} more" if len(organs) > 8 else "")
         resampled = self.resampled_note()
-        return f"{self.source}: {len(organs)} organ(s) ({shown})" + (f"; {resampled}" if resampled else "")
+        unknown = (getattr(self.labels, "meta", None) or {}).get("organ_names_warning") if not self.names_given else ""
+        return (f"{self.source}: {len(organs)} organ(s) ({shown})" + (f"; {resampled}" if resampled else "")
+                + ("; organ names unknown (add its colour table or JSON)" if unknown else ""))
 
     def resampled_note(self) -> str:
         """"resampled onto this CT's grid from 1.50 x 1.50 x 1.50 mm ..." when the map came on another
@@ -66,12 +70,14 @@ def load_organ_map_of(path: str, names: dict | None, ct, *, source: str) -> Orga
     labels, found = load_organ_map(path, ct)
     if names:
         found = {int(value): str(name) for value, name in names.items()}
-    return OrganMap(labels, found, source)
+    return OrganMap(labels, found, source, names_given=bool(names))
 
 
 def organ_map_from_files(files: list[tuple[str, bytes]], ct, *, max_mb: float) -> OrganMap:
-    """An organ map the radiologist opened in the browser: one label-map file (values named "label N"),
-    or several binary masks, one organ a file named by it (as TotalSegmentator writes them).
+    """An organ map the radiologist opened in the browser: one label-map file, or several binary masks,
+    one organ a file named by it (as TotalSegmentator writes them). A colour table (.txt, .ctbl: Slicer's
+    ``value name r g b a``) or JSON ``{value: name}`` chosen with a label-map file names its values
+    (`deepradiology.io.organ_names`); without one they read "label N", with a warning.
 
     The bytes are written to a private temporary folder under their own (cleaned) names only while the
     core reader reads them, then deleted.
@@ -89,6 +95,13 @@ def organ_map_from_files(files: list[tuple[str, bytes]], ct, *, max_mb: float) -
 
     if not files:
         raise InputError("organ map", "no file was given")
+    tables = [(n, c) for n, c in files if n.lower().endswith(_NAMES_SUFFIXES)]
+    files = [(n, c) for n, c in files if not n.lower().endswith(_NAMES_SUFFIXES)]
+    if len(tables) > 1:
+        raise InputError(", ".join(n for n, _ in tables), "choose one colour table or JSON of organ names, not several")
+    if tables and len(files) != 1:
+        raise InputError(tables[0][0], "organ names (a colour table or JSON) go with one label-map file; "
+                                       f"{len(files)} image files were chosen with it")
     folder = Path(tempfile.mkdtemp(prefix="deepradiology-organs-"))
     try:
         written: list[str] = []
@@ -109,11 +122,31 @@ def organ_map_from_files(files: list[tuple[str, bytes]], ct, *, max_mb: float) -
             originals[clean] = name
         target = folder / written[0] if len(written) == 1 else folder
         what = f"uploaded label map {written[0]}" if len(written) == 1 else f"{len(written)} uploaded organ masks"
+        names_path = None
+        if tables:
+            name, content = tables[0]
+            if isinstance(content, str) or not content:
+                raise InputError(name, "the browser sent no file content")
+            if len(content) > max_mb * 2**20:
+                raise InputError(name, f"larger than {max_mb:g} MB")
+            clean = "names-" + (re.sub(r"[^\w.\-]", "_", Path(name).name)[:80])
+            names_path = folder / clean
+            names_path.write_bytes(content)
+            originals[clean] = name
+            what += f" named by {clean[len('names-'):]}"
         try:
+            if names_path is not None:
+                from deepradiology.recist import load_organ_map
+
+                labels, found = load_organ_map(str(target), ct, str(names_path))
+                return OrganMap(labels, found, what)
             return load_organ_map_of(str(target), None, ct, source=what)
         except InputError as exc:
             # name the user's file at fault (a mask in the set), or the whole upload, never the temporary copy
             at_fault = originals.get(Path(exc.source).name) if exc.source else None
+            if at_fault is None and exc.source and " line " in exc.source:   # "TABLE line N" of the names file
+                table, _, line = Path(exc.source).name.partition(" line ")
+                at_fault = f"{originals[table]} line {line}" if table in originals else None
             raise InputError(at_fault or ", ".join(n for n, _ in files), exc.problem) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -22,11 +22,13 @@ from deepradiology.errors import DeepRadiologyError
 
 from .default_data import CaseImage
 
-__all__ = ["UploadManager", "ACCEPTED_SUFFIXES", "ORGAN_MAP_SUFFIXES", "MAX_UPLOAD_MB"]
+__all__ = ["UploadManager", "ACCEPTED_SUFFIXES", "ORGAN_MAP_SUFFIXES", "ORGAN_NAMES_SUFFIXES", "MAX_UPLOAD_MB"]
 
 ACCEPTED_SUFFIXES = (".nii", ".nii.gz", ".nrrd", ".mha", ".dcm", ".png", ".jpg", ".jpeg")
 #: An organ map is a 3D label volume (or binary organ masks) on the CT's grid.
 ORGAN_MAP_SUFFIXES = (".nii", ".nii.gz", ".nrrd", ".mha")
+#: Organ names chosen with a label-map file: a Slicer colour table or JSON {value: name}.
+ORGAN_NAMES_SUFFIXES = (".txt", ".ctbl", ".json")
 #: Larger files belong on the command line (``deepradiology serve FILE``), not in a websocket message.
 MAX_UPLOAD_MB = 64
 
@@ -100,8 +102,9 @@ class UploadManager:
         if study is None or study.info.kind == "radiograph":
             raise InputError("organ map", "open the CT it belongs to first: an organ map goes with a CT study")
         for name, _ in files:
-            if not name.lower().endswith(ORGAN_MAP_SUFFIXES):
-                raise InputError(name, f"an organ map is a label volume; use one of {', '.join(ORGAN_MAP_SUFFIXES)}")
+            if not name.lower().endswith(ORGAN_MAP_SUFFIXES + ORGAN_NAMES_SUFFIXES):
+                raise InputError(name, f"an organ map is a label volume; use one of {', '.join(ORGAN_MAP_SUFFIXES)} "
+                                       f"(with its organ names as {', '.join(ORGAN_NAMES_SUFFIXES)})")
         organ_map = organ_map_from_files(files, volume_node_to_image(study.node), max_mb=MAX_UPLOAD_MB)
         self._studies.set_organ_map(study, organ_map)
         return study

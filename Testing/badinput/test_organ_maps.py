@@ -144,9 +144,18 @@ def test_an_upload_names_the_user_s_mask_at_fault_not_the_temporary_copy(a_study
 
 
 @pytest.mark.parametrize("files,phrase", [
-    ([("liver.nii.gz", b"x"), ("notes.txt", b"the liver is label 1")], "not an organ mask file"),
+    ([("liver.nii.gz", b"x"), ("spleen.nii.gz", b"x"), ("notes.txt", b"the liver is label 1")],
+     "go with one label-map file"),
+    ([("liver.nii.gz", b"x"), ("spleen.nii.gz", b"x"), ("notes.pdf", b"%PDF")], "not an organ mask file"),
     ([("liver.nii.gz", b"x"), ("liver.nii", b"x")], "same organ"),
-], ids=["a text file among the masks", "two masks of one organ"])
+], ids=["a text file among the masks", "another file among the masks", "two masks of one organ"])
 def test_an_upload_of_masks_refuses_what_it_would_silently_pass_over(a_study, files, phrase):
     with pytest.raises(InputError, match=phrase):
         _upload(a_study, files)
+
+
+def test_a_text_file_beside_one_label_map_is_read_as_its_organ_names_and_refused_when_it_is_none(a_study):
+    # issue 11: a .txt with one label map is its colour table; prose is refused, not passed over
+    content = (a_study / "S0_organs.nii.gz").read_bytes()
+    with pytest.raises(InputError, match=r"^notes.txt line 1: value 'the' is not a whole number"):
+        _upload(a_study, [("organs.nii.gz", content), ("notes.txt", b"the liver is label 1")])

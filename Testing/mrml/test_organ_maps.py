@@ -95,3 +95,34 @@ def test_a_label_map_beside_the_ct_an_empty_map_and_another_node_kind_are_refuse
         organ_map_from_node(a_scene.AddNewNodeByClass("vtkMRMLSegmentationNode", "nothing"), ct_node)
     with pytest.raises(InputError, match="label map volume or a segmentation"):
         organ_map_from_node(ct_node, ct_node)
+
+
+def test_a_label_map_loaded_with_slicer_s_number_only_colours_is_named_by_the_table_beside_its_file(a_scene,
+                                                                                                   tmp_path):
+    """Issue 11: Slicer 5.8 gives a loaded label map its GenericColors table, whose colour 1 is named "1":
+    no organ name. The phantom writes S0_organs.txt beside S0_organs.nii.gz; that names the liver."""
+    from deepradiology.phantom import generate_phantom, write_phantom
+    from deepradiology_mrml.organ_maps import organ_map_from_node, organ_map_source
+    from deepradiology_mrml.volumes import image_to_labelmap_node, image_to_volume_node
+
+    phantom = generate_phantom(0, n_studies=1, spacing=(3.2, 3.2, 8.0), noise_hu=0.0)
+    write_phantom(phantom, tmp_path)
+    study = phantom.studies[0]
+    ct_node = image_to_volume_node(a_scene, study.ct, "phantom CT")
+    label_node = image_to_labelmap_node(a_scene, study.organs, "S0_organs")
+    numbers = a_scene.AddNewNodeByClass("vtkMRMLColorTableNode", "GenericColors-like")
+    numbers.SetTypeToUser()
+    numbers.SetNumberOfColors(10)
+    for value in range(10):
+        numbers.SetColor(value, str(value), 0.5, 0.5, 0.5, 1.0)
+    label_node.GetDisplayNode().SetAndObserveColorNodeID(numbers.GetID())
+    _, names = organ_map_from_node(label_node, ct_node)
+    assert names[1] == "label 1"                      # a number is no organ name
+    assert "organ names unknown" in organ_map_source(label_node)
+    storage = label_node.CreateDefaultStorageNode()
+    a_scene.AddNode(storage)
+    storage.SetFileName(str(tmp_path / "S0_organs.nii.gz"))
+    label_node.SetAndObserveStorageNodeID(storage.GetID())
+    _, names = organ_map_from_node(label_node, ct_node)
+    assert names[1] == "liver" and names[3] == "kidney_left"
+    assert "names from S0_organs.txt beside its file" in organ_map_source(label_node)

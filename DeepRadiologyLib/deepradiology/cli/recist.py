@@ -48,6 +48,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="organ label map (a file, or a folder of organ masks such as TotalSegmentator's; "
                         "resampled onto the CT's grid by nearest neighbour when on another): names the location "
                         "and refuses a region that is most of an organ")
+    m.add_argument("--organ-names", metavar="FILE|ATLAS",
+                   help="names of a label-map file's values: a colour table (Slicer .txt/.ctbl, 'value name r g b "
+                        "a' lines) or JSON {value: name}, or 'totalsegmentator' (its v2 'total' task, as written "
+                        "by TotalSegmentator --ml); default: a <map>.txt/.ctbl/.json beside the map, else 'label N' "
+                        "with a warning")
     m.add_argument("--id", default="L1", help="lesion id in the record (default L1)")
     m.add_argument("--force", action="store_true", help="overwrite existing outputs")
     m.set_defaults(func=run_measure)
@@ -163,6 +168,8 @@ def run_measure(args: argparse.Namespace) -> int:
     _positive(args.max_diameter, "--max-diameter")
     # Every output is checked before anything is read or written: a bad --mask refused after the
     # lesion JSON was written would leave half a result; the CT itself is never an output.
+    if args.organ_names and not args.organs:
+        raise InputError("--organ-names", "names the values of an organ map: give the map with --organs too")
     check_outputs({"-o": args.output, "--mask": args.mask}, inputs=(args.volume, args.organs),
                   volumes=("--mask",), force=args.force)
     image = read_image(args.volume)
@@ -171,7 +178,9 @@ def run_measure(args: argparse.Namespace) -> int:
     if args.organs:
         from ..recist import load_organ_map
 
-        organs = load_organ_map(args.organs, image)
+        organs = load_organ_map(args.organs, image, args.organ_names)
+        if organs[0].meta.get("organ_names_warning"):
+            print(f"warning: {organs[0].meta['organ_names_warning']}", file=sys.stderr)
     click = box = None
     k = None
     if args.box:
@@ -197,6 +206,8 @@ def run_measure(args: argparse.Namespace) -> int:
                        lesion_id=args.id, propagate=False if args.no_3d else None,
                        max_diameter_mm=MAX_DIAMETER_MM if args.max_diameter is None else args.max_diameter, method=args.method,
                        organs=organs, model=args.model)
+    if organs is not None:
+        _note_organ_names(m.lesion.extra, organs[0].meta)
     record = m.lesion.to_dict()
     mask_path = None
     if args.mask:
@@ -216,6 +227,14 @@ def run_measure(args: argparse.Namespace) -> int:
         raise
     print(json.dumps(record, indent=2))
     return 0
+
+
+def _note_organ_names(extra: dict, meta: dict) -> None:
+    """Say in the lesion's ``extra`` where the location's organ names came from, and warn (in its
+    ``warnings``) when some are unknown: "label 3" is no organ a radiologist can report."""
+    extra["organ_names_source"] = meta.get("organ_names_source", "")
+    if meta.get("organ_names_warning"):
+        extra["warnings"] = list(extra.get("warnings", [])) + [meta["organ_names_warning"]]
 
 
 def run_benchmark_clicks(args: argparse.Namespace) -> int:

@@ -31,6 +31,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(e.g. TotalSegmentator's); resampled onto the CT's grid when on another (nearest "
                         "neighbour), refused at start when it does not lie on the CT. It names a measured "
                         "lesion's organ and refuses a click on a normal organ")
+    p.add_argument("--organ-names", default=None, metavar="FILE|ATLAS",
+                   help="names of the --organs label map's values: a colour table (Slicer .txt/.ctbl) or JSON "
+                        "{value: name}, or 'totalsegmentator' (its v2 'total' task, TotalSegmentator --ml); "
+                        "default: <map>.txt/.ctbl/.json beside the map, else 'label N' with a warning")
     p.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default 8080)")
     p.add_argument("--host", default="127.0.0.1",
                    help="interface to bind (default 127.0.0.1, this machine only); any other needs --token")
@@ -100,8 +104,10 @@ def run(args: argparse.Namespace) -> int:
         if args.organs and not args.inputs:
             raise InputError("--organs", "is the organ map of your own CT: give the CT as INPUT too (the "
                                          "embedded patient has its own organ maps)")
+        if args.organ_names and not args.organs:
+            raise InputError("--organ-names", "names the values of an organ map: give the map with --organs too")
         if args.inputs:
-            case = case_from_inputs(args.inputs, organs=args.organs)
+            case = case_from_inputs(args.inputs, organs=args.organs, organ_names=args.organ_names)
         else:
             print("preparing the embedded synthetic patient ...", file=sys.stderr, flush=True)
             case = embedded_default_case(workdir, spacing=tuple(spacing), shared_data=args.shared_data)

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import OutputExistsError
+import numpy as np
+
+from ..io.organ_names import write_colour_table
 from ..io.write import write_image
 from ..progress import ProgressCallback, report
 from .anatomy import ORGAN_LABELS
@@ -74,8 +77,10 @@ def generate_phantom(seed: int = 0, *, n_studies: int = 3, spacing=DEFAULT_SPACI
 def write_phantom(phantom: Phantom, folder: str | Path, *, force: bool = False) -> dict[str, Path]:
     """Write each study's CT, organ and lesion label maps as NIfTI, and ``ground_truth.json``.
 
-    Files: ``<study>_ct.nii.gz``, ``<study>_organs.nii.gz``, ``<study>_lesions.nii.gz``. Nothing is
-    written when any of them exists already, unless ``force``.
+    Files: ``<study>_ct.nii.gz``, ``<study>_organs.nii.gz``, ``<study>_lesions.nii.gz``, and beside the
+    organ map its colour table ``<study>_organs.txt`` (Slicer's format, `deepradiology.io.organ_names`) so
+    that Slicer and ``--organs`` name its organs ("liver", not "label 1"). Nothing is written when any of
+    them exists already, unless ``force``.
 
     Returns:
         Paths by name ("ground_truth", "S0_ct", "S0_organs", ...).
@@ -85,6 +90,7 @@ def write_phantom(phantom: Phantom, folder: str | Path, *, force: bool = False) 
     for s in phantom.studies:
         for kind in ("ct", "organs", "lesions"):
             paths[f"{s.plan.study_id}_{kind}"] = folder / f"{s.plan.study_id}_{kind}.nii.gz"
+        paths[f"{s.plan.study_id}_organ_names"] = folder / f"{s.plan.study_id}_organs.txt"
     existing = [p for p in paths.values() if p.exists()]
     if existing and not force:
         raise OutputExistsError(existing[0])
@@ -94,7 +100,11 @@ def write_phantom(phantom: Phantom, folder: str | Path, *, force: bool = False) 
         sid = s.plan.study_id
         write_image(s.ct, paths[f"{sid}_ct"], force=True)
         write_image(s.organs, paths[f"{sid}_organs"], force=True)
+        # only the labels this study's map holds: a table naming an absent value is refused on reading
+        present = {int(v) for v in np.unique(np.asarray(s.organs.array)) if v > 0}
+        write_colour_table(paths[f"{sid}_organ_names"],
+                           {label: name for name, label in ORGAN_LABELS.items() if label in present})
         write_image(s.lesions_map, paths[f"{sid}_lesions"], force=True)
-        entry["files"] = {k: paths[f"{sid}_{k}"].name for k in ("ct", "organs", "lesions")}
+        entry["files"] = {k: paths[f"{sid}_{k}"].name for k in ("ct", "organs", "lesions", "organ_names")}
     paths["ground_truth"].write_text(json.dumps(truth, indent=2), encoding="utf-8")
     return paths

@@ -34,16 +34,21 @@ class NotALesionError(NoLesionError):
         self.refusal = refusal
 
 
-def load_organ_map(path, ct: Image) -> tuple[Image, dict[int, str]]:
+def load_organ_map(path, ct: Image, names=None) -> tuple[Image, dict[int, str]]:
     """An organ label map for ``ct``: one label-map file, or a folder of binary masks (one organ a file,
     named by its file name, e.g. TotalSegmentator's ``liver.nii.gz``). A map on another grid (another
     spacing, a crop, flipped axes) is resampled onto the CT's grid by nearest neighbour in LPS mm
     (`deepradiology.io.label_grid.labels_on_grid`); one that does not overlap the CT, covers too little
     of it or lies off the patient is refused (InputError).
 
-    Returns (label Image [k, j, i] int32 on the CT's grid, {label: organ name}); names of a label-map file
-    are "label N". A resampled map has ``meta["resampled_from"]`` (a sentence naming its spacing) and
-    `OUTSIDE_MAP` (-1) where it does not cover the CT.
+    ``names`` (``--organ-names``) names a label-map file's values: a colour table or JSON file, a known
+    atlas ("totalsegmentator") or a {value: name} dict; without it a colour table or JSON beside the map
+    is used (`deepradiology.io.organ_names`), else "label N".
+
+    Returns (label Image [k, j, i] int32 on the CT's grid, {label: organ name}). The labels' meta says
+    where the names came from (``meta["organ_names_source"]``) and, when some are unknown,
+    ``meta["organ_names_warning"]``. A resampled map has ``meta["resampled_from"]`` (a sentence naming its
+    spacing) and `OUTSIDE_MAP` (-1) where it does not cover the CT.
     """
     from ..io import read_image
     from ..io.label_grid import OUTSIDE_MAP, labels_on_grid
@@ -52,6 +57,9 @@ def load_organ_map(path, ct: Image) -> tuple[Image, dict[int, str]]:
     if not path.exists():
         raise InputError(path, "does not exist (--organs needs a label map file or a folder of organ masks)")
     if path.is_dir():
+        if names:
+            raise InputError("--organ-names", f"names the values of one label-map file; {path.name} is a folder of "
+                                              "organ masks, named by their file names")
         files = sorted(p for p in path.iterdir() if p.name.endswith((".nii.gz", ".nii", ".nrrd", ".mha", ".mhd")))
         if not files:
             raise InputError(path, "holds no organ mask files (.nii.gz, .nii, .nrrd, .mha)")
@@ -74,12 +82,21 @@ def load_organ_map(path, ct: Image) -> tuple[Image, dict[int, str]]:
         if not (labels > 0).any():
             raise InputError(path, "every organ mask in it is empty (all voxels 0), so it names no organ")
         labels[uncovered & (labels == 0)] = OUTSIDE_MAP
+        meta["organ_names_source"] = "organ masks named by their file names"
         return ct.with_array(labels, modality="", meta=meta, source=str(path)), names
+    from ..io.organ_names import organ_names_for
+
     raw = read_image(path)
     arr = _label_values(path, np.asarray(raw.array))
+    # names checked against the file's own values: a crop onto the CT may drop an organ, not make its name wrong
+    found, source, warning = organ_names_for(path, np.unique(arr), names)
     lab = labels_on_grid(raw.with_array(arr), ct, what=f"the organ map {path.name}")
-    values = np.unique(lab.array)
-    return lab, {int(v): f"label {int(v)}" for v in values if v > 0}
+    meta = {**(lab.meta or {}), "organ_names_source": source}
+    if warning:
+        meta["organ_names_warning"] = warning
+    lab = lab.with_array(lab.array, meta=meta)
+    values = {int(v) for v in np.unique(lab.array) if v > 0}
+    return lab, {v: name for v, name in found.items() if v in values}
 
 
 #: More distinct values than any organ atlas has (TotalSegmentator: 117): such a file is an image, not labels.
