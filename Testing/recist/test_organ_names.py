@@ -266,3 +266,23 @@ def test_recist_measure_refuses_organ_names_it_cannot_use(phantom, tmp_path, ext
                       "-o", out])
     assert_refused(result, "--organ-names" if "no-such" not in extra[-1] else "no-such-atlas", phrase)
     assert not out.exists()
+
+
+def test_measuring_from_python_with_an_unnamed_map_warns_on_the_lesion_once(phantom, tmp_path):
+    """The warning comes from the measurement itself, so the web app and Slicer show it too, and the CLI
+    does not add it a second time."""
+    from deepradiology.io import read_volume
+    from deepradiology.recist import measure_lesion
+
+    folder, truth = phantom
+    bare = tmp_path / "map.nii.gz"
+    shutil.copy(folder / "S0_organs.nii.gz", bare)
+    ct = read_volume(folder / "S0_ct.nii.gz")
+    click = tuple(int(round(v)) for v in _lesion_in(truth, "liver")["centre_ijk"])
+    lesion = measure_lesion(ct, click=click, organs=load_organ_map(bare, ct)).lesion
+    assert lesion.location == "label 1"
+    assert sum("organ names unknown" in w for w in lesion.extra["warnings"]) == 1
+    result = run_cli(["recist", "measure", folder / "S0_ct.nii.gz", "--frame", "ijk", "--point",
+                      ",".join(map(str, click)), "--organs", bare, "-o", tmp_path / "a.json"])
+    record = json.loads((tmp_path / "a.json").read_text())
+    assert sum("organ names unknown" in w for w in record["extra"]["warnings"]) == 1

@@ -230,11 +230,9 @@ def run_measure(args: argparse.Namespace) -> int:
 
 
 def _note_organ_names(extra: dict, meta: dict) -> None:
-    """Say in the lesion's ``extra`` where the location's organ names came from, and warn (in its
-    ``warnings``) when some are unknown: "label 3" is no organ a radiologist can report."""
+    """Say in the lesion's ``extra`` where the location's organ names came from (`measure_lesion` itself
+    warns when some are unknown)."""
     extra["organ_names_source"] = meta.get("organ_names_source", "")
-    if meta.get("organ_names_warning"):
-        extra["warnings"] = list(extra.get("warnings", [])) + [meta["organ_names_warning"]]
 
 
 def run_benchmark_clicks(args: argparse.Namespace) -> int:

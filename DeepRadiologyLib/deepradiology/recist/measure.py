@@ -358,7 +358,9 @@ def _organ_context(image: Image, lesion_slice: LesionSlice, volume, organ_labels
         context = organ_context(mask, np.asarray(organ_labels.array).reshape(mask.shape), names)
         if context["refusal"] is not None:
             raise NotALesionError("click", context["refusal"]["reason"], context["refusal"])
-        context["warnings"] = []
+        # "label 3" is no organ a radiologist can report: every front end says when names are unknown
+        names_warning = organ_labels.meta.get("organ_names_warning")
+        context["warnings"] = [names_warning] if names_warning else []
         outside = context["outside_map"]
         if outside > 0.5:
             # A cropped map does not reach the region: it can name no organ here; judge as without a map.
