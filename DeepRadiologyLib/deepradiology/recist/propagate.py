@@ -80,6 +80,35 @@ def _slice_soft(smooth: np.ndarray, region: np.ndarray, lesion_hu: float, levels
     return out
 
 
+#: Share of the lesion's border (pixels 1-2 outside the 3D mask, in-plane) facing tissue beyond 1.5 x the
+#: lesion's contrast from its value, above which the extent is warned (see `_far_border_share`): a thin layer of
+#: fat on 4 % of the border already cost 9 % of the volume (the phantom's liver lesion beside the aorta).
+FAR_BORDER_SHARE = 0.03
+
+
+def _far_border_share(crop_mask: np.ndarray, smooth_slice, lesion_hu: float, levels: tuple[float, float],
+                      exclude: np.ndarray | None) -> float:
+    """Share of the border pixels whose value lies beyond the level on their side by more than twice the
+    level's distance from the lesion's value: there the lesion meets another tissue (fat beside a lesion
+    that pokes out of its organ, next to the aorta) and the level, half-way to the surroundings, is not
+    half-way to that tissue, so the edge facing it is drawn too far in (a hyperdense liver lesion 2 mm from
+    the phantom's aorta, with its rim in the fat there: 9 % of the key slice's area lost, every slice)."""
+    from scipy import ndimage
+
+    low, high = levels
+    lo_far, hi_far = lesion_hu - 3.0 * (lesion_hu - low), lesion_hu + 3.0 * (high - lesion_hu)
+    far = total = 0
+    for k in np.nonzero(crop_mask.any(axis=(1, 2)))[0]:
+        region = crop_mask[k]
+        border = ndimage.binary_dilation(region, iterations=2) & ~region
+        if exclude is not None:
+            border &= ~exclude[k]
+        values = smooth_slice(int(k))[border]
+        far += int(np.count_nonzero((values < lo_far) | (values > hi_far)))
+        total += values.size
+    return far / total if total else 0.0
+
+
 def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float | None = None,
                  surround_hu: float | None = None, levels_hu: tuple[float, float] | None = None,
                  smoothing_mm: float = 0.8, adapt_levels: bool = True,
@@ -217,6 +246,11 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
             # The lesion had not ended after max_extent_mm: its true extent is beyond what was searched.
             warnings.append(f"3D extent uncertain: the 3D mask reaches the search limit ({max_extent_mm:g} mm "
                             f"{'above' if step > 0 else 'below'} the key slice): the lesion may continue")
+    far = _far_border_share(crop_mask, smooth_slice, lesion_hu, (low, high), exclude)
+    if far >= FAR_BORDER_SHARE:
+        warnings.append(f"3D extent uncertain: {100 * far:.0f} % of the lesion's border faces tissue far beyond its "
+                        "surroundings' value (fat, bone or contrast): its edge there is drawn at the surroundings' level, "
+                        "not half-way to that tissue, and may be cut inward")
     crop_any = crop_mask.any(axis=0)
     touches = ((ja > 0 and crop_any[0].any()) or (jb < nj and crop_any[-1].any())
                or (ia > 0 and crop_any[:, 0].any()) or (ib < ni and crop_any[:, -1].any()))
