@@ -23,6 +23,7 @@ from ..errors import InputError
 from ..image import Image
 from ..progress import ProgressCallback, report
 from .segment2d import MAX_DIAMETER_MM, soft_lesion_fraction
+from .slice_level import read_values, slice_levels
 
 __all__ = ["LesionVolume", "propagate_3d"]
 
@@ -79,9 +80,38 @@ def _slice_soft(smooth: np.ndarray, region: np.ndarray, lesion_hu: float, levels
     return out
 
 
+#: Share of the lesion's border (pixels 1-2 outside the 3D mask, in-plane) facing tissue beyond 1.5 x the
+#: lesion's contrast from its value, above which the extent is warned (see `_far_border_share`): a thin layer of
+#: fat on 4 % of the border already cost 9 % of the volume (the phantom's liver lesion beside the aorta).
+FAR_BORDER_SHARE = 0.03
+
+
+def _far_border_share(crop_mask: np.ndarray, smooth_slice, lesion_hu: float, levels: tuple[float, float],
+                      exclude: np.ndarray | None) -> float:
+    """Share of the border pixels whose value lies beyond the level on their side by more than twice the
+    level's distance from the lesion's value: there the lesion meets another tissue (fat beside a lesion
+    that pokes out of its organ, next to the aorta) and the level, half-way to the surroundings, is not
+    half-way to that tissue, so the edge facing it is drawn too far in (a hyperdense liver lesion 2 mm from
+    the phantom's aorta, with its rim in the fat there: 9 % of the key slice's area lost, every slice)."""
+    from scipy import ndimage
+
+    low, high = levels
+    lo_far, hi_far = lesion_hu - 3.0 * (lesion_hu - low), lesion_hu + 3.0 * (high - lesion_hu)
+    far = total = 0
+    for k in np.nonzero(crop_mask.any(axis=(1, 2)))[0]:
+        region = crop_mask[k]
+        border = ndimage.binary_dilation(region, iterations=2) & ~region
+        if exclude is not None:
+            border &= ~exclude[k]
+        values = smooth_slice(int(k))[border]
+        far += int(np.count_nonzero((values < lo_far) | (values > hi_far)))
+        total += values.size
+    return far / total if total else 0.0
+
+
 def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float | None = None,
                  surround_hu: float | None = None, levels_hu: tuple[float, float] | None = None,
-                 smoothing_mm: float = 0.8,
+                 smoothing_mm: float = 0.8, adapt_levels: bool = True,
                  max_extent_mm: float = MAX_DIAMETER_MM, exclude: np.ndarray | None = None,
                  progress: ProgressCallback | None = None) -> LesionVolume:
     """Propagate a lesion's mask on slice ``slice_index`` through the volume.
@@ -95,6 +125,9 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
         levels_hu: (low, high) half-way levels on either side of the lesion (`LesionSlice.levels_hu`);
             symmetric about the lesion's value, half-way to ``surround_hu``, when not given.
         smoothing_mm: Gaussian smoothing in-plane before thresholding (mm).
+        adapt_levels: re-estimate the lesion's value and the contrast-side level on each propagated slice
+            from the previous slice's mask and its ring, within bounds (`slice_level`); False keeps the
+            key slice's levels on every slice.
         max_extent_mm: propagation goes at most this far above and below the key slice.
         exclude: bool [k, j, i] voxels the mask may not enter: an adjacent structure it was separated
             from (`separate`); they count neither as lesion nor as its surroundings.
@@ -154,6 +187,7 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
     grow = max(2, int(round(sz / min(sx, sy))))
     max_steps = max(1, int(np.ceil(max_extent_mm / sz)))
 
+    reference = read_values(key_smooth, key, excluded(slice_index)) if adapt_levels else None
     crop_mask = np.zeros((nk, jb - ja, ib - ia), dtype=bool)
     crop_mask[slice_index] = key
     soft_total = float(_slice_soft(key_smooth, key, lesion_hu, (low, high), excluded(slice_index)).sum())
@@ -169,8 +203,12 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
                 break
             report(progress, 0.5 * n_dir + 0.5 * min(1.0, n / max(1, max_steps)), f"slice {k}")
             smooth = smooth_slice(k)
+            if adapt_levels:
+                lesion_k, (low_k, high_k) = slice_levels(smooth, prev, lesion_hu, surround_hu, (low, high), reference, excluded(k))
+            else:
+                lesion_k, low_k, high_k = lesion_hu, low, high
             allowed = ndimage.binary_dilation(prev, iterations=grow)
-            inside = (smooth >= low) & (smooth <= high) & allowed
+            inside = (smooth >= low_k) & (smooth <= high_k) & allowed
             if exclude is not None:
                 inside &= ~exclude[k]
             if np.count_nonzero(inside) > 60:
@@ -186,7 +224,7 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
                 under = ndimage.binary_dilation(prev)
                 if exclude is not None:
                     under &= ~exclude[k]
-                tip = soft_lesion_fraction(smooth, lesion_hu, lesion_hu, levels_hu=(low, high))[under]
+                tip = soft_lesion_fraction(smooth, lesion_k, lesion_k, levels_hu=(low_k, high_k))[under]
                 soft_total += float(tip.clip(0.0, 0.499).sum())
                 break
             edge = region & ~ndimage.binary_erosion(region)
@@ -198,16 +236,21 @@ def propagate_3d(volume: Image, mask_2d, *, slice_index: int, lesion_hu: float |
             if np.count_nonzero(on_limit) > 0.5 * np.count_nonzero(edge) and area > 1.3 * np.count_nonzero(prev):
                 warnings.append(f"3D extent uncertain: propagation stopped at slice {k}: the lesion merges into neighbouring tissue")
                 break
-            if low <= ring_value <= high:
+            if low_k <= ring_value <= high_k:
                 warnings.append(f"3D extent uncertain: propagation stopped at slice {k}: the lesion's boundary fades")
                 break
             crop_mask[k] = region
-            soft_total += float(_slice_soft(smooth, region, lesion_hu, (low, high), excluded(k)).sum())
+            soft_total += float(_slice_soft(smooth, region, lesion_k, (low_k, high_k), excluded(k)).sum())
             prev = region
         else:
             # The lesion had not ended after max_extent_mm: its true extent is beyond what was searched.
             warnings.append(f"3D extent uncertain: the 3D mask reaches the search limit ({max_extent_mm:g} mm "
                             f"{'above' if step > 0 else 'below'} the key slice): the lesion may continue")
+    far = _far_border_share(crop_mask, smooth_slice, lesion_hu, (low, high), exclude)
+    if far >= FAR_BORDER_SHARE:
+        warnings.append(f"3D extent uncertain: {100 * far:.0f} % of the lesion's border faces tissue far beyond its "
+                        "surroundings' value (fat, bone or contrast): its edge there is drawn at the surroundings' level, "
+                        "not half-way to that tissue, and may be cut inward")
     crop_any = crop_mask.any(axis=0)
     touches = ((ja > 0 and crop_any[0].any()) or (jb < nj and crop_any[-1].any())
                or (ia > 0 and crop_any[:, 0].any()) or (ib < ni and crop_any[:, -1].any()))
