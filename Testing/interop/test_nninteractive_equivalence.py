@@ -130,10 +130,11 @@ def test_the_cli_runs_the_imported_folder_and_refuses_its_noise_with_one_line(an
     write_image(_ct(), tmp_path / "ct.nii.gz")
     assert main(["models", "import", str(an_nninteractive_folder), "--name", "nni-cli", "--licence", "test"]) == 0
     capsys.readouterr()
-    with pytest.warns(RuntimeWarning, match="GPU is strongly advised"):
-        code = main(["recist", "measure", str(tmp_path / "ct.nii.gz"), "--point", "110,40,20", "--frame", "ijk",
-                     "--method", "model", "--model", "nni-cli", "-o", str(tmp_path / "lesion.json")])
+    code = main(["recist", "measure", str(tmp_path / "ct.nii.gz"), "--point", "110,40,20", "--frame", "ijk",
+                 "--method", "model", "--model", "nni-cli", "-o", str(tmp_path / "lesion.json")])
     out = capsys.readouterr()
+    # the CLI shows warnings as its one-line messages, on stderr
+    assert "deepradiology recist: warning: nnInteractive on CPU: slow, a GPU is strongly advised" in out.err
     assert code == 2 and not (tmp_path / "lesion.json").exists()
     assert out.out == ""                     # nnInteractive's progress lines go to stderr, not the JSON stdout
     assert "not a lesion" in out.err

@@ -11,6 +11,7 @@ the extra); anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 
@@ -50,14 +51,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line_warnings(command: str) -> None:
-    """Show each warning as one line naming the command, as errors are: not Python's file:line and source text."""
+@contextlib.contextmanager
+def _one_line_warnings(command: str):
+    """While a command runs, show each warning as one line naming the command, as errors are: not Python's
+    file:line and source text. Python's own display comes back afterwards (main is also called in-process)."""
     import warnings
 
     def show(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001 (warnings' signature)
         print(f"deepradiology {command}: warning: {' '.join(str(message).split())}", file=file or sys.stderr)
 
-    warnings.showwarning = show
+    before, warnings.showwarning = warnings.showwarning, show
+    try:
+        yield
+    finally:
+        warnings.showwarning = before
 
 
 #: Top-level modules of the optional extras (DeepRadiologyLib/pyproject.toml) -> the extra that brings them.
@@ -78,9 +85,9 @@ def _missing_extra(exc: ImportError) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _one_line_warnings(args.command)
     try:
-        return int(args.func(args) or 0)
+        with _one_line_warnings(args.command):
+            return int(args.func(args) or 0)
     except DeepRadiologyError as exc:
         # one line, whatever the message holds (a library's reason may span lines)
         print(f"deepradiology {args.command}: error: {' '.join(str(exc).split())}", file=sys.stderr)
