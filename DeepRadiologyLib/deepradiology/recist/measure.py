@@ -288,8 +288,10 @@ def _separate(image: Image, lesion_slice: LesionSlice, volume, seed_ijk, organ_l
         cut_slice = _constrain(image, lesion_slice, new)
         cut_volume = _propagate(image, cut_slice, exclude=new)
     except InputError:
-        extent.append("3D extent uncertain: the mask merges with an adjacent structure, and the lesion could not be "
-                      "outlined apart from it")
+        merged = ("3D extent uncertain: the mask merges with an adjacent structure, and the lesion could not be "
+                  "outlined apart from it")
+        if merged not in extent:   # _separate runs twice (first and final mask): say it once
+            extent.append(merged)
         return lesion_slice, volume, exclude
     notes += cut_notes
     if necks is not None and by_neck.exclude is not None:

@@ -9,7 +9,7 @@ changes the area of a lesion of equivalent radius ``R`` mm by ``2 e / (g R)``, i
 dimensions, each slice's outline moving the same way) by about ``3 e / (g R)``.
 
 The rule takes a typical level error of half the texture SD (robust SD of the tissue on the contrast side
-in the ring 2-5 pixels outside the outline) and warns when the volume error that implies exceeds the
+in the ring 3-5 pixels outside the outline) and warns when the volume error that implies exceeds the
 15 % volume tolerance of RECIST click measurements (issue 11). It depends only on the image around the
 outline: a big lesion, or a steep edge against smooth tissue, is not flagged; a 12-16 mm lesion in the
 textured non-contrast kidney is. The warning starts "2D outline uncertain:" and says by how much.
@@ -35,7 +35,7 @@ def outline_uncertainty(smooth: np.ndarray, region: np.ndarray, lesion_hu: float
     """{"texture_sd_hu", "edge_hu_per_mm", "radius_mm", "shift_mm", "volume_share"} for ``region`` (bool
     [j, i]) on the smoothed slice ``smooth`` (HU); None when the ring or the outline is too small to tell.
 
-    texture_sd_hu: robust SD (1.4826 MAD) of the ring 2-5 pixels outside the region, on the surroundings'
+    texture_sd_hu: robust SD (1.4826 MAD) of the ring 3-5 pixels outside the region, on the surroundings'
     side of the lesion's value; edge_hu_per_mm: mean gradient magnitude on the pixels just inside and just
     outside the outline; shift_mm: how far a level error of `LEVEL_ERROR_SDS` texture SDs moves the
     outline; volume_share: the share of the volume that shift implies (3 shift / radius)."""

@@ -149,7 +149,7 @@ def split_at_neck(mask: np.ndarray, spacing, click_ijk) -> Separation:
     labels = watershed(-depth, markers, mask=crop)
     labels, body_peak, saddles = _merge_same_bodies(labels, depth)
     offset = np.array([max(0, a) for a in lo]) - 1
-    click_kji = (int(click_ijk[2]) - offset[0], int(click_ijk[1]) - offset[1], int(click_ijk[0]) - offset[2])
+    click_kji = tuple(int(round(float(click_ijk[2 - d]))) - offset[d] for d in range(3))   # rounded, as in measure
     here = labels[_nearest_inside(crop, click_kji)]
     others = {(b if a == here else a): s for (a, b), s in saddles.items() if here in (a, b)}
     if not others:
@@ -204,11 +204,12 @@ def organ_exclusion(mask: np.ndarray, organ_labels: np.ndarray, names: dict[int,
     near = labels[box][mask[box]]
     values, counts = np.unique(near, return_counts=True)
     home = int(values[np.argmax(counts)])
-    if home == 0:
+    if home <= 0:   # outside every organ (0), or where a cropped map does not reach (OUTSIDE_MAP, -1)
         return Separation()
     inside = labels[mask]
     n_mask = max(int(np.count_nonzero(mask)), 1)
-    spill = {int(v): int(np.count_nonzero(inside == v)) for v in np.unique(inside) if v not in (0, home)}
+    # only organs cut: 0 is no organ, and OUTSIDE_MAP (-1) is the map's crop edge, not a structure
+    spill = {int(v): int(np.count_nonzero(inside == v)) for v in np.unique(inside) if v > 0 and v != home}
     cut = [v for v, c in spill.items() if c >= ORGAN_CUT_SHARE * n_mask]
     if not cut:
         return Separation()
