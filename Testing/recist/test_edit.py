@@ -43,3 +43,17 @@ def test_endpoints_dragged_onto_two_slices_keep_the_old_mask_and_say_why(a_coars
     lesion = Lesion("L1", volume_ml=4.2, slice_index=int(truth["key_slice"]))
     assert follow_edited_endpoints(lesion, long_lps, truth["short_axis_lps"], image=study.ct) is None
     assert lesion.volume_ml == 4.2 and lesion.extra["warnings"] == [OFF_SLICE_WARNING]
+
+
+def test_dragging_twice_does_not_pile_up_the_mask_warnings(a_phantom_patient):
+    """Each release makes the mask again: its warnings replace the previous mask's, they are not added to
+    them; a warning about something else (the location) stays."""
+    study = a_phantom_patient.studies[0]
+    truth = next(t for t in study.lesions if t["organ"] == "spleen")
+    lesion = Lesion("L1", extra={"warnings": ["location unknown: no organ map", "3D extent uncertain: old mask"]})
+    for _ in range(2):
+        follow_edited_endpoints(lesion, truth["long_axis_lps"], truth["short_axis_lps"], image=study.ct,
+                                propagate=True)
+        first = first if _ else list(lesion.extra["warnings"])
+    assert lesion.extra["warnings"] == first
+    assert "location unknown: no organ map" in first and "3D extent uncertain: old mask" not in first

@@ -19,6 +19,11 @@ __all__ = ["follow_edited_endpoints", "OFF_SLICE_WARNING"]
 OFF_SLICE_WARNING = ("edited endpoints are not on one axial slice of the volume: "
                      "the mask and volume were not made again")
 
+#: Warnings about a mask's outline and 3D extent (recist/extent.py, outline_uncertainty.py) and an earlier
+#: edit's `OFF_SLICE_WARNING`: they describe the mask an edit replaces, so they go with it.
+MASK_WARNING_PREFIXES = ("3D extent uncertain", "2D outline uncertain", "no lesion boundary found",
+                         "edited endpoints")
+
 
 def follow_edited_endpoints(lesion: Lesion, long_lps, short_lps, *, image: Image | None = None,
                             propagate: bool = False) -> np.ndarray | None:
@@ -47,7 +52,11 @@ def follow_edited_endpoints(lesion: Lesion, long_lps, short_lps, *, image: Image
         return None
     ijk = np.asarray(image.lps_to_index(np.vstack([long_lps, short_lps])), dtype=float)
     k = int(round(float(np.mean(ijk[:, 2]))))
-    warnings = [w for w in lesion.extra.get("warnings", []) if not w.startswith("edited endpoints")]
+    # What described the mask being replaced goes: the last edit's mask warnings and the first
+    # measurement's outline/extent ones (the new mask says its own); the rest (location, names) stays.
+    stale = set(lesion.extra.get("edit_mask_warnings", []))
+    warnings = [w for w in lesion.extra.get("warnings", [])
+                if w not in stale and not w.startswith(MASK_WARNING_PREFIXES)]
     if np.ptp(ijk[:, 2]) > 0.5 or not 0 <= k < image.array.shape[0]:
         lesion.extra["warnings"] = warnings + [OFF_SLICE_WARNING]
         return None
@@ -59,5 +68,8 @@ def follow_edited_endpoints(lesion: Lesion, long_lps, short_lps, *, image: Image
         mask = np.zeros(image.array.shape, dtype=bool)
         mask[k] = masks.lesion.mask
     lesion.slice_index = k
-    lesion.extra["warnings"] = warnings + list(masks.lesion.warnings)
+    fresh = list(masks.lesion.warnings) + (list(masks.volume.warnings) if masks.volume is not None else [])
+    fresh = [w for i, w in enumerate(fresh) if w not in fresh[:i] and w not in warnings]
+    lesion.extra["edit_mask_warnings"] = fresh
+    lesion.extra["warnings"] = warnings + fresh
     return mask
