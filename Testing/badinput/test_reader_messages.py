@@ -79,3 +79,31 @@ def test_itk_reason_is_the_last_link_of_teems_chain():
             "[nrrd] nrrdLoad: trouble reading \"a.nrrd\"\n"
             "[nrrd] _nrrdHeaderCheck: type (short) and encoding (gzip) require endian info\n")
     assert itk_reason(RuntimeError(text)) == "type (short) and encoding (gzip) require endian info"
+
+
+def test_a_readers_own_python_warning_is_shown_once_and_another_writers_line_goes_back_to_stderr(capfd):
+    """While a reader's console output is captured, a Python warning it raises (a series geometry note)
+    must come out once, as itself, not printed into the capture and re-raised as a second warning; and a
+    line another part of the process writes to stderr meanwhile (a server's log) is not the image's."""
+    import os
+    import warnings
+
+    from deepradiology.io.quiet import ReaderWarning, quiet_reader
+
+    @quiet_reader
+    def a_reader(path):
+        warnings.warn(f"{path}: its slices are 1.00 mm thick but 2.00 mm apart", UserWarning)
+        os.write(2, b"INFO:     127.0.0.1 - \"GET /api/other HTTP/1.1\" 200 OK\n")
+        os.write(2, b"WARNING: In /build/ITK/Modules/IO/NIFTI/itkNiftiImageIO.cxx, line 2008\n"
+                    b"NiftiImageIO (0x55e0c0ffee00): the sform is not orthonormal, the qform is used\n\n")
+        return "image"
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert a_reader("ct.nii.gz") == "image"
+    messages = [(w.category, str(w.message)) for w in caught]
+    assert messages.count((UserWarning, "ct.nii.gz: its slices are 1.00 mm thick but 2.00 mm apart")) == 1
+    assert [m for c, m in messages if c is ReaderWarning] == [
+        "ct.nii.gz: the sform is not orthonormal, the qform is used"], messages
+    err = capfd.readouterr().err
+    assert "GET /api/other" in err and "sform" not in err

@@ -7,9 +7,12 @@ output while a reader runs. A refusal then carries the reader's first useful lin
 on success, an ITK warning (for instance a NIfTI sform ITK cannot represent, so it used the qform)
 is passed on as one `ReaderWarning` line, because it may concern the geometry and must not vanish.
 
-File descriptor 2 belongs to the whole process, so captures are serialised by a lock, and whatever
-another thread writes to stderr during a read (a fraction of a second) is collected with the reader's
-lines: shown as a warning on success, dropped on a refusal.
+File descriptor 2 belongs to the whole process, so captures are serialised by a lock. What another
+thread writes to stderr during a read (a server's log line) is not the reader's: only lines in the
+readers' own forms (ITK's location line and ``Name (0x...):`` prefix, teem's ``[nrrd]``, lines naming
+ITK/GDCM/NIfTI/NRRD/MetaIO) are taken; the rest is written back to stderr when the capture ends. Python
+warnings the decorated reader itself raises are recorded and raised again after the capture, so that
+they are shown once, as themselves.
 """
 
 from __future__ import annotations
@@ -76,6 +79,29 @@ def itk_reason(exc: BaseException) -> str:
     return " ".join(line for line in lines if line)[:300]
 
 
+#: Marks of a line an image library printed (anything else in the capture came from elsewhere).
+_READER_MARK = re.compile(r"\(0x[0-9a-fA-F]+\)|\bitk|\bITK|gdcm|GDCM|nifti|NIfTI|NIFTI|nrrd|NRRD|MetaIO|MetaImage|"
+                          r"^\s*\[\w+\]")
+
+
+def split_reader_output(text: str) -> tuple[str, str]:
+    """(the image libraries' lines, everything else), each as text. A line after ITK's location line
+    belongs to that message until a blank line."""
+    ours, others, in_message = [], [], False
+    for raw in text.splitlines():
+        if not raw.strip():
+            in_message = False
+            continue
+        if _LOCATION.match(raw.strip()):
+            in_message = True
+            ours.append(raw)
+        elif in_message or _READER_MARK.search(raw):
+            ours.append(raw)
+        else:
+            others.append(raw)
+    return "\n".join(ours), "".join(line + "\n" for line in others)
+
+
 class _Captured:
     """What a reader printed while captured: ``lines`` is filled when the capture ends."""
 
@@ -124,8 +150,15 @@ def reader_output():
                 os.dup2(saved, 2)
                 os.close(saved)
             sink.seek(0)
-            captured.lines = reader_lines(sink.read().decode("utf-8", errors="replace"))
+            ours, others = split_reader_output(sink.read().decode("utf-8", errors="replace"))
             sink.close()
+            captured.lines = reader_lines(ours)
+            if others:   # not the reader's: give it back to stderr, where its writer meant it to go
+                try:
+                    sys.stderr.write(others)
+                    sys.stderr.flush()
+                except (OSError, ValueError):
+                    pass
 
 
 def quiet_reader(func):
@@ -138,7 +171,8 @@ def quiet_reader(func):
     @functools.wraps(func)
     def wrapper(path, *args, **kwargs):
         outer = getattr(_DEPTH, "n", 0) > 0
-        with reader_output() as captured:
+        with reader_output() as captured, warnings.catch_warnings(record=True) as raised:
+            warnings.simplefilter("always")   # recorded here, shown once below (not printed into the capture)
             try:
                 result = func(path, *args, **kwargs)
                 failure = None
@@ -146,6 +180,8 @@ def quiet_reader(func):
                 failure = exc
             except BaseException:
                 raise
+        for w in raised:   # the reader's own Python warnings (series geometry notes, ...), as themselves
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         if outer:  # the outermost reader reports
             if failure is not None:
                 raise failure
