@@ -76,10 +76,31 @@ OPTIONAL_MODULES = {
 }
 
 
+#: Extras that pip alone cannot install beside the pinned torch (their metadata pulls torchvision): the
+#: Makefile installs them without those dependencies (requirements/peer-nodeps.txt).
+MAKE_VENV_EXTRAS = {"nnunet", "reports-peer"}
+
+
 def _missing_extra(exc: ImportError) -> str | None:
-    """The extra whose package ``exc`` found missing, or None (then it is a bug and keeps its traceback)."""
+    """The extra whose package ``exc`` found missing, or None: the package is installed and fails inside
+    (a broken install or a bug), which keeps its traceback."""
+    import importlib.util
+
     name = (exc.name or "").split(".")[0]
-    return OPTIONAL_MODULES.get(name)
+    if name not in OPTIONAL_MODULES:
+        return None
+    try:
+        if importlib.util.find_spec(name) is not None:
+            return None
+    except (ImportError, ValueError):
+        pass
+    return OPTIONAL_MODULES[name]
+
+
+def _install_hint(extra: str) -> str:
+    if extra in MAKE_VENV_EXTRAS:
+        return "`make venv` in the DeepRadiology checkout installs it (requirements/peer-nodeps.txt)"
+    return f"pip install -e 'DeepRadiologyLib[{extra}]' (in the DeepRadiology checkout)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         if extra is None:
             raise
         print(f"deepradiology {args.command}: error: this needs the optional package {exc.name.split('.')[0]}, "
-              f"which is not installed: pip install -e 'DeepRadiologyLib[{extra}]' (in the DeepRadiology checkout)",
-              file=sys.stderr)
+              f"which is not installed: {_install_hint(extra)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # the reader of stdout went away (`... | head`): nothing is wrong with the input; stop quietly
