@@ -210,18 +210,10 @@ def _installed_info(path, sha256: str | None):
 def _external_info(path, fmt, sha256: str | None = None):
     """The card of a model in a published format. A folder's files are hashed first and, with ``--sha256``,
     its manifest hash is checked before any checkpoint is opened; the card printed carries that hash."""
-    from ..models.external import FOLDER_FORMATS, check_manifest, external_card, external_files, hash_files
-    from ..models.external import manifest_sha256
+    from ..models.external import FOLDER_FORMATS, hashed_card, manifest_sha256
 
-    early = None
-    if fmt in FOLDER_FORMATS:
-        root, files = external_files(path, fmt)
-        early = hash_files(root, files)
-        if sha256:
-            check_manifest(root, early, sha256)
-    root, files, card = external_card(path, fmt)
-    hashed = early if early is not None and sorted(early) == sorted(files) else hash_files(root, files)
-    card.sha256 = manifest_sha256(hashed) if fmt in FOLDER_FORMATS else hashed[files[0]]["sha256"]
+    _root, hashed, card = hashed_card(path, fmt, sha256=sha256)   # a file format: one file, its own hash
+    card.sha256 = manifest_sha256(hashed) if fmt in FOLDER_FORMATS else next(iter(hashed.values()))["sha256"]
     card.extra["files"] = hashed
     return card
 

@@ -24,8 +24,8 @@ from ..cache import card_path
 from ..card import ModelCard, read_card, require_task
 from .store import EXT_SUFFIX, check_manifest, external_path, hash_files, manifest_sha256, place_tree, verify_tree
 
-__all__ = ["FORMATS", "detect_format", "external_files", "external_card", "import_external", "installed_external",
-           "verified_external", "verified_folder", "EXT_SUFFIX"]
+__all__ = ["FORMATS", "detect_format", "external_files", "external_card", "hashed_card", "import_external",
+           "installed_external", "verified_external", "verified_folder", "EXT_SUFFIX"]
 
 FORMATS = ("nnunetv2", "torchxrayvision", "nninteractive")
 #: Formats that are folders of several files, identified by one manifest hash (`manifest_sha256`).
@@ -93,6 +93,28 @@ def external_card(path: str | Path, fmt: str, *, licence: str | None = None, wei
     raise ModelError(f"{path}: unknown model format {fmt!r}; the formats are {', '.join(FORMATS)}")
 
 
+def hashed_card(path: str | Path, fmt: str, *, sha256: str | None = None, licence: str | None = None,
+                weights: str | None = None) -> tuple[Path, dict, ModelCard]:
+    """(root folder, {file: its sha256 and size}, card) for ``path`` in format ``fmt``.
+
+    A folder's files are hashed, and with ``sha256`` its manifest hash (`manifest_sha256`) is checked,
+    before any checkpoint is opened: building the card opens them (weights only, no code runs), and a
+    tampered folder should be refused before that.
+    """
+    early = None
+    if fmt in FOLDER_FORMATS:
+        early_root, early_files = external_files(path, fmt)
+        early = hash_files(early_root, early_files)
+        if sha256:
+            check_manifest(early_root, early, sha256)
+    root, files, card = external_card(path, fmt, licence=licence, weights=weights)
+    # the card's file list is normally the one hashed above; hash again only if building it changed that
+    hashed = early if early is not None and sorted(early) == sorted(files) else hash_files(root, files)
+    if sha256 and fmt in FOLDER_FORMATS:
+        check_manifest(root, hashed, sha256)
+    return root, hashed, card
+
+
 def import_external(path: str | Path, *, fmt: str | None = None, name: str | None = None, force: bool = False,
                     sha256: str | None = None, licence: str | None = None, weights: str | None = None) -> ModelCard:
     """Verify and install a published model (folder or file) into the cache; return its card.
@@ -112,24 +134,14 @@ def import_external(path: str | Path, *, fmt: str | None = None, name: str | Non
     if fmt is None:
         raise ModelError(f"{path}: not a model format DeepRadiology knows (a DeepRadiology checkpoint, an nnU-Net "
                          "v2 result folder, a torchxrayvision weights file or an nnInteractive folder)")
-    # The expected hash is checked before any checkpoint is opened (reading a card opens them, code-free).
-    early = None
-    if fmt in FOLDER_FORMATS:
-        early_root, early_files = external_files(path, fmt)
-        early = hash_files(early_root, early_files)
-        if sha256:
-            check_manifest(early_root, early, sha256)
-    elif sha256:
+    if sha256 and fmt not in FOLDER_FORMATS:
         from ..checkpoint import file_sha256
 
         got = file_sha256(path)
         if got != sha256.strip().lower():
             raise ModelError(f"{path}: sha256 {got} does not match the expected {sha256.strip().lower()}; nothing "
                              "was installed")
-    root, files, card = external_card(path, fmt, licence=licence, weights=weights)
-    hashed = early if early is not None and sorted(early) == sorted(files) else hash_files(root, files)
-    if sha256 and fmt in FOLDER_FORMATS:
-        check_manifest(root, hashed, sha256)
+    root, hashed, card = hashed_card(path, fmt, sha256=sha256, licence=licence, weights=weights)
     return place_tree(root, hashed, card, name=name or card.name, force=force)
 
 
