@@ -98,6 +98,7 @@ class DeepRadiologyApp:
         with state:
             state.job_error = ""
             state.upload_error = ""
+            state.upload_message = ""
             state.organ_upload_error = ""
             state.organ_upload_message = ""
             state.centre_error = ""
@@ -157,7 +158,7 @@ class DeepRadiologyApp:
                     v3.VFileInput(v_model=("upload_file",), label="Open an image (NIfTI, DICOM file, PNG/JPEG)",
                                   accept=",".join(ACCEPTED_SUFFIXES), density="compact", hide_details="auto",
                                   prepend_icon="mdi-folder-open", error_messages=("upload_error",),
-                                  id="open-file", classes="my-1")
+                                  messages=("upload_message",), id="open-file", classes="my-1")
                     v3.VFileInput(v_model=("organ_upload_file",), multiple=True,
                                   label="Organ map for this CT (label map + its colour table, or organ masks)",
                                   accept=",".join(ORGAN_MAP_SUFFIXES + ORGAN_NAMES_SUFFIXES), density="compact",

@@ -26,6 +26,8 @@ class OpenStudy:
     node: object
     _organ_map: object = field(default=None, repr=False)
     _organ_map_read: bool = field(default=False, repr=False)
+    #: What the image reader said about the file it accepted (an uploaded file's ITK geometry warning).
+    reader_warnings: list = field(default_factory=list)
 
     @property
     def node_id(self) -> str:

@@ -13,9 +13,11 @@ it lies on that CT, becomes the study's organ map for RECIST's lesion-or-not che
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
+import warnings
 from pathlib import Path
 
 from deepradiology.errors import DeepRadiologyError
@@ -48,6 +50,7 @@ class UploadManager:
         self._state = state
         state.upload_file = None
         state.upload_error = ""
+        state.upload_message = ""     # what the reader said about a file it did open (geometry, tags)
         state.organ_upload_file = None
         state.organ_upload_error = ""
         state.organ_upload_message = ""
@@ -58,14 +61,16 @@ class UploadManager:
         if not upload_file:
             return
         files = upload_file if isinstance(upload_file, list) else [upload_file]
-        errors = []
+        errors, notes = [], []
         for item in files:
             try:
-                self.open_bytes(str(item.get("name", "image")), item.get("content") or b"")
+                study = self.open_bytes(str(item.get("name", "image")), item.get("content") or b"")
+                notes += study.reader_warnings
             except DeepRadiologyError as exc:
                 errors.append(exc.problem if hasattr(exc, "problem") else str(exc))
         with self._state:
             self._state.upload_error = "; ".join(errors)
+            self._state.upload_message = "; ".join(notes)
             self._state.upload_file = None
 
     def _on_organ_file(self, organ_upload_file, **_):
@@ -110,7 +115,9 @@ class UploadManager:
         return study
 
     def open_bytes(self, name: str, content: bytes):
-        """Read an uploaded file and add it as a study; returns the new `OpenStudy`.
+        """Read an uploaded file and add it as a study; returns the new `OpenStudy`, whose
+        ``reader_warnings`` hold what the reader said about the file it accepted (an ITK geometry warning,
+        for instance), with the user's file name in place of the temporary one.
 
         Raises:
             InputError: unsupported type, too large, or unreadable (the reader's own sentence).
@@ -130,7 +137,9 @@ class UploadManager:
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(content)
-            image = read_image(path)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                image = read_image(path)
         except InputError as exc:
             raise InputError(name, exc.problem) from None  # name the user's file, not the temporary one
         finally:
@@ -142,4 +151,18 @@ class UploadManager:
         import dataclasses
 
         image = dataclasses.replace(image, source=info.name)  # the temporary path is gone
-        return self._studies.add(scene=self._scene, image=image, info=info)
+        study = self._studies.add(scene=self._scene, image=image, info=info)
+        study.reader_warnings = _said_about(caught, path, name)
+        for line in study.reader_warnings:   # the server's log keeps them too
+            logging.getLogger(__name__).warning("%s", line)
+        return study
+
+
+def _said_about(caught, temporary: str, name: str) -> list[str]:
+    """The distinct warning lines a reader raised, naming the user's file rather than the temporary copy."""
+    lines: list[str] = []
+    for item in caught:
+        line = str(item.message).replace(temporary, name).replace(Path(temporary).name, name)
+        if line not in lines:
+            lines.append(line)
+    return lines
