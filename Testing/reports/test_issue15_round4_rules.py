@@ -75,3 +75,19 @@ def test_lungs_that_are_not_clear_are_not_a_negation():
 ])
 def test_round4_rules_hold_for_any_phrase(phrase, sentence, status):
     assert assert_phrase(phrase, sentence).status == status
+
+
+@pytest.mark.parametrize("text, finding, three_way, binary", [
+    # ConText's "argues against" reasons a finding away: it is negated, not doubted.
+    ("Findings argue against pneumonia.", "Pneumonia", NEG, 0),
+    ("The appearance speaks against a pneumothorax.", "Pneumothorax", NEG, 0),
+    # A predicate of doubt after the finding is a hedge (absent in 0/1) ...
+    ("A small left pleural effusion is questionable.", "Effusion", UNC, 0),
+    ("Right lower lobe consolidation remains equivocal.", "Consolidation", UNC, 0),
+    # ... but the same words about something else leave the finding asserted.
+    ("Large right pneumothorax. The cause is uncertain.", "Pneumothorax", POS, 1),
+])
+def test_argues_against_negates_and_a_doubting_predicate_hedges(text, finding, three_way, binary):
+    labels = label_report(text)
+    assert labels.labels[finding] == three_way
+    assert labels.binary()[finding] == binary

@@ -45,6 +45,8 @@ _NEG_BEFORE = re.compile(r"\b(?:"
                          r"|denies|denied|deny|denying|(?:patient|pt) (?:denies|has no)"
                          r"|(?:complete |interval )?resolution of|resolved|removal of|disappearance of"
                          r"|negative|neither|nor|never|rather than|ruled out|exclude[sd]?|excluding|instead of"
+                         # ConText's "argues against": the finding is reasoned away, not doubted
+                         r"|(?:argues?|argued|arguing|speaks?) against"
                          r"|no (?:\w+ )?(?:evidence|signs?|findings?|suggestion) (?:of|for|to suggest)"
                          # "Clear" may share its subject with another predicate: "lungs are (well)
                          # expanded and clear (of) airspace disease".
@@ -93,6 +95,8 @@ _UNC_AFTER = re.compile(r"\b(?:"
                         # Poorly seen is not absent: "the rib fracture is not well seen on this view".
                         r"|(?:is|are|was|were)? ?not (?:well|clearly) (?:seen|visuali[sz]ed|demonstrated|delineated|identified|depicted)"
                         r"|versus|vs|(?:is|are)? ?(?:(?:most )?likely|probable|possible|suspected|questioned|not excluded|a consideration|considered|in question|a possibility)"
+                        # a predicate of doubt on the finding itself: "recurrence is questionable / equivocal"
+                        r"|(?:is|are|was|were|remains?) (?:questionable|equivocal|indeterminate|uncertain)"
                         r")\b")
 
 # Words that end a cue's reach: a new clause or an exception.
